@@ -1,0 +1,44 @@
+#pragma once
+// Disk copy: any source disk (file or slice of an OVA) into a sparse qcow2 or
+// raw file, with progress and cancellation. Uses qemu-img, reading the source
+// read-only (never modified), and `qemu-img check` afterwards.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "engine/core/progress.hpp"
+#include "engine/inputs/source_vm.hpp"
+
+namespace h2k {
+
+enum class OutputFormat { Qcow2, Raw };
+const char* to_string(OutputFormat f);
+OutputFormat output_format_from_string(const std::string& s);  // throws on unknown
+
+struct CopyOptions {
+  OutputFormat format = OutputFormat::Qcow2;
+  std::string qemu_img = "qemu-img";
+  int coroutines = 8;            // qemu-img -m
+  bool out_of_order = true;      // qemu-img -W
+  int timeout_s = 0;             // 0 = none
+};
+
+struct CopyResult {
+  std::uint64_t virtual_size = 0;
+  std::uint64_t bytes_written = 0;  // allocated size of the output
+  double seconds = 0;
+};
+
+// The qemu-img source spec ("json:{...}") for a disk, honouring offset/length.
+std::string qemu_source_spec(const SourceDisk& disk);
+
+// Guest-visible size of a disk via `qemu-img info`; throws InvalidInput naming the disk.
+std::uint64_t query_virtual_size(const SourceDisk& disk, const std::string& qemu_img = "qemu-img");
+
+CopyResult copy_disk(const SourceDisk& disk, const std::filesystem::path& out, const CopyOptions& options,
+                     const ProgressSink& progress, const CancelToken& cancel);
+
+// `qemu-img check` (qcow2) or a size check (raw); throws ConversionError on corruption.
+void check_image(const std::filesystem::path& image, OutputFormat format, const std::string& qemu_img = "qemu-img");
+
+}  // namespace h2k

@@ -1,0 +1,43 @@
+#pragma once
+// Errors raised by the engine. Every error names the file it concerns and the
+// reason, and says whether trying again could help (the daemon's retry policy
+// reads `retryable()`; the CLI turns it into the exit code).
+#include <stdexcept>
+#include <string>
+
+namespace h2k {
+
+enum class ErrorKind {
+  InvalidInput,     // the input is not what it claims (bad header, missing extent, hostile OVA)
+  Unsupported,      // valid, but something we cannot convert (e.g. a differencing disk)
+  Io,               // read/write failure, may be transient
+  NoSpace,          // output filesystem full
+  Timeout,          // a subprocess or the appliance took too long
+  ApplianceLaunch,  // libguestfs could not start its appliance
+  GuestFix,         // a change inside the guest failed
+  Cancelled,        // the caller asked us to stop
+  Internal,         // a bug or an unexpected tool failure
+};
+
+const char* to_string(ErrorKind kind);
+bool is_retryable(ErrorKind kind);
+
+class ConversionError : public std::runtime_error {
+public:
+  ConversionError(ErrorKind kind, std::string file, std::string reason);
+
+  ErrorKind kind() const noexcept { return kind_; }
+  const std::string& file() const noexcept { return file_; }
+  const std::string& reason() const noexcept { return reason_; }
+  bool retryable() const noexcept { return is_retryable(kind_); }
+
+private:
+  ErrorKind kind_;
+  std::string file_;
+  std::string reason_;
+};
+
+// Shorthand for the most common case: the named input is malformed.
+[[noreturn]] void throw_invalid(const std::string& file, const std::string& reason);
+
+}  // namespace h2k

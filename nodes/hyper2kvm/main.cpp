@@ -1,0 +1,2 @@
+// Placeholder; replaced by the CLI (convert / daemon).
+int main() { return 0; }
