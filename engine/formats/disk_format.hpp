@@ -37,6 +37,15 @@ struct ProbeResult {
 // Classifies the first bytes of a file plus its total size. Pure; fuzzable.
 ProbeResult probe_bytes(std::string_view head, std::uint64_t file_size);
 
+// Same, with the file's last (up to) 512 bytes, where a fixed VHD keeps its
+// only footer. The two-argument form uses the end of `head` when `head` is
+// the whole file.
+ProbeResult probe_bytes(std::string_view head, std::string_view tail, std::uint64_t file_size);
+
+// How many leading bytes probe_file reads (enough for an embedded VMDK
+// descriptor and an OVF root element).
+inline constexpr std::size_t kProbeHeadBytes = 64 * 1024;
+
 // Reads the head (and the trailing 512 bytes for VHD) and classifies it.
 // Throws ConversionError(InvalidInput) naming the file when it cannot be read.
 ProbeResult probe_file(const std::filesystem::path& path);
