@@ -1,2 +1,228 @@
-// Placeholder; replaced by the CLI (convert / daemon).
-int main() { return 0; }
+// hyper2kvm: the single-host binary.
+//   hyper2kvm convert SOURCE --output-dir DIR   one VM, in the foreground
+//   hyper2kvm inspect SOURCE                    what the engine sees in an input
+//   hyper2kvm __guest-fix REQUEST.json          internal: isolated libguestfs child
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "engine/core/error.hpp"
+#include "engine/guest/guest_fix_runner.hpp"
+#include "engine/inputs/source_loader.hpp"
+#include "engine/pipeline/convert.hpp"
+#include "nodes/hyper2kvm/exit_codes.hpp"
+#include "nodes/hyper2kvm/progress_printer.hpp"
+
+namespace {
+
+using namespace h2k;
+
+// SIGINT/SIGTERM cancel the running conversion (which then cleans up) instead
+// of killing the process with a half-written output.
+class SignalCanceller {
+public:
+  explicit SignalCanceller(CancelToken token) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    thread_ = std::thread([set, token] {
+      int sig = 0;
+      if (sigwait(&set, &sig) == 0) {
+        std::fprintf(stderr, "\nhyper2kvm: %s received, cancelling and cleaning up...\n", strsignal(sig));
+        token.cancel();
+      }
+    });
+    thread_.detach();
+  }
+
+private:
+  std::thread thread_;
+};
+
+std::filesystem::path self_exe() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path("hyper2kvm") : p;
+}
+
+struct ConvertCli {
+  std::string source;
+  std::string output_dir;
+  std::string format = "qcow2";
+  std::string name;
+  bool define = false;
+  std::string connect = "qemu:///system";
+  bool json = false;
+  bool quiet = false;
+  bool no_guest_fixes = false;
+  bool no_initramfs = false;
+  bool no_verify_manifest = false;
+  std::string vmware_tools = "remove";
+  std::string virtio_win;
+  std::string backend = "direct";
+  std::string backend_settings = "force_tcg";
+  int launch_timeout = 600;
+  int memsize = 1024;
+};
+
+VmwareToolsAction parse_tools_action(const std::string& s) {
+  if (s == "keep") return VmwareToolsAction::Keep;
+  if (s == "disable") return VmwareToolsAction::Disable;
+  return VmwareToolsAction::Remove;
+}
+
+int run_convert(const ConvertCli& c) {
+  ConvertRequest req;
+  req.source = std::filesystem::absolute(c.source);
+  req.output_dir = std::filesystem::absolute(c.output_dir);
+  req.name_override = c.name;
+  req.verify_manifest = !c.no_verify_manifest;
+  req.copy.format = output_format_from_string(c.format);
+  req.guest.enabled = !c.no_guest_fixes;
+  req.guest.rebuild_initramfs = !c.no_initramfs;
+  req.guest.vmware_tools = parse_tools_action(c.vmware_tools);
+  if (!c.virtio_win.empty()) req.guest.virtio_win_dir = std::filesystem::absolute(c.virtio_win);
+  req.guest.guestfs.backend = c.backend;
+  req.guest.guestfs.backend_settings = c.backend_settings;
+  req.guest.guestfs.launch_timeout_s = c.launch_timeout;
+  req.guest.guestfs.memsize_mib = c.memsize;
+  req.self_exe = self_exe();
+  req.define = c.define;
+  req.connect_uri = c.connect;
+
+  CancelToken cancel;
+  SignalCanceller canceller(cancel);
+  cli::ProgressPrinter printer(stderr, c.quiet);
+  try {
+    ConversionResult res = convert_vm(req, std::ref(printer), cancel);
+    printer.finish();
+    nlohmann::json report = build_report(res, req);
+    if (c.json) {
+      std::cout << report.dump(2) << std::endl;
+    } else {
+      std::printf("Converted %s -> %s\n", req.source.c_str(), res.vm_dir.c_str());
+      for (auto& d : res.disks)
+        std::printf("  disk   %s (%s, %s virtual, %s allocated)\n", d.path.c_str(), d.format.c_str(),
+                    cli::human_bytes(static_cast<double>(d.virtual_size)).c_str(),
+                    cli::human_bytes(static_cast<double>(d.allocated_bytes)).c_str());
+      std::printf("  domain %s%s\n", res.domain_xml.c_str(), res.xml_validated ? " (validated)" : "");
+      std::printf("  report %s\n", res.report_path.c_str());
+      std::printf("  guest  %s; %zu change(s) applied\n",
+                  res.guest.inspection.product_name.empty() ? "not inspected" : res.guest.inspection.product_name.c_str(),
+                  res.guest.fixes.size());
+      if (res.defined) std::printf("  defined on %s as %s\n", req.connect_uri.c_str(), res.domain_uuid.c_str());
+      for (auto& w : res.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    }
+    if (!res.define_error.empty()) {
+      std::fprintf(stderr, "hyper2kvm: conversion published, but defining the domain failed: %s\n",
+                   res.define_error.c_str());
+      return exit_code::kDefineFailed;
+    }
+    return exit_code::kOk;
+  } catch (const PhaseError& e) {
+    printer.finish();
+    if (c.json) std::cout << build_error_report(req, e, e.phase()).dump(2) << std::endl;
+    std::fprintf(stderr, "hyper2kvm: %s failed: %s\n", e.phase().c_str(), e.what());
+    return exit_code::for_error(e.kind());
+  } catch (const ConversionError& e) {
+    printer.finish();
+    if (c.json) std::cout << build_error_report(req, e, "").dump(2) << std::endl;
+    std::fprintf(stderr, "hyper2kvm: %s\n", e.what());
+    return exit_code::for_error(e.kind());
+  }
+}
+
+int run_inspect(const std::string& source, bool json) {
+  try {
+    SourceVm vm = load_source(std::filesystem::absolute(source));
+    nlohmann::json j = to_json(vm);
+    if (json) {
+      std::cout << j.dump(2) << std::endl;
+      return 0;
+    }
+    std::printf("%s: %s\n", source.c_str(), to_string(vm.source_kind));
+    std::printf("  name      %s\n  vcpus     %d\n  memory    %llu MiB\n  firmware  %s\n", vm.name.c_str(), vm.vcpus,
+                static_cast<unsigned long long>(vm.memory_mib), to_string(vm.firmware));
+    if (!vm.os_hint.empty()) std::printf("  os hint   %s\n", vm.os_hint.c_str());
+    for (auto& d : vm.disks)
+      std::printf("  disk %-4s %s (%s%s%s, %s virtual)\n", d.id.c_str(), d.display_path.c_str(), to_string(d.format),
+                  d.format_detail.empty() ? "" : " ", d.format_detail.c_str(),
+                  cli::human_bytes(static_cast<double>(d.virtual_size)).c_str());
+    for (auto& n : vm.nics)
+      std::printf("  nic       %s %s %s\n", n.mac.empty() ? "(no MAC)" : n.mac.c_str(), n.model.c_str(), n.network.c_str());
+    for (auto& w : vm.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    return 0;
+  } catch (const ConversionError& e) {
+    std::fprintf(stderr, "hyper2kvm: %s\n", e.what());
+    return exit_code::for_error(e.kind());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The isolated guest-fix child is an internal entry point, kept out of --help.
+  if (argc == 3 && std::string(argv[1]) == "__guest-fix") return h2k::guest_fix_child_main(argv[2]);
+
+  CLI::App app{"hyper2kvm: convert VMware and Hyper-V VMs into KVM guests that boot on virtio"};
+  app.set_version_flag("--version", "hyper2kvm 0.1.0");
+  app.require_subcommand(1);
+
+  ConvertCli c;
+  auto* convert = app.add_subcommand("convert", "Convert one VM (VMDK, OVA, OVF, VMX, VHD, VHDX, raw, qcow2)");
+  convert->add_option("source", c.source, "VM file: .ova, .ovf, .vmx, .vmdk, .vhd, .vhdx, .raw/.img, .qcow2")
+      ->required()
+      ->check(CLI::ExistingFile);
+  convert->add_option("-o,--output-dir", c.output_dir, "Folder that receives <vm>/ (disks, <vm>.xml, report.json)")
+      ->required();
+  convert->add_option("-f,--format", c.format, "Output disk format")->check(CLI::IsMember({"qcow2", "raw"}))
+      ->capture_default_str();
+  convert->add_option("-n,--name", c.name, "VM name (default: from the OVF/VMX, else the file name)");
+  convert->add_flag("--define", c.define, "Define the domain in libvirt after converting");
+  convert->add_option("-c,--connect", c.connect, "libvirt URI for --define")->capture_default_str();
+  convert->add_flag("--json", c.json, "Print the report (or the error) as JSON on stdout");
+  convert->add_flag("-q,--quiet", c.quiet, "No progress output");
+  convert->add_flag("--no-guest-fixes", c.no_guest_fixes, "Copy the disks only; do not modify the guest");
+  convert->add_flag("--no-initramfs", c.no_initramfs, "Do not rebuild the initramfs (it may lack virtio drivers)");
+  convert->add_flag("--no-verify-manifest", c.no_verify_manifest, "Skip OVA .mf checksum verification");
+  convert->add_option("--vmware-tools", c.vmware_tools, "What to do with VMware tools in the guest")
+      ->check(CLI::IsMember({"keep", "disable", "remove"}))
+      ->capture_default_str();
+  convert->add_option("--virtio-win", c.virtio_win, "Folder with virtio-win drivers (Windows guests)")
+      ->check(CLI::ExistingDirectory);
+  convert->add_option("--libguestfs-backend", c.backend, "libguestfs backend")->capture_default_str();
+  convert->add_option("--libguestfs-backend-settings", c.backend_settings,
+                      "libguestfs backend settings; force_tcg works where KVM is missing or broken, \"\" uses KVM")
+      ->capture_default_str();
+  convert->add_option("--appliance-timeout", c.launch_timeout, "Seconds the libguestfs appliance may take to start")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  convert->add_option("--appliance-memory", c.memsize, "libguestfs appliance memory in MiB")
+      ->check(CLI::Range(256, 65536))
+      ->capture_default_str();
+  convert->footer(
+      "Exit codes: 0 success; 2 usage; 3 invalid or unsupported input; 4 retryable failure (I/O, no space, "
+      "timeout, appliance launch); 5 guest conversion failed; 6 converted but --define failed; 130 cancelled.");
+
+  std::string inspect_source;
+  bool inspect_json = false;
+  auto* inspect = app.add_subcommand("inspect", "Show what hyper2kvm reads from a VM file (no conversion)");
+  inspect->add_option("source", inspect_source, "VM file")->required()->check(CLI::ExistingFile);
+  inspect->add_flag("--json", inspect_json, "JSON output");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : exit_code::kUsage;
+  }
+  if (*convert) return run_convert(c);
+  if (*inspect) return run_inspect(inspect_source, inspect_json);
+  return exit_code::kUsage;
+}

@@ -1,0 +1,88 @@
+#pragma once
+// The conversion pipeline: load -> copy -> guest fix -> check -> domain XML ->
+// report -> publish (-> define). Plain functions over the engine's small
+// types; the CLI and the daemon's converter actor both call convert_vm().
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/copy/disk_copier.hpp"
+#include "engine/core/progress.hpp"
+#include "engine/guest/guest_fix.hpp"
+#include "engine/inputs/source_vm.hpp"
+
+namespace h2k {
+
+struct ConvertRequest {
+  std::filesystem::path source;
+  std::filesystem::path output_dir;        // the VM lands in output_dir/<name>/
+  std::string name_override;
+  bool verify_manifest = true;
+  CopyOptions copy;
+  GuestFixOptions guest;
+  int guest_fix_timeout_s = 3 * 3600;
+  std::filesystem::path self_exe;          // binary that implements `__guest-fix` (isolation)
+  bool define = false;
+  std::string connect_uri = "qemu:///system";
+  bool validate_xml = true;                // run virt-xml-validate when installed
+};
+
+struct OutputDisk {
+  std::string id;
+  std::filesystem::path path;
+  std::string format;
+  std::uint64_t virtual_size = 0;
+  std::uint64_t allocated_bytes = 0;
+  std::string source;                      // display path of the source disk
+};
+
+struct PhaseTiming {
+  std::string phase;
+  double seconds = 0;
+};
+
+struct ConversionResult {
+  SourceVm source;
+  GuestFixReport guest;
+  std::vector<OutputDisk> disks;
+  std::filesystem::path vm_dir;            // published folder
+  std::filesystem::path domain_xml;
+  std::filesystem::path report_path;
+  bool xml_validated = false;
+  bool defined = false;
+  std::string domain_uuid;
+  std::string define_error;                // set when --define failed after publishing
+  std::vector<std::string> warnings;
+  std::vector<PhaseTiming> timings;
+  std::string started_at;                  // ISO 8601 UTC
+  std::string finished_at;
+};
+
+// Runs the whole conversion. On any error nothing is left under output_dir
+// (the staging folder is removed) and the source is untouched. Throws
+// ConversionError; the exception's phase is available via current_phase in
+// the thrown PhaseError wrapper (see below).
+ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& progress, const CancelToken& cancel);
+
+// A ConversionError that also says which pipeline phase failed.
+class PhaseError : public ConversionError {
+public:
+  PhaseError(const ConversionError& cause, std::string phase)
+      : ConversionError(cause.kind(), cause.file(), cause.reason()), phase_(std::move(phase)) {}
+  const std::string& phase() const noexcept { return phase_; }
+
+private:
+  std::string phase_;
+};
+
+// report.json contents (also printed by `hyper2kvm convert --json`).
+nlohmann::json build_report(const ConversionResult& result, const ConvertRequest& request);
+
+// The JSON printed for a failed conversion.
+nlohmann::json build_error_report(const ConvertRequest& request, const ConversionError& error,
+                                  const std::string& phase);
+
+}  // namespace h2k

@@ -1,0 +1,28 @@
+# Shared helpers for the integration scripts (sourced).
+set -euo pipefail
+
+H2K_BIN=${H2K_BIN:?H2K_BIN must name the hyper2kvm binary}
+SRC_DIR=${H2K_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export LIBGUESTFS_BACKEND=${LIBGUESTFS_BACKEND:-direct}
+export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+# Content hash of every regular file below a folder (or of one file), to prove
+# that a conversion never modified its source.
+tree_hash() {
+  if [[ -d "$1" ]]; then (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+  else sha256sum "$1" | cut -d' ' -f1; fi
+}
+
+# Asserts that a folder holds nothing (no partial outputs were published).
+assert_empty_dir() {
+  local left
+  left=$(find "$1" -mindepth 1 -maxdepth 1 | head -5)
+  [[ -z "$left" ]] || fail "output folder $1 is not empty after a failed conversion: $left"
+}
+
+json_get() {  # json_get FILE PYTHON-EXPR-ON-j
+  python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"
+}
