@@ -2,6 +2,7 @@
 // Errors raised by the engine. Every error names the file it concerns and the
 // reason, and says whether trying again could help (the daemon's retry policy
 // reads `retryable()`; the CLI turns it into the exit code).
+#include <ostream>
 #include <stdexcept>
 #include <string>
 
@@ -21,6 +22,7 @@ enum class ErrorKind {
 
 const char* to_string(ErrorKind kind);
 bool is_retryable(ErrorKind kind);
+inline std::ostream& operator<<(std::ostream& os, ErrorKind kind) { return os << to_string(kind); }
 
 class ConversionError : public std::runtime_error {
 public:
