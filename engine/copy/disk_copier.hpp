@@ -35,10 +35,20 @@ std::string qemu_source_spec(const SourceDisk& disk);
 // Guest-visible size of a disk via `qemu-img info`; throws InvalidInput naming the disk.
 std::uint64_t query_virtual_size(const SourceDisk& disk, const std::string& qemu_img = "qemu-img");
 
+// Copies `disk` into `out`, which must not exist yet (its folder must). Before
+// copying, the source's metadata is checked (`qemu-img check`, for formats
+// that support it), because qemu-img reads past a truncated file as zeros.
+// On any failure or cancellation `out` is removed.
 CopyResult copy_disk(const SourceDisk& disk, const std::filesystem::path& out, const CopyOptions& options,
                      const ProgressSink& progress, const CancelToken& cancel);
 
 // `qemu-img check` (qcow2) or a size check (raw); throws ConversionError on corruption.
-void check_image(const std::filesystem::path& image, OutputFormat format, const std::string& qemu_img = "qemu-img");
+// `expected_virtual_size` (0 = not checked) is compared with what `qemu-img info` reports.
+void check_image(const std::filesystem::path& image, OutputFormat format, const std::string& qemu_img = "qemu-img",
+                 std::uint64_t expected_virtual_size = 0);
+
+// Bytes a file occupies on its filesystem (st_blocks * 512), i.e. what a
+// sparse copy really costs. Throws ConversionError(Io) naming the file.
+std::uint64_t allocated_bytes(const std::filesystem::path& path);
 
 }  // namespace h2k
