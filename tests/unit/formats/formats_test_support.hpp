@@ -19,11 +19,13 @@
 #include "engine/core/error.hpp"
 #include "engine/core/subprocess.hpp"
 #include "engine/formats/disk_format.hpp"
+#include "engine/formats/vmdk.hpp"
 
 namespace h2k {
 // Lets BOOST_TEST print kinds in failure messages.
 inline std::ostream& operator<<(std::ostream& os, FileKind k) { return os << to_string(k); }
-inline std::ostream& operator<<(std::ostream& os, ErrorKind k) { return os << to_string(k); }
+inline std::ostream& operator<<(std::ostream& os, VmdkAccess k) { return os << to_string(k); }
+inline std::ostream& operator<<(std::ostream& os, VmdkExtentType k) { return os << to_string(k); }
 }  // namespace h2k
 
 namespace h2k::formats_test {
