@@ -43,7 +43,7 @@ GuestfsSession::GuestfsSession(const std::vector<DiskForFix>& disks, const Guest
   if (disks.empty()) throw ConversionError(ErrorKind::Internal, "", "guest fix called without disks");
   // GUESTFS_CREATE_NO_ENVIRONMENT is not used: LIBGUESTFS_DEBUG/TRACE from the
   // user's environment stay useful; our settings are applied on top.
-  g_ = guestfs_create_flags(GUESTFS_CREATE_NO_ERROR_HANDLER);
+  g_ = guestfs_create_flags(0);
   if (!g_) throw ConversionError(ErrorKind::ApplianceLaunch, disk_name_, "cannot create a libguestfs handle");
   guestfs_set_error_handler(g_, &GuestfsSession::on_error, this);
   apply(settings);

@@ -1,0 +1,193 @@
+#include "engine/guest/inspector.hpp"
+
+#include <guestfs.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <strings.h>
+
+#include "engine/guest/guest_files.hpp"
+
+namespace h2k {
+namespace {
+
+std::string take_string(char* s) {
+  if (!s) return {};
+  std::string out(s);
+  std::free(s);
+  return out;
+}
+
+std::vector<std::string> take_list(char** list) {
+  std::vector<std::string> out;
+  if (!list) return out;
+  for (char** p = list; *p; ++p) {
+    out.emplace_back(*p);
+    std::free(*p);
+  }
+  std::free(list);
+  return out;
+}
+
+// libguestfs reports "unknown" for facts it could not find; we keep "" there.
+std::string known(std::string s) { return s == "unknown" ? std::string() : s; }
+
+std::vector<std::string> required_list(GuestfsSession& s, char** list, const std::string& what) {
+  if (!list) s.fail(ErrorKind::GuestFix, s.disk_name(), what);
+  return take_list(list);
+}
+
+void read_os_facts(GuestfsSession& s, const std::string& root, InspectionResult& r) {
+  guestfs_h* g = s.handle();
+  r.os_type = known(take_string(guestfs_inspect_get_type(g, root.c_str())));
+  if (r.os_type.empty()) r.os_type = "unknown";
+  r.distro = known(take_string(guestfs_inspect_get_distro(g, root.c_str())));
+  r.product_name = known(take_string(guestfs_inspect_get_product_name(g, root.c_str())));
+  r.major_version = std::max(0, guestfs_inspect_get_major_version(g, root.c_str()));
+  r.minor_version = std::max(0, guestfs_inspect_get_minor_version(g, root.c_str()));
+  r.arch = known(take_string(guestfs_inspect_get_arch(g, root.c_str())));
+  r.package_format = known(take_string(guestfs_inspect_get_package_format(g, root.c_str())));
+  r.hostname = known(take_string(guestfs_inspect_get_hostname(g, root.c_str())));
+  r.root_device = root;
+  s.clear_last_error();  // "unknown" answers are not errors worth reporting later
+}
+
+void read_device_tables(GuestfsSession& s, const std::string& root, GuestInspection& out) {
+  guestfs_h* g = s.handle();
+  out.devices.devices = required_list(s, guestfs_list_devices(g), "cannot list the appliance disks");
+  out.devices.partitions = required_list(s, guestfs_list_partitions(g), "cannot list the appliance partitions");
+  if (!root.empty()) {
+    auto pairs = required_list(s, guestfs_inspect_get_mountpoints(g, root.c_str()), "cannot read the guest's mountpoints");
+    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) out.devices.mountpoints[pairs[i]] = pairs[i + 1];
+  }
+  auto fs_pairs = required_list(s, guestfs_list_filesystems(g), "cannot list the guest filesystems");
+  for (std::size_t i = 0; i + 1 < fs_pairs.size(); i += 2) {
+    FilesystemInfo fs;
+    fs.device = fs_pairs[i];
+    fs.type = fs_pairs[i + 1];
+    if (fs.type != "unknown" && !fs.type.empty()) {
+      // Not every filesystem has a UUID or label (and btrfs subvolumes are not
+      // devices); those stay "" and simply cannot be used for resolution.
+      fs.uuid = take_string(guestfs_vfs_uuid(g, fs.device.c_str()));
+      fs.label = take_string(guestfs_vfs_label(g, fs.device.c_str()));
+    }
+    for (const auto& [mp, dev] : out.devices.mountpoints)
+      if (dev == fs.device) fs.mountpoint = mp;
+    out.result.filesystems.push_back(fs);
+  }
+  s.clear_last_error();
+  out.devices.filesystems = out.result.filesystems;
+}
+
+// True when the ESP, mounted read-only on its own, holds an EFI bootloader.
+bool esp_holds_bootloader(GuestfsSession& s, const std::string& esp) {
+  guestfs_h* g = s.handle();
+  if (guestfs_mount_ro(g, esp.c_str(), "/") == -1) {
+    s.clear_last_error();
+    return false;
+  }
+  bool found = false;
+  if (char** files = guestfs_find(g, "/")) {
+    for (const auto& f : take_list(files)) {
+      if (f.size() < 4) continue;
+      bool in_efi_dir = strncasecmp(f.c_str(), "efi/", 4) == 0;
+      bool is_efi = strcasecmp(f.c_str() + f.size() - 4, ".efi") == 0;
+      if (in_efi_dir && is_efi) found = true;
+    }
+  }
+  guestfs_umount_all(g);
+  s.clear_last_error();
+  return found;
+}
+
+Firmware detect_firmware(GuestfsSession& s, const ApplianceDevices& d) {
+  if (d.devices.empty()) return Firmware::Unknown;
+  guestfs_h* g = s.handle();
+  const std::string& boot = d.devices.front();
+  std::string parttype = take_string(guestfs_part_get_parttype(g, boot.c_str()));
+  s.clear_last_error();
+  if (parttype != "gpt") return Firmware::Bios;
+  struct guestfs_partition_list* parts = guestfs_part_list(g, boot.c_str());
+  if (!parts) {
+    s.clear_last_error();
+    return Firmware::Bios;
+  }
+  std::vector<std::string> esps;
+  for (std::uint32_t i = 0; i < parts->len; ++i) {
+    int num = parts->val[i].part_num;
+    std::string type = take_string(guestfs_part_get_gpt_type(g, boot.c_str(), num));
+    if (strcasecmp(type.c_str(), kEspGptType) != 0) continue;
+    std::string dev = boot + (std::isdigit(static_cast<unsigned char>(boot.back())) ? "p" : "") + std::to_string(num);
+    esps.push_back(dev);
+  }
+  guestfs_free_partition_list(parts);
+  s.clear_last_error();
+  if (esps.empty()) return Firmware::Bios;
+  if (d.mountpoints.count("/boot/efi") || d.mountpoints.count("/efi")) return Firmware::Efi;
+  for (const auto& esp : esps)
+    if (esp_holds_bootloader(s, esp)) return Firmware::Efi;
+  return Firmware::Bios;
+}
+
+void mount_filesystems(GuestfsSession& s, const GuestInspection& in, std::vector<std::string>& warnings) {
+  std::vector<std::pair<std::string, std::string>> mounts(in.devices.mountpoints.begin(), in.devices.mountpoints.end());
+  // Parents before children: "/" then "/boot" then "/boot/efi".
+  std::stable_sort(mounts.begin(), mounts.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() < b.first.size(); });
+  if (mounts.empty() || mounts.front().first != "/") mounts.insert(mounts.begin(), {"/", in.root});
+  guestfs_h* g = s.handle();
+  for (const auto& [mp, dev] : mounts) {
+    if (guestfs_mount(g, dev.c_str(), mp.c_str()) == 0) continue;
+    if (mp == "/") s.fail(ErrorKind::GuestFix, dev, "cannot mount the guest's root filesystem read-write");
+    warnings.push_back("cannot mount " + dev + " at " + mp + " (" + s.last_error() +
+                       "): files below " + mp + " are left unchanged");
+    s.clear_last_error();
+  }
+}
+
+// Kernel versions that have both modules and a kernel image, so initramfs
+// rebuilds are not attempted for leftovers of removed kernels.
+std::vector<std::string> installed_kernels(GuestfsSession& s) {
+  GuestFiles files(s);
+  std::vector<std::string> kernels;
+  for (const auto& v : files.list("/lib/modules")) {
+    if (!files.is_dir("/lib/modules/" + v)) continue;
+    if (files.exists("/boot/vmlinuz-" + v) || files.exists("/boot/vmlinux-" + v) ||
+        files.exists("/lib/modules/" + v + "/vmlinuz"))
+      kernels.push_back(v);
+  }
+  if (kernels.empty() && !files.is_dir("/lib/modules")) {
+    for (const auto& path : files.list_matching("/boot", "vmlinuz-", ""))
+      kernels.push_back(path.substr(std::string("/boot/vmlinuz-").size()));
+  }
+  return kernels;
+}
+
+}  // namespace
+
+GuestInspection inspect_and_mount(GuestfsSession& s, std::vector<std::string>& warnings) {
+  GuestInspection out;
+  auto roots = required_list(s, guestfs_inspect_os(s.handle()), "libguestfs inspection failed");
+  if (roots.size() > 1) {
+    std::string all;
+    for (const auto& r : roots) all += (all.empty() ? "" : ", ") + r;
+    warnings.push_back("several operating systems found (" + all + "); converting the first, " + roots.front());
+  }
+  if (!roots.empty()) {
+    out.root = roots.front();
+    out.result.found_os = true;
+    read_os_facts(s, out.root, out.result);
+  } else {
+    out.result.os_type = "unknown";
+  }
+  read_device_tables(s, out.root, out);
+  out.result.firmware = detect_firmware(s, out.devices);
+  if (out.result.found_os) {
+    mount_filesystems(s, out, warnings);
+    if (out.result.os_type == "linux") out.result.kernels = installed_kernels(s);
+  }
+  return out;
+}
+
+}  // namespace h2k
