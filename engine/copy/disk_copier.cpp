@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/copy/copy_progress.hpp"
-#include "engine/copy/direct_io_probe.hpp"
 #include "engine/copy/partial_output.hpp"
 #include "engine/copy/qemu_img_check.hpp"
 #include "engine/copy/qemu_img_message.hpp"
@@ -61,13 +60,14 @@ void check_source_metadata(const SourceDisk& disk, const std::string& spec, cons
                         "the disk's metadata is damaged or truncated: " + report.first_error);
 }
 
-std::vector<std::string> convert_argv(const std::string& spec, const fs::path& out, const CopyOptions& options,
-                                      bool direct_io) {
+std::vector<std::string> convert_argv(const std::string& spec, const fs::path& out, const CopyOptions& options) {
   std::vector<std::string> argv{options.qemu_img, "convert", "-p"};
   if (options.out_of_order) argv.push_back("-W");
   // qemu-img accepts 1..16 coroutines.
   argv.insert(argv.end(), {"-m", std::to_string(std::clamp(options.coroutines, 1, 16))});
-  if (direct_io) argv.insert(argv.end(), {"-t", "none"});
+  // The output goes through the page cache (qemu-img's default): `-t none`
+  // was slower with a cold source and is refused by tmpfs; fsync_file()
+  // below makes the copy durable either way.
   argv.insert(argv.end(), {"-O", to_string(options.format)});
   // compat=1.1 (qcow2 v3) for zero clusters and discard; set explicitly so an
   // older qemu-img default (0.10) cannot produce a weaker image.
@@ -147,7 +147,7 @@ CopyResult copy_disk(const SourceDisk& disk, const fs::path& out_path, const Cop
     if (auto percent = parse_qemu_progress(line)) report(*percent);
   };
   run.keep_running = [&] { return !sink_error; };
-  SubprocessResult r = run_subprocess(convert_argv(spec, out, options, supports_direct_io(out.parent_path())), run);
+  SubprocessResult r = run_subprocess(convert_argv(spec, out, options), run);
 
   if (sink_error) std::rethrow_exception(sink_error);
   if (r.cancelled) throw ConversionError(ErrorKind::Cancelled, display, "copy cancelled; partial output removed");
