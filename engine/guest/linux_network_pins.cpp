@@ -42,15 +42,7 @@ std::vector<lg::InterfacePin> configured_interfaces(LinuxFixContext& ctx) {
   // The loopback interface never changes name and has no MAC to pin.
   found.erase(std::remove_if(found.begin(), found.end(), [](const lg::InterfacePin& p) { return p.name == "lo"; }),
               found.end());
-  // The same interface is often named in several files; keep its first mention
-  // (one with a MAC wins over one without).
-  std::vector<lg::InterfacePin> unique;
-  for (const auto& pin : found) {
-    auto it = std::find_if(unique.begin(), unique.end(), [&](const auto& u) { return u.name == pin.name; });
-    if (it == unique.end()) unique.push_back(pin);
-    else if (it->mac.empty() && !pin.mac.empty()) *it = pin;
-  }
-  return unique;
+  return found;
 }
 
 }  // namespace
@@ -69,6 +61,9 @@ void pin_network_interface_names(LinuxFixContext& ctx) {
     if (!nic.mac.empty()) macs.push_back(nic.mac);
   auto configured = configured_interfaces(ctx);
   if (configured.empty()) return;
+  // Names a udev rule already pins claim their MAC, so the remaining names
+  // pair with the remaining source NICs.
+  for (const auto& p : udev_pins) configured.push_back(p);
   std::vector<std::string> warnings;
   auto pins = lg::pair_interfaces_with_macs(configured, macs, &warnings);
   for (const auto& w : warnings) ctx.warn(w);
@@ -77,12 +72,7 @@ void pin_network_interface_names(LinuxFixContext& ctx) {
   std::string udev_rules;   // for guests without systemd, one file for all pins
   const std::string udev_file = "/etc/udev/rules.d/70-hyper2kvm-net.rules";
   for (const auto& pin : pins) {
-    if (already_pinned.count(pin.name)) continue;
-    if (pin.mac.empty()) {
-      ctx.warn("interface " + pin.name + " (configured in " + pin.source +
-               ") has no known MAC address: its name may change on KVM");
-      continue;
-    }
+    if (already_pinned.count(pin.name) || pin.mac.empty()) continue;
     if (systemd) {
       std::string path = "/etc/systemd/network/10-hyper2kvm-" + pin.name + ".link";
       std::string content = lg::systemd_link_file(pin);
