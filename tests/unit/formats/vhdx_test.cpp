@@ -101,12 +101,18 @@ BOOST_AUTO_TEST_CASE(higher_sequence_number_wins) {
   ScratchDir dir;
   fs::path p = make_vhdx(dir, "d.vhdx");
   std::string b = read_bytes(p);
-  int current = inspect(p).current_header;
+  VhdxInfo before = inspect(p);
+  int current = before.current_header;
   std::size_t other = current == 1 ? kHeader2 : kHeader1;
-  put_le32(b, other + 8, 0x7fffffff);  // sequence number (low half)
+  // qemu starts from a random sequence number: make the other header newer by one.
+  std::uint64_t next = before.header.sequence_number + 1;
+  put_le32(b, other + 8, static_cast<std::uint32_t>(next));
+  put_le32(b, other + 12, static_cast<std::uint32_t>(next >> 32));
   reseal(b, other, 4 * KiB);
   write_bytes(p, b);
-  BOOST_TEST(inspect(p).current_header == (current == 1 ? 2 : 1));
+  VhdxInfo after = inspect(p);
+  BOOST_TEST(after.current_header == (current == 1 ? 2 : 1));
+  BOOST_TEST(after.header.sequence_number == next);
 }
 
 BOOST_AUTO_TEST_CASE(region_tables) {
