@@ -16,8 +16,7 @@ std::optional<std::string> normalize_mac(std::string_view mac) {
     std::size_t b = i;
     while (i < mac.size() && std::isxdigit(static_cast<unsigned char>(mac[i]))) ++i;
     std::size_t len = i - b;
-    if (len < 1 || len > 2) return std::nullopt;
-    if (len == 1) out += '0';
+    if (len != 2) return std::nullopt;
     out += to_lower(mac.substr(b, len));
     ++groups;
     if (i == mac.size()) break;

@@ -10,7 +10,7 @@
 
 namespace h2k::linux_guest::detail {
 
-// "00:50:56:AA:BB:1" / "00-50-56-aa-bb-01" -> "00:50:56:aa:bb:01"; nullopt if not a MAC.
+// "00:50:56:AA:BB:01" / "00-50-56-aa-bb-01" -> "00:50:56:aa:bb:01"; nullopt if not a MAC.
 std::optional<std::string> normalize_mac(std::string_view mac);
 
 bool has_glob(std::string_view name);
