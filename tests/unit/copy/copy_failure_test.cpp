@@ -183,6 +183,41 @@ BOOST_AUTO_TEST_CASE(cancel_during_copy_kills_qemu_img_and_removes_the_partial_o
   BOOST_TEST(log.events.back().percent < 100.0, "the copy completed before it was cancelled");
 }
 
+BOOST_AUTO_TEST_CASE(timeout_kills_a_hung_qemu_img_and_removes_its_output) {
+  // A qemu-img whose convert hangs after creating its output (a stuck NFS
+  // mount looks like this); info and check are the real tool.
+  fs::path fake = dir / "hanging-qemu-img";
+  {
+    std::ofstream script(fake);
+    script << "#!/bin/sh\n"
+              "if [ \"$1\" = convert ]; then\n"
+              "  for arg; do last=$arg; done\n"
+              "  echo partial > \"$last\"\n"
+              "  exec sleep 600\n"
+              "fi\n"
+              "exec qemu-img \"$@\"\n";
+  }
+  fs::permissions(fake, fs::perms::owner_all);
+  CopyOptions options;
+  options.qemu_img = fake.string();
+  options.timeout_s = 1;
+  fs::path out = dir / "out.qcow2";
+  expect_error([&] { copy_disk(whole_file_disk(raw, FileKind::Raw), out, options, {}, CancelToken()); },
+               ErrorKind::Timeout, "reference.raw", "did not finish within 1 s");
+  BOOST_TEST(!fs::exists(out), "partial output left behind");
+}
+
+BOOST_AUTO_TEST_CASE(a_throwing_progress_sink_stops_the_copy_cleanly) {
+  fs::path out = dir / "out.qcow2";
+  auto sink = [](const ProgressEvent& e) {
+    if (e.percent > 0) throw std::runtime_error("progress consumer went away");
+  };
+  BOOST_CHECK_EXCEPTION(copy_disk(whole_file_disk(raw, FileKind::Raw), out, {}, sink, CancelToken()),
+                        std::runtime_error,
+                        [](const std::runtime_error& e) { return std::string(e.what()) == "progress consumer went away"; });
+  BOOST_TEST(!fs::exists(out), "partial output left behind");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---- a full output filesystem ----
