@@ -97,7 +97,7 @@ HwItem read_item(pugi::xml_node node, std::size_t position) {
     if (c.type() != pugi::node_element) continue;
     std::string_view n = local_name(c.name());
     std::string value(trim(c.text().get()));
-    if (n == "InstanceID") item.instance_id = value;
+    if (n == "InstanceID" || n == "InstanceId") item.instance_id = value;  // "InstanceId": OVF 0.9
     else if (n == "ResourceType") item.resource_type = small_int(value, -1);
     else if (n == "ResourceSubType") item.subtype = value;
     else if (n == "Parent") item.parent = value;
