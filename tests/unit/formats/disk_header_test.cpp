@@ -83,4 +83,32 @@ BOOST_AUTO_TEST_CASE(wrong_kind_for_the_bytes) {
                "no VHD footer");
 }
 
+BOOST_AUTO_TEST_CASE(first_100_bytes_of_every_format_is_a_clear_error) {
+  ScratchDir dir;
+  struct Case { std::string name, fmt, options; FileKind kind; };
+  for (const Case& c : {Case{"a.qcow2", "qcow2", "", FileKind::Qcow2},
+                        Case{"b.vmdk", "vmdk", "subformat=monolithicSparse", FileKind::VmdkSparse},
+                        Case{"c.vmdk", "vmdk", "subformat=streamOptimized", FileKind::VmdkSparse},
+                        Case{"d.vmdk", "vmdk", "subformat=monolithicFlat", FileKind::VmdkDescriptor},
+                        Case{"e.vhd", "vpc", "subformat=dynamic", FileKind::Vhd},
+                        Case{"f.vhd", "vpc", "subformat=fixed", FileKind::Vhd},
+                        Case{"g.vhdx", "vhdx", "", FileKind::Vhdx}}) {
+    BOOST_TEST_CONTEXT(c.name) {
+      qemu_create(dir / c.name, c.fmt, "10M", c.options);
+      BOOST_TEST(probe_file(dir / c.name).kind == c.kind);
+      fs::path cut = dir / ("cut-" + c.name);
+      truncated_copy(dir / c.name, cut, 100);
+      // Whatever the probe now says, validating it as what it was must fail clearly.
+      try {
+        inspect_disk_header(cut, c.kind);
+        BOOST_FAIL("a 100-byte " << c.name << " passed validation");
+      } catch (const ConversionError& e) {
+        BOOST_TEST(e.kind() == ErrorKind::InvalidInput);
+        BOOST_TEST(e.file() == cut.string());
+        BOOST_TEST(!e.reason().empty());
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
