@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "engine/core/subprocess.hpp"
+
 namespace h2k {
 namespace {
 
@@ -138,7 +140,8 @@ GuestCommandResult GuestFiles::sh(const std::string& script) {
     r.ok = true;
     r.output = take_string(out);
   } else {
-    r.error = session_.last_error();
+    // Tool failures can print pages (update-initramfs, dpkg); the end says why.
+    r.error = tail_lines(session_.last_error(), 20);
   }
   return r;
 }

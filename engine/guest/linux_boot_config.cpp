@@ -115,7 +115,7 @@ void regenerate_bootloader_config(LinuxFixContext& ctx, bool boot_config_changed
     command = tool + " -o " + target;
   }
   ctx.step("regenerating the GRUB configuration (" + command + ")", 85);
-  auto r = ctx.files.sh(std::string(kGuestShellPrelude) + command + " 2>&1");
+  auto r = ctx.files.sh(std::string(kGuestShellPrelude) + command);
   if (!r.ok) {
     // grub-mkconfig writes a temporary file and only replaces grub.cfg on
     // success, so the file we already edited in place is still there.

@@ -108,7 +108,7 @@ void rebuild(LinuxFixContext& ctx, InitramfsTool tool, const std::vector<std::st
   std::size_t i = 0;
   for (const auto& [command, image] : commands) {
     ctx.step("rebuilding initramfs: " + command, 45 + 30.0 * static_cast<double>(i++) / commands.size());
-    auto r = ctx.files.sh(std::string(kGuestShellPrelude) + command + " 2>&1");
+    auto r = ctx.files.sh(std::string(kGuestShellPrelude) + command);
     if (!r.ok)
       throw ConversionError(ErrorKind::GuestFix, image, "initramfs rebuild '" + command + "' failed: " + r.error);
     ctx.record("initramfs", image, "", "rebuilt", command);

@@ -67,7 +67,7 @@ void apply_vmware_tools_action(LinuxFixContext& ctx) {
       std::string list;
       for (const auto& p : packages) list += " " + shell_quote(p);
       std::string command = ctx.inspection.result.package_format == "deb" ? "dpkg --purge" + list : "rpm -e" + list;
-      auto r = ctx.files.sh(std::string(kGuestShellPrelude) + command + " 2>&1");
+      auto r = ctx.files.sh(std::string(kGuestShellPrelude) + command);
       if (r.ok) {
         for (const auto& p : packages) ctx.record("vmware-tools", p, "installed", "removed", command);
         return;
