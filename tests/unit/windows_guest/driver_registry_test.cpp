@@ -99,6 +99,10 @@ BOOST_AUTO_TEST_CASE(viostor_is_registered_as_a_boot_start_miniport) {
                  .find("\"h2k-viostor.inf\"=hex(3):01,ff,00,00") != std::string::npos);
   BOOST_TEST(hivexget(sys.path, "DriverDatabase\\DriverPackages\\h2k-viostor.inf_h2k\\Configurations\\h2k_viostor_boot",
                       "Service") == "viostor");
+  // The .inf's default value lists its package (REG_MULTI_SZ, written as "@").
+  BOOST_TEST(hive_export(sys.path, "DriverDatabase\\DriverInfFiles\\h2k-viostor.inf")
+                 .find("@=" + reg_hex(7, ascii_utf16le("h2k-viostor.inf_h2k") + std::string(4, '\0'))) !=
+             std::string::npos);
   // Version blob carries the SCSI adapter class GUID in binary form.
   BOOST_TEST(hive_export(sys.path, "DriverDatabase\\DriverPackages\\h2k-viostor.inf_h2k")
                  .find("7b,e9,36,4d,25,e3,ce,11,bf,c1,08,00,2b,e1,03,18") != std::string::npos);
