@@ -60,18 +60,31 @@ void check_manifest(const std::filesystem::path& ovf, const LoadOptions& options
 SourceVm load_ovf_file(const std::filesystem::path& ovf, const LoadOptions& options) {
   OvfEnvelope envelope = parse_ovf(read_text_file(ovf, kMaxDescriptorBytes), ovf.string());
   SourceVm vm = vm_from_ovf(envelope);
-  check_manifest(ovf, options, vm);
   const auto dir = ovf.parent_path();
+
+  // Every disk file must be there before anything is hashed or inspected:
+  // "missing web01-disk2.vmdk" is the message a user can act on.
+  std::vector<std::filesystem::path> paths;
   for (const OvfDisk& od : envelope.disks) {
     if (od.href.find("://") != std::string::npos)
       throw ConversionError(ErrorKind::Unsupported, ovf.string(),
                             "disk '" + od.disk_id + "' refers to a remote file (" + od.href + "); only local files are supported");
+    std::filesystem::path rel(percent_decode(od.href));
+    if (rel.is_absolute() || std::find(rel.begin(), rel.end(), "..") != rel.end())
+      throw_invalid(ovf.string(), "disk '" + od.disk_id + "' refers to '" + od.href +
+                                      "', outside the OVF's folder; OVF file references must be relative");
     auto path = package_member(dir, od.href);
     if (!path)
       throw_invalid(ovf.string(), "disk '" + od.disk_id + "' file " + (dir / od.href).string() +
                                       " does not exist (disks of an OVF must sit next to it)");
-    SourceDisk disk = describe_disk_file(*path, vm.warnings);
-    apply_ovf_disk(od, disk, ovf.string(), vm.warnings);
+    paths.push_back(*path);
+  }
+
+  check_manifest(ovf, options, vm);
+
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    SourceDisk disk = describe_disk_file(paths[i], vm.warnings);
+    apply_ovf_disk(envelope.disks[i], disk, ovf.string(), vm.warnings);
     vm.disks.push_back(std::move(disk));
   }
   return vm;

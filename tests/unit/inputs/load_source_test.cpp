@@ -284,6 +284,17 @@ BOOST_AUTO_TEST_CASE(hyperv_ovf_with_vhd_disks) {
   BOOST_TEST(vm.nics.at(0).mac == "00:15:5d:0a:1b:2c");
 }
 
+BOOST_AUTO_TEST_CASE(href_outside_the_folder_is_refused) {
+  ScratchDir dir;
+  fs::create_directories(dir / "pkg");
+  qemu_create(dir / "tiny.vmdk", "vmdk", "1G", "subformat=streamOptimized");  // exists, but outside pkg/
+  std::string ovf = read_data("ovf/minimal.ovf");
+  ovf.replace(ovf.find("\"tiny.vmdk\""), 11, "\"../tiny.vmdk\"");
+  write_bytes(dir / "pkg" / "tiny.ovf", ovf);
+  expect_error([&] { load_source(dir / "pkg" / "tiny.ovf"); }, ErrorKind::InvalidInput, "tiny.ovf",
+               "disk 'vmdisk1' refers to '../tiny.vmdk', outside the OVF's folder");
+}
+
 BOOST_AUTO_TEST_CASE(missing_sibling_disk_is_named) {
   ScratchDir dir;
   write_bytes(dir / "tiny.ovf", read_data("ovf/minimal.ovf"));
