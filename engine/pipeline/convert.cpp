@@ -1,7 +1,5 @@
 #include "engine/pipeline/convert.hpp"
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -107,12 +105,6 @@ private:
   std::uint64_t total_;
 };
 
-std::uint64_t allocated_bytes_of(const fs::path& p) {
-  struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) return 0;
-  return static_cast<std::uint64_t>(st.st_blocks) * 512u;
-}
-
 }  // namespace
 
 ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& progress, const CancelToken& cancel) {
@@ -210,8 +202,8 @@ ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& p
     for (auto& od : result.disks) {
       cancel.throw_if_cancelled(request.source.string());
       fs::path staged = staging.path() / od.path.filename();
-      check_image(staged, request.copy.format, request.copy.qemu_img);
-      od.allocated_bytes = allocated_bytes_of(staged);
+      check_image(staged, request.copy.format, request.copy.qemu_img, od.virtual_size);
+      od.allocated_bytes = allocated_bytes(staged);
     }
   });
 

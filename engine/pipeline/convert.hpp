@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/copy/disk_copier.hpp"
+#include "engine/core/error.hpp"
 #include "engine/core/progress.hpp"
 #include "engine/guest/guest_fix.hpp"
 #include "engine/inputs/source_vm.hpp"

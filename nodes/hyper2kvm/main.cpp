@@ -147,8 +147,11 @@ int run_inspect(const std::string& source, bool json) {
       return 0;
     }
     std::printf("%s: %s\n", source.c_str(), to_string(vm.source_kind));
-    std::printf("  name      %s\n  vcpus     %d\n  memory    %llu MiB\n  firmware  %s\n", vm.name.c_str(), vm.vcpus,
-                static_cast<unsigned long long>(vm.memory_mib), to_string(vm.firmware));
+    std::printf("  name      %s\n", vm.name.c_str());
+    std::printf("  vcpus     %s\n", vm.vcpus > 0 ? std::to_string(vm.vcpus).c_str() : "unknown (default 2)");
+    std::printf("  memory    %s\n",
+                vm.memory_mib ? (std::to_string(vm.memory_mib) + " MiB").c_str() : "unknown (default 2048 MiB)");
+    std::printf("  firmware  %s\n", to_string(vm.firmware));
     if (!vm.os_hint.empty()) std::printf("  os hint   %s\n", vm.os_hint.c_str());
     for (auto& d : vm.disks)
       std::printf("  disk %-4s %s (%s%s%s, %s virtual)\n", d.id.c_str(), d.display_path.c_str(), to_string(d.format),
