@@ -135,7 +135,13 @@ GuestFixReport run_guest_fix_isolated(const std::vector<DiskForFix>& disks, cons
     throw ConversionError(ErrorKind::Timeout, disk_name,
                           "guest fix did not finish within " + std::to_string(overall_timeout->count()) + " s");
   if (child_error) throw *child_error;
-  if (report && r.exit_code == 0) return *report;
+  if (report) {
+    // The result is only sent after the appliance shut down cleanly, so the
+    // disks are complete even if the child then died on its way out.
+    if (r.exit_code != 0)
+      report->warnings.push_back("the guest-fix child " + describe_exit(r) + " after reporting its result");
+    return *report;
+  }
   std::string tail = tail_lines(r.err, 15);
   std::string reason = "guest-fix child (" + self_exe.string() + ") " + describe_exit(r) + " without a result";
   if (!protocol_problem.empty()) reason += "; " + protocol_problem;

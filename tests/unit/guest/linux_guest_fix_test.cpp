@@ -118,6 +118,8 @@ BOOST_AUTO_TEST_CASE(vmware_shaped_debian_disk_is_rewritten_to_boot_on_virtio) {
     return contains(w, "removing VMware tools") && contains(w, "dependency problems");
   }));
   BOOST_TEST(std::any_of(events.begin(), events.end(), [](auto& e) { return contains(e.message, "rebuilding initramfs"); }));
+  // Files written without SELinux labels: the guest relabels on first boot.
+  BOOST_TEST(find_fix(report, "/.autorelabel"));
   BOOST_TEST(std::any_of(events.begin(), events.end(), [](auto& e) { return e.message == "rewriting /etc/fstab"; }));
 
   // What is really on the disk now.
@@ -125,7 +127,8 @@ BOOST_AUTO_TEST_CASE(vmware_shaped_debian_disk_is_rewritten_to_boot_on_virtio) {
                                         "cat /etc/systemd/network/10-hyper2kvm-ens224.link",
                                         "cat /etc/udev/rules.d/70-persistent-net.rules",
                                         "cat /etc/initramfs-tools/modules", "cat " + kInitrd,
-                                        "is-symlink /etc/systemd/system/multi-user.target.wants/open-vm-tools.service"});
+                                        "is-symlink /etc/systemd/system/multi-user.target.wants/open-vm-tools.service",
+                                        "exists /.autorelabel"});
   std::string fstab_now = section(t, "cat /etc/fstab");
   BOOST_TEST(contains(fstab_now, "UUID=" + kRootUuid + "  /  ext4  errors=remount-ro  0  1"), fstab_now);
   BOOST_TEST(contains(fstab_now, "UUID=" + kSwapUuid), fstab_now);
@@ -156,6 +159,7 @@ BOOST_AUTO_TEST_CASE(vmware_shaped_debian_disk_is_rewritten_to_boot_on_virtio) {
   BOOST_TEST(contains(initrd_now, "virtio_blk.ko"), initrd_now);
   BOOST_TEST(contains(initrd_now, "virtio_pci.ko"), initrd_now);
 
+  BOOST_TEST(contains(section(t, "exists /.autorelabel"), "true"));
   BOOST_TEST(contains(section(t, "is-symlink /etc/systemd/system/multi-user.target.wants/open-vm-tools.service"),
                       "false"));
 }

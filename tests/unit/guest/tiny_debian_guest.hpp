@@ -2,7 +2,8 @@
 // A small Debian-12-shaped guest disk built at test time with host tools (no
 // appliance launch): MBR, ext4 root on /dev/sda1 and swap on /dev/sda2, both
 // named by kernel device in fstab and on the kernel command line, VMware NIC
-// names, an initramfs without virtio drivers and VMware tools enabled.
+// names, an initramfs without virtio drivers, VMware tools enabled, SELinux
+// permissive.
 //
 // It has a real /bin/sh (the host's dash and its libraries) so commands run
 // inside the guest, and stand-ins for the tools the fixer calls there:
@@ -87,6 +88,7 @@ inline void write_guest_tree(const fs::path& t, const TinyDebianOptions& o) {
   write_file(t / "etc/network/interfaces.d/backup", "auto ens224\niface ens224 inet static\n    address 10.20.0.5/24\n");
   write_file(t / "etc/initramfs-tools/modules", "# List of modules that you want to include in your initramfs.\nvmw_pvscsi\n");
   write_file(t / "usr/lib/systemd/systemd-udevd", "");
+  write_file(t / "etc/selinux/config", "SELINUX=permissive\nSELINUXTYPE=default\n");
   write_file(t / "usr/lib/systemd/system/open-vm-tools.service", "[Unit]\nDescription=VMware tools\n");
   fs::create_symlink("/lib/systemd/system/open-vm-tools.service",
                      t / "etc/systemd/system/multi-user.target.wants/open-vm-tools.service");
