@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,12 @@ public:
   std::uint64_t size() const override { return size_; }
   const std::string& name() const override { return name_; }
 
+  // Lays `bytes` over the file at `offset` (e.g. a recomputed checksum).
+  void put(std::uint64_t offset, std::string bytes) {
+    owned_.push_back(std::move(bytes));
+    patches_.push_back({offset, owned_.back()});
+  }
+
   std::string read(std::uint64_t offset, std::size_t length) const override {
     if (offset >= size_) return {};
     std::uint64_t end = offset + std::min<std::uint64_t>(length, size_ - offset);
@@ -81,6 +88,7 @@ private:
   };
   std::uint64_t size_ = 0;
   std::vector<Patch> patches_;
+  std::deque<std::string> owned_;  // deque: growing it keeps earlier views valid
   std::string name_;
 };
 
