@@ -167,7 +167,13 @@ ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& p
       std::string file = vm.name + "-" + d.id + ext;
       std::string item = "disk " + std::to_string(i) + "/" + std::to_string(vm.disks.size()) + ": " +
                          d.display_path.filename().string();
-      CopyResult cr = copy_disk(d, staging.path() / file, request.copy, agg.for_disk(done, item), cancel);
+      CopyResult cr;
+      try {
+        cr = copy_disk(d, staging.path() / file, request.copy, agg.for_disk(done, item), cancel);
+      } catch (const ConversionError& e) {
+        if (e.kind() != ErrorKind::NoSpace) throw;
+        throw ConversionError(e.kind(), request.output_dir.string(), e.reason() + " (writing " + file + ")");
+      }
       done += d.virtual_size;
       OutputDisk od;
       od.id = d.id;
@@ -186,8 +192,14 @@ ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& p
     result.guest = run_phase("guest", result, [&] {
       std::vector<DiskForFix> disks;
       for (auto& od : result.disks) disks.push_back({staging.path() / od.path.filename(), od.format});
-      return run_guest_fix_isolated(disks, guest_opts, progress, cancel, request.self_exe,
-                                    std::chrono::seconds(request.guest_fix_timeout_s));
+      try {
+        return run_guest_fix_isolated(disks, guest_opts, progress, cancel, request.self_exe,
+                                      std::chrono::seconds(request.guest_fix_timeout_s));
+      } catch (const ConversionError& e) {
+        // The staged copy is an internal name that disappears with the error:
+        // name the VM file the operator gave us instead.
+        throw ConversionError(e.kind(), request.source.string(), e.reason());
+      }
     });
   } else {
     result.guest.fixes_applied = false;
