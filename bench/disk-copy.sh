@@ -77,6 +77,9 @@ else mkdir -p "$WORKDIR"; fi
 WORKDIR=$(readlink -f "$WORKDIR")
 cleanup() { if ((KEEP)); then echo "disk-copy: kept $WORKDIR"; else rm -rf "$WORKDIR"; fi; }
 trap cleanup EXIT
+# Run a private copy: a rebuild of build/ during the benchmark must not swap the binary.
+cp "$BIN" "$WORKDIR/hyper2kvm"
+BIN=$WORKDIR/hyper2kvm
 
 # --- can we drop the page cache? ---------------------------------------------
 CACHE=cold

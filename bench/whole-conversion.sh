@@ -133,6 +133,9 @@ else mkdir -p "$WORKDIR"; fi
 WORKDIR=$(readlink -f "$WORKDIR")
 cleanup() { if ((KEEP)); then echo "whole-conversion: kept $WORKDIR"; else rm -rf "$WORKDIR"; fi; }
 trap cleanup EXIT
+# Run a private copy: a rebuild of build/ during the benchmark must not swap the binary.
+cp "$BIN" "$WORKDIR/hyper2kvm"
+BIN=$WORKDIR/hyper2kvm
 
 CACHE=cold
 drop_caches() {
