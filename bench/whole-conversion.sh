@@ -61,6 +61,8 @@ export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 # --- prerequisites (benchmarks install their own packages) -------------------
 need=()
 command -v virt-v2v >/dev/null || need+=(virt-v2v)
+# virt-v2v 2.2's `-i disk` needs nbdkit, which Debian's virt-v2v package does not pull in.
+command -v nbdkit >/dev/null || need+=(nbdkit)
 command -v qemu-img >/dev/null || need+=(qemu-utils)
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 [[ -x /usr/bin/time ]] || need+=(time)
