@@ -56,9 +56,7 @@ GuestFixReport fix_guest_with_launch_callback(const std::vector<DiskForFix>& dis
   report.inspection = inspection.result;
   report.inspect_seconds = seconds_since(start);
   emit(progress, "inspect", 100,
-       inspection.result.found_os ? "found " + (inspection.result.product_name.empty() ? inspection.result.os_type
-                                                                                       : inspection.result.product_name)
-                                  : "no operating system found");
+       inspection.result.found_os ? "found " + os_display_name(inspection.result) : "no operating system found");
 
   auto fix_start = Clock::now();
   const std::string& os = inspection.result.os_type;

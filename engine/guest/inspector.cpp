@@ -166,6 +166,13 @@ std::vector<std::string> installed_kernels(GuestfsSession& s) {
 
 }  // namespace
 
+std::string os_display_name(const InspectionResult& r) {
+  if (r.product_name.empty()) return r.distro.empty() ? r.os_type : r.distro;
+  bool has_letters = std::any_of(r.product_name.begin(), r.product_name.end(),
+                                 [](unsigned char c) { return std::isalpha(c); });
+  return has_letters || r.distro.empty() ? r.product_name : r.distro + " " + r.product_name;
+}
+
 GuestInspection inspect_and_mount(GuestfsSession& s, std::vector<std::string>& warnings) {
   GuestInspection out;
   auto roots = required_list(s, guestfs_inspect_os(s.handle()), "libguestfs inspection failed");

@@ -20,6 +20,10 @@ struct GuestInspection {
   ApplianceDevices devices;  // appliance view: disks, partitions, mountpoints, filesystems
 };
 
+// A name for messages: the product name, prefixed by the distro when the
+// product name is only a version (libguestfs gives "12.4" for Debian).
+std::string os_display_name(const InspectionResult& r);
+
 // Inspects and, when an OS is found, mounts it at the appliance's / (so guest
 // paths can be used as is). Several operating systems: the first root is used
 // and a warning says so. Throws ConversionError(GuestFix) when the root

@@ -6,7 +6,7 @@ void LinuxFixContext::step(const std::string& message, double percent) const {
   if (!progress) return;
   ProgressEvent ev;
   ev.phase = "fix";
-  ev.item = inspection.result.product_name.empty() ? inspection.result.distro : inspection.result.product_name;
+  ev.item = os_display_name(inspection.result);
   ev.percent = percent;
   ev.message = message;
   progress(ev);
