@@ -1,0 +1,155 @@
+// daemon.yaml -> DaemonConfig: the one place that reads YAML.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "nodes/common/config/daemon_config.hpp"
+#include "nodes/common/config/yaml_map.hpp"
+
+namespace h2k {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+void read_retry_policy(YamlMap& m, RetryPolicy& r) {
+  m.get("enabled", r.enabled);
+  m.get("max_retries", r.max_retries, 0, 100);
+  m.get_duration("retry_delay", r.retry_delay, 0ms, RetryPolicy::kMaxDelay);
+  m.get("backoff_multiplier", r.backoff_multiplier, 1.0, 10.0);
+  m.finish();
+}
+
+void read_notifications(YamlMap& m, NotificationSettings& n) {
+  m.get("enabled", n.enabled);
+  m.get("webhook_url", n.webhook_url);
+  m.get_choice("webhook_type", n.webhook_type,
+               {{"slack", WebhookType::Slack}, {"discord", WebhookType::Discord}, {"generic", WebhookType::Generic}});
+  m.get_string_map("webhook_headers", n.webhook_headers);
+  m.get("notify_on_success", n.notify_on_success);
+  m.get("notify_on_failure", n.notify_on_failure);
+  m.get("notify_on_stall", n.notify_on_stall);
+  // Under a minute a "stall" is just a conversion's normal pause.
+  m.get_duration("stall_check_interval", n.stall_check_interval, 60s, std::chrono::hours(24 * 7));
+  m.get("email_enabled", n.email_enabled);
+  m.get("smtp_server", n.smtp_server);
+  m.get("smtp_port", n.smtp_port, 1, 65535);
+  m.get("smtp_use_tls", n.smtp_use_tls);
+  m.get("smtp_username", n.smtp_username);
+  m.get("smtp_password", n.smtp_password);
+  m.get("email_from", n.email_from);
+  m.get_string_list("email_to", n.email_to);
+  m.get("email_subject_prefix", n.email_subject_prefix);
+  m.finish();
+}
+
+void read_libguestfs(YamlMap& m, GuestfsSettings& g) {
+  if (m.get("backend", g.backend) && g.backend.empty()) m.fail("backend", "must not be empty (libguestfs' default is 'direct')");
+  m.get("backend_settings", g.backend_settings);
+  std::chrono::milliseconds launch = std::chrono::seconds(g.launch_timeout_s);
+  if (m.get_duration("launch_timeout", launch, 10s, 24h))
+    g.launch_timeout_s = static_cast<int>((launch.count() + 999) / 1000);  // whole seconds, rounded up
+  m.get("memsize", g.memsize_mib, 128, 65536);
+  m.finish();
+}
+
+void read_conversion(YamlMap& m, ConversionSettings& c) {
+  m.get_choice("output_format", c.output_format, {{"qcow2", OutputFormat::Qcow2}, {"raw", OutputFormat::Raw}});
+  m.get("guest_fixes", c.guest_fixes);
+  m.get_choice("vmware_tools", c.vmware_tools,
+               {{"keep", VmwareToolsAction::Keep}, {"disable", VmwareToolsAction::Disable},
+                {"remove", VmwareToolsAction::Remove}});
+  m.get("rebuild_initramfs", c.rebuild_initramfs);
+  m.get_path("virtio_win_dir", c.virtio_win_dir, /*allow_empty=*/true);
+  auto libguestfs = m.section("libguestfs");
+  read_libguestfs(libguestfs, c.libguestfs);
+  m.finish();
+}
+
+void read_deduplication(YamlMap& top, DaemonConfig& c) {
+  top.get("enable_deduplication", c.enable_deduplication);
+  bool use_md5 = false;
+  const bool has_use_md5 = top.get("deduplication_use_md5", use_md5);
+  DedupMethod method = c.deduplication_method;
+  const bool has_method = top.get_choice("deduplication_method", method,
+                                         {{"name_size", DedupMethod::NameAndSize},
+                                          {"md5", DedupMethod::Md5},
+                                          {"xxh128", DedupMethod::Xxh128}});
+  if (has_method && has_use_md5 && use_md5 != (method == DedupMethod::Md5))
+    top.fail("deduplication_method", std::string("'") + to_string(method) + "' contradicts deduplication_use_md5: " +
+                                         (use_md5 ? "true" : "false") + " (keep one of the two keys)");
+  if (has_method) c.deduplication_method = method;
+  else if (has_use_md5) c.deduplication_method = use_md5 ? DedupMethod::Md5 : DedupMethod::NameAndSize;
+}
+
+}  // namespace
+
+DaemonConfig default_daemon_config(const fs::path& base) {
+  DaemonConfig c;
+  const fs::path b = fs::absolute(base).lexically_normal();
+  c.watch_dir = b / "queue";
+  c.output_dir = b / "output";
+  c.work_dir = b / "work";
+  return c;
+}
+
+DaemonConfig parse_daemon_config(const std::string& yaml_text, const fs::path& file, const fs::path& base) {
+  DaemonConfig c = default_daemon_config(base);
+  c.source_file = file;
+  auto source = std::make_shared<YamlSource>();
+  source->file = file.string();
+  source->relative_base = fs::absolute(file).parent_path();
+
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(file.string(), "",
+                      "not valid YAML: line " + std::to_string(e.mark.line + 1) + ", column " +
+                          std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  if (!root.IsDefined() || root.IsNull()) return c;  // an empty file: all defaults
+  if (!root.IsMap()) throw ConfigError(file.string(), "", "expected a mapping of keys at the top level");
+
+  YamlMap top(root, "", source);
+  // The Python daemon's entry keys; this binary is the daemon already.
+  top.ignore("command", YAML::NodeType::Scalar, "a string");
+  top.ignore("daemon", YAML::NodeType::Scalar, "true or false");
+  top.get_path("watch_dir", c.watch_dir, false);
+  top.get_path("output_dir", c.output_dir, false);
+  top.get_path("work_dir", c.work_dir, false);
+  top.get("max_concurrent_jobs", c.max_concurrent_jobs, 1, 64);
+  top.get_duration("file_stable_timeout", c.file_stable_timeout, 0ms, 24h);
+  read_deduplication(top, c);
+  top.get("archive_processed", c.archive_processed);
+  top.get_path("log_file", c.log_file, /*allow_empty=*/true);
+  top.get("verbose", c.verbose, 0, 3);
+  auto retry_policy = top.section("retry_policy");
+  read_retry_policy(retry_policy, c.retry_policy);
+  auto notifications = top.section("notifications");
+  read_notifications(notifications, c.notifications);
+  auto conversion = top.section("conversion");
+  read_conversion(conversion, c.conversion);
+  if (top.has("vsphere"))
+    top.fail("vsphere", "not supported: this daemon converts the files dropped into watch_dir; "
+                        "it does not export from vSphere (remove the section)");
+  top.finish();
+  return c;
+}
+
+DaemonConfig load_daemon_config(const fs::path& file, const fs::path& base) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec))
+    throw ConfigError(file.string(), "", fs::exists(file, ec) ? "not a regular file" : "no such file");
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) throw ConfigError(file.string(), "", std::string("cannot read: ") + std::strerror(errno));
+  DaemonConfig c = parse_daemon_config(text.str(), file, base);
+  c.validate();
+  return c;
+}
+
+}  // namespace h2k

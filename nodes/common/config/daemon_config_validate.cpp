@@ -1,0 +1,91 @@
+// DaemonConfig::validate(): relations between settings that no single key shows.
+#include "nodes/common/config/daemon_config.hpp"
+
+namespace h2k {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Symlinks resolved where the path exists, so /srv/queue -> /var/lib/... compares right.
+fs::path real(const fs::path& p) {
+  std::error_code ec;
+  fs::path r = fs::weakly_canonical(p, ec);
+  r = (ec ? p : r).lexically_normal();
+  if (!r.has_filename() && r.has_relative_path()) r = r.parent_path();  // "/srv/q/" is "/srv/q"
+  return r;
+}
+
+// rel of `inner` from `outer`, or empty when inner is not at or below outer.
+fs::path relative_inside(const fs::path& outer, const fs::path& inner) {
+  fs::path rel = real(inner).lexically_relative(real(outer));
+  if (rel.empty() || *rel.begin() == "..") return {};
+  return rel;
+}
+
+bool same(const fs::path& a, const fs::path& b) { return real(a) == real(b); }
+bool at_or_below(const fs::path& outer, const fs::path& inner) { return !relative_inside(outer, inner).empty(); }
+
+}  // namespace
+
+bool in_watch_scan_area(const fs::path& watch_dir, const fs::path& path) {
+  const fs::path rel = relative_inside(watch_dir, path);
+  if (rel.empty()) return false;
+  for (auto& part : rel) {
+    const std::string s = part.string();
+    if (s != "." && !s.empty() && s[0] == '.') return false;  // the watcher skips hidden entries
+  }
+  return true;
+}
+
+void DaemonConfig::validate() const {
+  const std::string file = source_file.empty() ? "daemon config (built-in defaults)" : source_file.string();
+  auto fail = [&](const std::string& key, const std::string& reason) { throw ConfigError(file, key, reason); };
+  const std::string w = " (" + watch_dir.string() + ")";
+
+  // Folders. The watcher picks up any file in watch_dir (hidden folders
+  // excepted), so nothing the daemon writes may land there.
+  if (same(watch_dir, output_dir)) fail("output_dir", "must differ from watch_dir" + w);
+  if (in_watch_scan_area(watch_dir, output_dir))
+    fail("output_dir", "must not be inside watch_dir" + w +
+                           " (unless in a hidden folder): converted disks would be picked up as new input");
+  if (at_or_below(output_dir, watch_dir))
+    fail("watch_dir", "must not be inside output_dir (" + output_dir.string() +
+                          "): every folder there is a published VM");
+  if (same(work_dir, watch_dir)) fail("work_dir", "must differ from watch_dir" + w);
+  if (same(work_dir, output_dir)) fail("work_dir", "must differ from output_dir (" + output_dir.string() + ")");
+  if (in_watch_scan_area(watch_dir, work_dir))
+    fail("work_dir", "must not be inside watch_dir" + w +
+                         " (unless in a hidden folder): scratch files would be picked up as new input");
+  if (at_or_below(work_dir, watch_dir) || at_or_below(work_dir, output_dir))
+    fail("work_dir", "must not contain watch_dir or output_dir: it holds scratch files the daemon deletes");
+  if (!log_file.empty() && in_watch_scan_area(watch_dir, log_file))
+    fail("log_file", "must not be inside watch_dir" + w + ": the log would be picked up as new input");
+
+  // Notifications: a channel that is switched on must be able to send.
+  const auto& n = notifications;
+  if (n.enabled) {
+    if (n.webhook_url.empty() && !n.email_enabled)
+      fail("notifications.enabled",
+           "is true but nothing can be sent: set webhook_url, or email_enabled: true with the smtp_ and email_ keys");
+    if (!n.webhook_url.empty() && n.webhook_url.rfind("https://", 0) != 0 && n.webhook_url.rfind("http://", 0) != 0)
+      fail("notifications.webhook_url", "must be an http:// or https:// URL");
+    if (n.email_enabled) {
+      if (n.smtp_server.empty()) fail("notifications.smtp_server", "is required when email_enabled is true");
+      if (n.email_from.find('@') == std::string::npos)
+        fail("notifications.email_from", "must be an email address when email_enabled is true (got '" + n.email_from + "')");
+      if (n.email_to.empty()) fail("notifications.email_to", "needs at least one address when email_enabled is true");
+      for (std::size_t i = 0; i < n.email_to.size(); ++i)
+        if (n.email_to[i].find('@') == std::string::npos)
+          fail("notifications.email_to[" + std::to_string(i) + "]", "is not an email address (got '" + n.email_to[i] + "')");
+    }
+  }
+
+  if (!conversion.virtio_win_dir.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(conversion.virtio_win_dir, ec))
+      fail("conversion.virtio_win_dir", "no such folder (" + conversion.virtio_win_dir.string() + ")");
+  }
+}
+
+}  // namespace h2k

@@ -1,0 +1,163 @@
+#include "storage/job.hpp"
+
+#include <array>
+#include <utility>
+
+#include "storage/storage_error.hpp"
+
+namespace h2k {
+namespace {
+
+constexpr std::array<std::pair<JobState, const char*>, 6> kStates{{
+    {JobState::Queued, "queued"},
+    {JobState::Running, "running"},
+    {JobState::RetryWait, "retry_wait"},
+    {JobState::Done, "done"},
+    {JobState::Failed, "failed"},
+    {JobState::Cancelled, "cancelled"},
+}};
+
+constexpr std::array<std::pair<JobPriority, const char*>, 3> kPriorities{{
+    {JobPriority::Low, "low"},
+    {JobPriority::Normal, "normal"},
+    {JobPriority::High, "high"},
+}};
+
+// Every engine error kind, to read back what to_string(ErrorKind) wrote.
+constexpr std::array<ErrorKind, 9> kErrorKinds{
+    ErrorKind::InvalidInput, ErrorKind::Unsupported, ErrorKind::Io,
+    ErrorKind::NoSpace,      ErrorKind::Timeout,     ErrorKind::ApplianceLaunch,
+    ErrorKind::GuestFix,     ErrorKind::Cancelled,   ErrorKind::Internal,
+};
+
+ErrorKind error_kind_from_string(const std::string& s) {
+  for (ErrorKind k : kErrorKinds)
+    if (s == to_string(k)) return k;
+  // A kind this build does not know (written by a newer build): keep the job
+  // readable; Internal is never retried, which is the safe reading.
+  return ErrorKind::Internal;
+}
+
+[[noreturn]] void bad_field(const std::string& what, const std::string& field, const std::string& why) {
+  throw StorageError(what + ": field '" + field + "': " + why);
+}
+
+template <typename T>
+T field(const nlohmann::json& j, const std::string& what, const char* name) {
+  auto it = j.find(name);
+  if (it == j.end()) bad_field(what, name, "missing");
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception& e) {
+    bad_field(what, name, e.what());
+  }
+}
+
+}  // namespace
+
+const char* to_string(JobState s) {
+  for (auto& [v, name] : kStates)
+    if (v == s) return name;
+  return "unknown";
+}
+
+const char* to_string(JobPriority p) {
+  for (auto& [v, name] : kPriorities)
+    if (v == p) return name;
+  return "unknown";
+}
+
+std::optional<JobState> job_state_from_string(std::string_view s) {
+  for (auto& [v, name] : kStates)
+    if (s == name) return v;
+  return std::nullopt;
+}
+
+std::optional<JobPriority> job_priority_from_string(std::string_view s) {
+  for (auto& [v, name] : kPriorities)
+    if (s == name) return v;
+  return std::nullopt;
+}
+
+bool is_final(JobState s) {
+  return s == JobState::Done || s == JobState::Failed || s == JobState::Cancelled;
+}
+
+std::vector<std::filesystem::path> Job::source_paths() const {
+  std::vector<std::filesystem::path> out;
+  out.reserve(sources.size());
+  for (auto& s : sources) out.push_back(source_root / s);
+  return out;
+}
+
+bool is_valid_job_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+nlohmann::json to_json(const Job& job) {
+  nlohmann::json sources = nlohmann::json::array();
+  for (auto& s : job.sources) sources.push_back(s.generic_string());
+  nlohmann::json j = {
+      {"v", 1},
+      {"id", job.id},
+      {"source_root", job.source_root.generic_string()},
+      {"sources", std::move(sources)},
+      {"file_type", job.file_type},
+      {"priority", to_string(job.priority)},
+      {"state", to_string(job.state)},
+      {"attempts", job.attempts},
+      {"next_attempt_at", job.next_attempt_at},
+      {"created_at", job.created_at},
+      {"started_at", job.started_at},
+      {"finished_at", job.finished_at},
+      {"output_path", job.output_path.generic_string()},
+      {"dedup_key", job.dedup_key},
+      {"enqueue_seq", job.enqueue_seq},
+  };
+  if (job.last_error)
+    j["last_error"] = {{"kind", to_string(job.last_error->kind)},
+                       {"reason", job.last_error->reason},
+                       {"phase", job.last_error->phase}};
+  else
+    j["last_error"] = nullptr;
+  return j;
+}
+
+Job job_from_json(const nlohmann::json& j, const std::string& what) {
+  if (!j.is_object()) throw StorageError(what + ": not a JSON object");
+  Job job;
+  job.id = field<std::string>(j, what, "id");
+  job.source_root = field<std::string>(j, what, "source_root");
+  for (auto& s : field<std::vector<std::string>>(j, what, "sources")) job.sources.emplace_back(s);
+  job.file_type = field<std::string>(j, what, "file_type");
+  const auto priority = field<std::string>(j, what, "priority");
+  if (auto p = job_priority_from_string(priority)) job.priority = *p;
+  else bad_field(what, "priority", "unknown value '" + priority + "'");
+  const auto state = field<std::string>(j, what, "state");
+  if (auto s = job_state_from_string(state)) job.state = *s;
+  else bad_field(what, "state", "unknown value '" + state + "'");
+  job.attempts = field<int>(j, what, "attempts");
+  job.next_attempt_at = field<std::int64_t>(j, what, "next_attempt_at");
+  job.created_at = field<std::int64_t>(j, what, "created_at");
+  job.started_at = field<std::int64_t>(j, what, "started_at");
+  job.finished_at = field<std::int64_t>(j, what, "finished_at");
+  job.output_path = field<std::string>(j, what, "output_path");
+  job.dedup_key = field<std::string>(j, what, "dedup_key");
+  job.enqueue_seq = field<std::uint64_t>(j, what, "enqueue_seq");
+  if (auto it = j.find("last_error"); it != j.end() && !it->is_null()) {
+    JobError e;
+    e.kind = error_kind_from_string(field<std::string>(*it, what, "kind"));
+    e.reason = field<std::string>(*it, what, "reason");
+    e.phase = field<std::string>(*it, what, "phase");
+    job.last_error = std::move(e);
+  }
+  return job;
+}
+
+}  // namespace h2k

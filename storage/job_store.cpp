@@ -1,0 +1,511 @@
+#include "storage/job_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <set>
+#include <system_error>
+
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include "storage/job_keys.hpp"
+
+namespace h2k {
+
+namespace fs = std::filesystem;
+
+std::size_t StateCounts::of(JobState s) const {
+  switch (s) {
+    case JobState::Queued: return queued;
+    case JobState::Running: return running;
+    case JobState::RetryWait: return retry_wait;
+    case JobState::Done: return done;
+    case JobState::Failed: return failed;
+    case JobState::Cancelled: return cancelled;
+  }
+  return 0;
+}
+
+namespace {
+
+// The smallest key greater than every key starting with `prefix` (our
+// prefixes end in '/' or a digit, never 0xff).
+std::string prefix_end(std::string prefix) {
+  prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+std::uint64_t parse_u64(const std::string& s) {
+  std::uint64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+}  // namespace
+
+struct JobStore::Impl {
+  fs::path path;
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::WriteOptions write_options;
+  std::mutex mu;  // serialises read-modify-write of records and the members below
+  std::uint64_t next_seq = 1;
+  std::uint64_t retries_scheduled = 0;
+  // Deleted keys stay in RocksDB as tombstones until compaction, and a queue
+  // deletes at its head: seeking from the start of queue/ would step over
+  // every job ever claimed. So each priority remembers a floor below which it
+  // has no entries (invariant), and seeks from there; inserting below the
+  // floor (a retry or recovered job keeps its old sequence) lowers it.
+  std::array<std::uint64_t, 3> queue_floor{0, 0, 0};
+  std::int64_t retry_floor = 0;  // no retry/ entry is earlier than this
+
+  [[noreturn]] void fail(const std::string& what, const rocksdb::Status& s) const {
+    throw StorageError(path.string() + ": " + what + ": " + s.ToString());
+  }
+
+  std::optional<std::string> read(const std::string& key) const {
+    std::string value;
+    auto s = db->Get(rocksdb::ReadOptions(), key, &value);
+    if (s.IsNotFound()) return std::nullopt;
+    if (!s.ok()) fail("reading " + key, s);
+    return value;
+  }
+
+  std::optional<Job> load(const std::string& id) const {
+    const auto key = keys::job(id);
+    auto value = read(key);
+    if (!value) return std::nullopt;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(*value);
+    } catch (const nlohmann::json::exception& e) {
+      throw StorageError(path.string() + ": " + key + ": not valid JSON: " + e.what());
+    }
+    return job_from_json(j, path.string() + ": " + key);
+  }
+
+  Job load_existing(const std::string& id) const {
+    auto job = load(id);
+    if (!job) throw StorageError(path.string() + ": no job '" + id + "'");
+    return *job;
+  }
+
+  void commit(rocksdb::WriteBatch& batch) {
+    auto s = db->Write(write_options, &batch);
+    if (!s.ok()) fail("writing", s);
+  }
+
+  // Adds to `batch` the record of `now` and exactly the index changes that
+  // take `before` (absent for a new job) to `now`.
+  void stage(rocksdb::WriteBatch& batch, const std::optional<Job>& before, const Job& now) {
+    const auto new_keys = keys::index_keys(now);
+    if (before) {
+      for (auto& k : keys::index_keys(*before))
+        if (std::find(new_keys.begin(), new_keys.end(), k) == new_keys.end()) batch.Delete(k);
+    }
+    for (auto& k : new_keys) batch.Put(k, "");
+    batch.Put(keys::job(now.id), to_json(now).dump());
+  }
+
+  // Keeps the seek floors valid after `job` was written (call after commit).
+  void note_written(const Job& job) {
+    if (job.state == JobState::Queued) {
+      auto& floor = queue_floor[keys::priority_rank(job.priority)];
+      floor = std::min(floor, job.enqueue_seq);
+    } else if (job.state == JobState::RetryWait) {
+      retry_floor = std::min(retry_floor, std::max<std::int64_t>(job.next_attempt_at, 0));
+    }
+  }
+
+  // Applies one transition atomically and returns the new record.
+  Job transition(const Job& before, Job after) {
+    rocksdb::WriteBatch batch;
+    stage(batch, before, after);
+    commit(batch);
+    note_written(after);
+    return after;
+  }
+
+  Job running_job(const std::string& id, const char* action) const {
+    Job job = load_existing(id);
+    if (job.state != JobState::Running)
+      throw StorageError(path.string() + ": cannot " + action + " job '" + id + "': it is " +
+                         to_string(job.state) + ", not running");
+    return job;
+  }
+
+  std::unique_ptr<rocksdb::Iterator> iterate(const rocksdb::Slice* upper_bound) const {
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = upper_bound;
+    return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro));
+  }
+
+  // Calls fn(key) for every key starting with prefix.
+  template <typename Fn>
+  void scan(const std::string& prefix, Fn&& fn) const {
+    const std::string end = prefix_end(prefix);
+    rocksdb::Slice upper(end);
+    auto it = iterate(&upper);
+    for (it->Seek(prefix); it->Valid(); it->Next()) fn(it->key(), it->value());
+    if (!it->status().ok()) fail("scanning " + prefix, it->status());
+  }
+
+  void promote_due_retries(std::int64_t now_ms) {
+    const std::string end = prefix_end(std::string(keys::kRetry));
+    rocksdb::Slice upper(end);
+    auto it = iterate(&upper);
+    std::vector<std::string> due;
+    for (it->Seek(keys::retry_from(retry_floor)); it->Valid(); it->Next()) {
+      const std::string_view key(it->key().data(), it->key().size());
+      if (keys::retry_time_of(key) > now_ms) break;
+      due.emplace_back(keys::id_of(key));
+    }
+    if (!it->status().ok()) fail("scanning retry/", it->status());
+    if (!due.empty()) {
+      rocksdb::WriteBatch batch;
+      std::vector<Job> promoted;
+      for (auto& id : due) {
+        Job before = load_existing(id);
+        Job after = before;
+        after.state = JobState::Queued;
+        stage(batch, before, after);
+        promoted.push_back(std::move(after));
+      }
+      commit(batch);
+      for (auto& j : promoted) note_written(j);
+    }
+    // Every entry up to now was promoted; later inserts below this lower it.
+    retry_floor = std::max(retry_floor, now_ms + 1);
+  }
+
+  std::optional<Job> claim_from_queue(std::int64_t now_ms) {
+    for (int rank = 0; rank < 3; ++rank) {
+      const std::string prefix = keys::queue_prefix(rank);
+      const std::string end = prefix_end(prefix);
+      rocksdb::Slice upper(end);
+      auto it = iterate(&upper);
+      it->Seek(keys::queue_from(rank, queue_floor[rank]));
+      if (!it->status().ok()) fail("scanning " + prefix, it->status());
+      if (!it->Valid()) {
+        queue_floor[rank] = std::max(queue_floor[rank], next_seq);  // empty: nothing below next_seq
+        continue;
+      }
+      const std::string key = it->key().ToString();
+      const std::string id(keys::id_of(key));
+      auto before = load(id);
+      if (!before || before->state != JobState::Queued)
+        throw StorageError(path.string() + ": index entry " + key +
+                           " has no queued job record (database damaged; see check_consistency)");
+      Job after = *before;
+      after.state = JobState::Running;
+      after.attempts += 1;
+      after.started_at = now_ms;
+      after = transition(*before, std::move(after));
+      queue_floor[rank] = std::max(queue_floor[rank], before->enqueue_seq + 1);
+      return after;
+    }
+    return std::nullopt;
+  }
+
+  void check_new(const Job& job) const {
+    if (!is_valid_job_id(job.id))
+      throw StorageError(path.string() + ": invalid job id '" + job.id + "' (allowed: A-Z a-z 0-9 . _ -, 1..128 chars)");
+    if (job.sources.empty()) throw StorageError(path.string() + ": job '" + job.id + "' has no source files");
+    for (auto& s : job.sources) {
+      bool escapes = s.empty() || s.is_absolute();
+      for (auto& part : s)
+        if (part == "..") escapes = true;
+      if (escapes)
+        throw StorageError(path.string() + ": job '" + job.id + "': source '" + s.string() +
+                           "' must be a path relative to the source root, without '..'");
+    }
+  }
+
+  // Stages a new or replaced job, assigning an enqueue sequence when it has none.
+  void stage_put(rocksdb::WriteBatch& batch, Job& job, const std::optional<Job>& before) {
+    if (job.enqueue_seq == 0) job.enqueue_seq = next_seq++;
+    else next_seq = std::max(next_seq, job.enqueue_seq + 1);
+    stage(batch, before, job);
+  }
+};
+
+JobStore::JobStore(const fs::path& db_path, JobStoreOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->path = db_path;
+  impl_->write_options.sync = options.sync_writes;
+  std::error_code ec;
+  fs::create_directories(db_path.parent_path(), ec);
+  if (ec) throw StorageError(db_path.string() + ": cannot create its folder: " + ec.message());
+
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.keep_log_file_num = 3;                 // RocksDB's own LOG files; the daemon runs for months
+  o.max_log_file_size = 8 << 20;
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(o, db_path.string(), &raw);
+  if (!s.ok()) {
+    std::string hint;
+    if (s.ToString().find("lock") != std::string::npos) hint = " (is another hyper2kvm daemon using it?)";
+    throw StorageError(db_path.string() + ": cannot open the daemon state database: " + s.ToString() + hint);
+  }
+  impl_->db.reset(raw);
+  if (auto v = impl_->read(std::string(keys::kNextSeq))) impl_->next_seq = std::max<std::uint64_t>(1, parse_u64(*v));
+  if (auto v = impl_->read(std::string(keys::kRetriesScheduled))) impl_->retries_scheduled = parse_u64(*v);
+}
+
+JobStore::~JobStore() {
+  if (impl_ && impl_->db) impl_->db->Close();  // flushes nothing we depend on: the WAL already has every write
+}
+
+const fs::path& JobStore::path() const { return impl_->path; }
+
+Job JobStore::enqueue(NewJob draft, std::int64_t now_ms) {
+  std::vector<NewJob> one;
+  one.push_back(std::move(draft));
+  return enqueue_all(std::move(one), now_ms).front();
+}
+
+std::vector<Job> JobStore::enqueue_all(std::vector<NewJob> drafts, std::int64_t now_ms) {
+  std::lock_guard lock(impl_->mu);
+  rocksdb::WriteBatch batch;
+  std::vector<Job> jobs;
+  std::set<std::string> ids;
+  const std::uint64_t first_seq = impl_->next_seq;
+  try {
+    for (auto& d : drafts) {
+      Job job;
+      job.enqueue_seq = impl_->next_seq++;
+      job.id = d.id.empty() ? "job-" + std::to_string(job.enqueue_seq) : std::move(d.id);
+      job.source_root = std::move(d.source_root);
+      job.sources = std::move(d.sources);
+      job.file_type = std::move(d.file_type);
+      job.priority = d.priority;
+      job.state = JobState::Queued;
+      job.created_at = now_ms;
+      job.output_path = std::move(d.output_path);
+      job.dedup_key = std::move(d.dedup_key);
+      impl_->check_new(job);
+      if (!ids.insert(job.id).second || impl_->load(job.id))
+        throw StorageError(impl_->path.string() + ": job '" + job.id + "' already exists");
+      impl_->stage(batch, std::nullopt, job);
+      jobs.push_back(std::move(job));
+    }
+    batch.Put(std::string(keys::kNextSeq), std::to_string(impl_->next_seq));
+    impl_->commit(batch);
+  } catch (...) {
+    impl_->next_seq = first_seq;  // nothing was written
+    throw;
+  }
+  for (auto& j : jobs) impl_->note_written(j);
+  return jobs;
+}
+
+void JobStore::put(Job job) {
+  std::lock_guard lock(impl_->mu);
+  impl_->check_new(job);
+  const auto before = impl_->load(job.id);
+  const std::uint64_t seq_before = impl_->next_seq;
+  rocksdb::WriteBatch batch;
+  impl_->stage_put(batch, job, before);
+  batch.Put(std::string(keys::kNextSeq), std::to_string(impl_->next_seq));
+  try {
+    impl_->commit(batch);
+  } catch (...) {
+    impl_->next_seq = seq_before;
+    throw;
+  }
+  impl_->note_written(job);
+}
+
+std::optional<Job> JobStore::get(const std::string& id) const {
+  if (!is_valid_job_id(id)) return std::nullopt;
+  return impl_->load(id);
+}
+
+std::vector<Job> JobStore::list(JobState state) const {
+  std::vector<Job> out;
+  impl_->scan(keys::state_prefix(state), [&](const rocksdb::Slice& key, const rocksdb::Slice&) {
+    const std::string id(keys::id_of(std::string_view(key.data(), key.size())));
+    if (auto job = impl_->load(id)) out.push_back(std::move(*job));
+  });
+  std::sort(out.begin(), out.end(), [](const Job& a, const Job& b) {
+    return a.enqueue_seq != b.enqueue_seq ? a.enqueue_seq < b.enqueue_seq : a.id < b.id;
+  });
+  return out;
+}
+
+std::optional<Job> JobStore::claim_next_ready(std::int64_t now_ms) {
+  std::lock_guard lock(impl_->mu);
+  impl_->promote_due_retries(now_ms);
+  return impl_->claim_from_queue(now_ms);
+}
+
+std::optional<std::int64_t> JobStore::next_retry_at() const {
+  const std::string prefix(keys::kRetry);
+  const std::string end = prefix_end(prefix);
+  rocksdb::Slice upper(end);
+  auto it = impl_->iterate(&upper);
+  it->Seek(prefix);
+  if (!it->status().ok()) impl_->fail("scanning retry/", it->status());
+  if (!it->Valid()) return std::nullopt;
+  return keys::retry_time_of(std::string_view(it->key().data(), it->key().size()));
+}
+
+Job JobStore::set_output_path(const std::string& id, const fs::path& output_path) {
+  std::lock_guard lock(impl_->mu);
+  Job before = impl_->running_job(id, "set the output path of");
+  Job after = before;
+  after.output_path = output_path;
+  return impl_->transition(before, std::move(after));
+}
+
+Job JobStore::mark_done(const std::string& id, const fs::path& output_path, std::int64_t now_ms) {
+  std::lock_guard lock(impl_->mu);
+  Job before = impl_->running_job(id, "mark done");
+  Job after = before;
+  after.state = JobState::Done;
+  after.finished_at = now_ms;
+  if (!output_path.empty()) after.output_path = output_path;
+  rocksdb::WriteBatch batch;
+  impl_->stage(batch, before, after);
+  if (!after.dedup_key.empty()) batch.Put(keys::dedup(after.dedup_key), after.id);
+  impl_->commit(batch);
+  return after;
+}
+
+Job JobStore::mark_failed(const std::string& id, JobError error, std::int64_t now_ms) {
+  std::lock_guard lock(impl_->mu);
+  Job before = impl_->running_job(id, "mark failed");
+  Job after = before;
+  after.state = JobState::Failed;
+  after.finished_at = now_ms;
+  after.last_error = std::move(error);
+  return impl_->transition(before, std::move(after));
+}
+
+Job JobStore::mark_retry_wait(const std::string& id, JobError error, std::int64_t next_attempt_at_ms) {
+  std::lock_guard lock(impl_->mu);
+  Job before = impl_->running_job(id, "schedule a retry of");
+  Job after = before;
+  after.state = JobState::RetryWait;
+  after.next_attempt_at = next_attempt_at_ms;
+  after.last_error = std::move(error);
+  rocksdb::WriteBatch batch;
+  impl_->stage(batch, before, after);
+  batch.Put(std::string(keys::kRetriesScheduled), std::to_string(impl_->retries_scheduled + 1));
+  impl_->commit(batch);
+  impl_->retries_scheduled += 1;
+  impl_->note_written(after);
+  return after;
+}
+
+Job JobStore::cancel(const std::string& id, std::int64_t now_ms) {
+  std::lock_guard lock(impl_->mu);
+  Job before = impl_->load_existing(id);
+  if (is_final(before.state))
+    throw StorageError(impl_->path.string() + ": cannot cancel job '" + id + "': it is already " +
+                       to_string(before.state));
+  Job after = before;
+  after.state = JobState::Cancelled;
+  after.finished_at = now_ms;
+  return impl_->transition(before, std::move(after));
+}
+
+RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms) {
+  std::lock_guard lock(impl_->mu);
+  std::vector<std::string> ids;
+  impl_->scan(keys::state_prefix(JobState::Running), [&](const rocksdb::Slice& key, const rocksdb::Slice&) {
+    ids.emplace_back(keys::id_of(std::string_view(key.data(), key.size())));
+  });
+  RecoveryResult result;
+  if (ids.empty()) return result;
+  rocksdb::WriteBatch batch;
+  std::vector<Job> written;
+  for (auto& id : ids) {
+    Job before = impl_->load_existing(id);
+    Job after = before;
+    // An error (e.g. permission) reads as "not published": the job runs
+    // again, and the engine's publish step refuses to replace an existing
+    // folder, so the worst case is a visible failure, never a second copy.
+    std::error_code ec;
+    if (!before.output_path.empty() && fs::exists(before.output_path, ec)) {
+      after.state = JobState::Done;
+      after.finished_at = now_ms;
+      if (!after.dedup_key.empty()) batch.Put(keys::dedup(after.dedup_key), after.id);
+      result.completed.push_back(id);
+    } else {
+      after.state = JobState::Queued;
+      result.requeued.push_back(id);
+    }
+    impl_->stage(batch, before, after);
+    written.push_back(std::move(after));
+  }
+  impl_->commit(batch);
+  for (auto& j : written) impl_->note_written(j);
+  return result;
+}
+
+JobCounters JobStore::counters() const {
+  JobCounters c;
+  auto count = [&](JobState s) {
+    std::size_t n = 0;
+    impl_->scan(keys::state_prefix(s), [&](const rocksdb::Slice&, const rocksdb::Slice&) { ++n; });
+    return n;
+  };
+  c.by_state.queued = count(JobState::Queued);
+  c.by_state.running = count(JobState::Running);
+  c.by_state.retry_wait = count(JobState::RetryWait);
+  c.by_state.done = count(JobState::Done);
+  c.by_state.failed = count(JobState::Failed);
+  c.by_state.cancelled = count(JobState::Cancelled);
+  if (auto v = impl_->read(std::string(keys::kRetriesScheduled))) c.retries_scheduled = parse_u64(*v);
+  return c;
+}
+
+DedupIndex JobStore::dedup_index() {
+  return DedupIndex(impl_->db.get(), impl_->write_options.sync, impl_->path);
+}
+
+std::vector<std::string> JobStore::check_consistency() const {
+  std::vector<std::string> problems;
+  std::set<std::string> expected_index;  // every index key the records call for
+  std::uint64_t max_seq = 0;
+  std::map<std::string, JobState> states;
+  impl_->scan(std::string(keys::kJob), [&](const rocksdb::Slice& key, const rocksdb::Slice& value) {
+    const std::string k = key.ToString();
+    const std::string id = k.substr(keys::kJob.size());
+    try {
+      Job job = job_from_json(nlohmann::json::parse(value.ToString()), k);
+      if (job.id != id) problems.push_back(k + ": record says id '" + job.id + "'");
+      for (auto& ik : keys::index_keys(job)) expected_index.insert(ik);
+      max_seq = std::max(max_seq, job.enqueue_seq);
+      states[id] = job.state;
+    } catch (const std::exception& e) {
+      problems.push_back(k + ": unreadable: " + e.what());
+    }
+  });
+  for (std::string_view prefix : {keys::kState, keys::kQueue, keys::kRetry}) {
+    impl_->scan(std::string(prefix), [&](const rocksdb::Slice& key, const rocksdb::Slice&) {
+      const std::string k = key.ToString();
+      if (!expected_index.erase(k)) problems.push_back(k + ": index entry without a matching job record");
+    });
+  }
+  for (auto& missing : expected_index) problems.push_back(missing + ": index entry missing for its job record");
+  impl_->scan(std::string(keys::kDedup), [&](const rocksdb::Slice& key, const rocksdb::Slice& value) {
+    auto it = states.find(value.ToString());
+    if (it == states.end()) problems.push_back(key.ToString() + ": names unknown job '" + value.ToString() + "'");
+    else if (it->second != JobState::Done)
+      problems.push_back(key.ToString() + ": names job '" + value.ToString() + "' which is " + to_string(it->second));
+  });
+  std::uint64_t next_seq = 1;
+  if (auto v = impl_->read(std::string(keys::kNextSeq))) next_seq = parse_u64(*v);
+  if (max_seq >= next_seq)
+    problems.push_back(std::string(keys::kNextSeq) + " is " + std::to_string(next_seq) +
+                       " but a job has enqueue_seq " + std::to_string(max_seq));
+  return problems;
+}
+
+}  // namespace h2k

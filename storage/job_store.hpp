@@ -1,0 +1,119 @@
+#pragma once
+// The daemon's durable job state: a RocksDB database, by convention at
+// <output_dir>/.daemon/state.rocksdb (the caller passes the path).
+//
+// Every state transition writes the job record and its secondary index
+// entries (state/, queue/, retry/, and dedup/ on success) in ONE WriteBatch
+// with WriteOptions.sync = true: after kill -9 or a power cut a transition is
+// either wholly there or wholly absent, and an acknowledged one is there.
+// Key layout: storage/job_keys.hpp.
+//
+// Times are unix milliseconds passed in by the caller (no clock inside), so
+// the scheduler decides what "now" is and tests need no sleeping.
+// Thread-safe: mutations are serialised by an internal mutex; reads are not
+// blocked. One process at a time: RocksDB locks the database, and a second
+// JobStore on the same path fails with a StorageError.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/dedup_index.hpp"
+#include "storage/job.hpp"
+#include "storage/storage_error.hpp"
+
+namespace h2k {
+
+struct JobStoreOptions {
+  // fsync the write-ahead log on every write. Only tests and benchmarks that
+  // do not simulate power loss turn this off.
+  bool sync_writes = true;
+};
+
+struct StateCounts {
+  std::size_t queued = 0, running = 0, retry_wait = 0, done = 0, failed = 0, cancelled = 0;
+  std::size_t of(JobState s) const;
+  std::size_t total() const { return queued + running + retry_wait + done + failed + cancelled; }
+};
+
+struct JobCounters {
+  StateCounts by_state;
+  std::uint64_t retries_scheduled = 0;  // mark_retry_wait calls ever (the guide's total_retried)
+};
+
+struct RecoveryResult {
+  std::vector<std::string> requeued;   // were running, output not published: queued again
+  std::vector<std::string> completed;  // were running, output already published: marked done
+};
+
+class JobStore {
+public:
+  // Opens (creating if missing, parent folders included) the database.
+  explicit JobStore(const std::filesystem::path& db_path, JobStoreOptions options = {});
+  ~JobStore();
+  JobStore(const JobStore&) = delete;
+  JobStore& operator=(const JobStore&) = delete;
+
+  const std::filesystem::path& path() const;
+
+  // Adds a queued job (created_at = now). Assigns an id ("job-<n>") when
+  // draft.id is empty; a given id must be valid and unused. Sources must be
+  // relative paths that stay inside source_root.
+  Job enqueue(NewJob draft, std::int64_t now_ms);
+  // Same for many jobs, in one atomic batch (e.g. the watcher's start-up scan).
+  std::vector<Job> enqueue_all(std::vector<NewJob> drafts, std::int64_t now_ms);
+
+  // Writes `job` as given (insert or replace) with matching index entries;
+  // for the control socket's edits (priority, state overrides). A job
+  // without an enqueue_seq gets the next one.
+  void put(Job job);
+
+  std::optional<Job> get(const std::string& id) const;
+  // Jobs in `state`, in enqueue order.
+  std::vector<Job> list(JobState state) const;
+
+  // Moves retry_wait jobs whose time has come (next_attempt_at <= now) back
+  // to queued, keeping their enqueue order, then takes the first queued job
+  // (high before normal before low, FIFO within a priority) and marks it
+  // running (attempts + 1, started_at = now) in one batch. nullopt: nothing ready.
+  std::optional<Job> claim_next_ready(std::int64_t now_ms);
+  // The earliest next_attempt_at among retry_wait jobs (for the scheduler's timer).
+  std::optional<std::int64_t> next_retry_at() const;
+
+  // Records where a running job will publish, before it publishes.
+  Job set_output_path(const std::string& id, const std::filesystem::path& output_path);
+  // running -> done; also records dedup/<dedup_key> -> id when the job has a key.
+  Job mark_done(const std::string& id, const std::filesystem::path& output_path, std::int64_t now_ms);
+  // running -> failed (final).
+  Job mark_failed(const std::string& id, JobError error, std::int64_t now_ms);
+  // running -> retry_wait until next_attempt_at_ms.
+  Job mark_retry_wait(const std::string& id, JobError error, std::int64_t next_attempt_at_ms);
+  // queued, retry_wait or running -> cancelled (a running job's converter must
+  // already have stopped).
+  Job cancel(const std::string& id, std::int64_t now_ms);
+
+  // For start-up, before any claim: every job left running by a previous
+  // process is queued again, unless its output_path exists (the engine
+  // publishes by renaming a finished folder into place, so an existing
+  // output_path is a finished conversion): that job is marked done, so
+  // nothing is ever published twice. Queued and retry_wait jobs are kept.
+  RecoveryResult recover_after_crash(std::int64_t now_ms);
+
+  JobCounters counters() const;
+
+  // The index of successful conversions (a view on this store).
+  DedupIndex dedup_index();
+
+  // Cross-checks records against every index entry and counter; returns the
+  // problems found (empty when consistent). For start-up diagnostics and tests.
+  std::vector<std::string> check_consistency() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace h2k
