@@ -82,6 +82,10 @@ struct GuestFixReport {
   // What the domain must use for this guest to boot:
   std::string disk_bus = "virtio";   // "virtio" or "sata" (Windows without virtio-win)
   std::string nic_model = "virtio";  // "virtio" or "e1000e"
+  // MACs the guest's own network configuration pins (udev NAME= rules, HWADDR=,
+  // mac-address=, ...), in the order found: the best knowledge of the source
+  // MACs when the input (a bare disk) carried no VM metadata.
+  std::vector<std::string> guest_config_macs;
   double inspect_seconds = 0;
   double fix_seconds = 0;
 };

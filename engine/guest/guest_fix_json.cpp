@@ -153,6 +153,7 @@ json to_json(const GuestFixReport& r) {
           {"skip_reason", r.skip_reason},
           {"disk_bus", r.disk_bus},
           {"nic_model", r.nic_model},
+          {"guest_config_macs", r.guest_config_macs},
           {"inspect_seconds", r.inspect_seconds},
           {"fix_seconds", r.fix_seconds}};
 }
@@ -168,6 +169,7 @@ GuestFixReport guest_fix_report_from_json(const json& j) {
   read_opt(j, "skip_reason", r.skip_reason, what);
   read_opt(j, "disk_bus", r.disk_bus, what);
   read_opt(j, "nic_model", r.nic_model, what);
+  read_opt(j, "guest_config_macs", r.guest_config_macs, what);
   read_opt(j, "inspect_seconds", r.inspect_seconds, what);
   read_opt(j, "fix_seconds", r.fix_seconds, what);
   return r;

@@ -53,13 +53,22 @@ void pin_network_interface_names(LinuxFixContext& ctx) {
   ctx.rewrite_file("network", "/etc/udev/rules.d/70-persistent-net.rules", [&](const std::string& t) {
     return lg::rewrite_persistent_net_rules(t, &udev_pins);
   });
+  // Only a rule that matches a MAC keeps working on KVM (the domain keeps the
+  // source MAC); a rule matching a PCI path does not, so its name still needs a pin.
   std::set<std::string> already_pinned;
-  for (const auto& p : udev_pins) already_pinned.insert(p.name);
+  for (const auto& p : udev_pins)
+    if (!p.mac.empty()) already_pinned.insert(p.name);
 
   std::vector<std::string> macs;
   for (const auto& nic : ctx.options.nics)
     if (!nic.mac.empty()) macs.push_back(nic.mac);
   auto configured = configured_interfaces(ctx);
+  auto remember_mac = [&](const std::string& mac) {
+    auto& seen = ctx.report.guest_config_macs;
+    if (!mac.empty() && std::find(seen.begin(), seen.end(), mac) == seen.end()) seen.push_back(mac);
+  };
+  for (const auto& p : udev_pins) remember_mac(p.mac);
+  for (const auto& p : configured) remember_mac(p.mac);
   if (configured.empty()) return;
   // Names a udev rule already pins claim their MAC, so the remaining names
   // pair with the remaining source NICs.

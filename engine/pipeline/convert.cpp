@@ -129,12 +129,12 @@ ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& p
 
   // Guests are pinned to their NIC's MAC; a source without NIC metadata gets one
   // generated MAC shared by the guest fixer and the domain.
-  if (vm.nics.empty()) {
+  const bool nics_synthesized = vm.nics.empty();
+  if (nics_synthesized) {
     SourceNic nic;
     nic.mac = generated_mac();
     nic.model = "virtio";
     vm.nics.push_back(nic);
-    result.warnings.push_back("the source describes no network card; added one virtio NIC with MAC " + nic.mac);
   }
 
   std::uint64_t total_virtual = 0, total_stored = 0;
@@ -207,6 +207,22 @@ ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& p
     result.warnings.push_back("guest fixes disabled: disks copied unchanged; the guest may not boot on virtio");
   }
   for (auto& w : result.guest.warnings) result.warnings.push_back(w);
+  if (nics_synthesized) {
+    // No VM metadata: the MACs the guest itself pins are the source MACs.
+    if (!result.guest.guest_config_macs.empty()) {
+      vm.nics.clear();
+      std::string list;
+      for (auto& mac : result.guest.guest_config_macs) {
+        vm.nics.push_back({mac, "virtio", ""});
+        list += (list.empty() ? "" : ", ") + mac;
+      }
+      result.warnings.push_back("the source describes no network card; using the MAC(s) the guest's network "
+                                "configuration names: " + list);
+    } else {
+      result.warnings.push_back("the source describes no network card; added one virtio NIC with MAC " +
+                                vm.nics.front().mac);
+    }
+  }
 
   // 4. Integrity of what we are about to publish.
   run_phase("check", result, [&] {
