@@ -61,8 +61,10 @@ export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 # --- prerequisites (benchmarks install their own packages) -------------------
 need=()
 command -v virt-v2v >/dev/null || need+=(virt-v2v)
-# virt-v2v 2.2's `-i disk` needs nbdkit, which Debian's virt-v2v package does not pull in.
+# virt-v2v 2.2 needs nbdkit (`-i disk`) and nbdcopy/nbdinfo (libnbd-bin, copying the
+# disk), which Debian's virt-v2v package does not pull in.
 command -v nbdkit >/dev/null || need+=(nbdkit)
+command -v nbdcopy >/dev/null && command -v nbdinfo >/dev/null || need+=(libnbd-bin)
 command -v qemu-img >/dev/null || need+=(qemu-utils)
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 [[ -x /usr/bin/time ]] || need+=(time)
