@@ -93,6 +93,9 @@ ProbeResult probe_bytes(std::string_view head, std::uint64_t file_size) {
   return probe_bytes(head, tail, file_size);
 }
 
+// Largest NUL-padded file still considered as a VMDK descriptor (real ones are a few hundred bytes).
+constexpr std::uint64_t kMaxPaddedDescriptorBytes = 64 * 1024;
+
 ProbeResult probe_bytes(std::string_view head, std::string_view tail, std::uint64_t file_size) {
   const auto result = [file_size](FileKind kind, std::string detail) {
     return ProbeResult{kind, file_size, std::move(detail)};
@@ -114,6 +117,17 @@ ProbeResult probe_bytes(std::string_view head, std::string_view tail, std::uint6
 
   if (text_probe::looks_like_text(head))
     return with_size(text_probe::classify_text(head, head.size() >= file_size), file_size);
+  // VMware and qemu-img pad standalone VMDK descriptors to a whole sector with
+  // NUL bytes. Only a small file can be a descriptor, and only the descriptor
+  // classification applies, so a raw disk that starts with text stays raw.
+  if (file_size <= kMaxPaddedDescriptorBytes) {
+    std::string_view text = head.substr(0, head.find('\0'));
+    bool padding_only = head.find_first_not_of('\0', text.size()) == std::string_view::npos;
+    if (padding_only && text_probe::looks_like_text(text)) {
+      ProbeResult r = text_probe::classify_text(text, head.size() >= file_size);
+      if (r.kind == FileKind::VmdkDescriptor) return with_size(r, file_size);
+    }
+  }
 
   if (file_size < kSector)
     return result(FileKind::Unknown, "too small to be a disk (" + std::to_string(file_size) + " bytes)");

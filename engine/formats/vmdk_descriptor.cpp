@@ -208,6 +208,11 @@ VmdkDescriptor parse_vmdk_descriptor(std::string_view text, const std::string& s
   int parent_line = 0, type_line = 0;
   std::uint64_t total_sectors = 0;
 
+  // Descriptors written by VMware and by `qemu-img convert` are padded to a
+  // whole sector with NUL bytes; the padding is not part of the text.
+  std::size_t padding = text.find_last_not_of('\0');
+  text = padding == std::string_view::npos ? std::string_view{} : text.substr(0, padding + 1);
+
   int line_no = 0;
   std::size_t start = 0;
   while (start < text.size()) {

@@ -1,7 +1,9 @@
 // probe_file / probe_bytes on real qemu-img images and on text/junk files.
 #include <random>
 
+#include "engine/core/fs.hpp"
 #include "engine/formats/disk_format.hpp"
+#include "engine/formats/disk_header.hpp"
 #include "formats_test_support.hpp"
 
 using namespace h2k;
@@ -176,6 +178,50 @@ BOOST_AUTO_TEST_CASE(kind_names_are_distinct) {
                  FileKind::Vhdx, FileKind::Ova, FileKind::Ovf, FileKind::Vmx, FileKind::Manifest, FileKind::Unknown})
     names.insert(to_string(k));
   BOOST_TEST(names.size() == 11u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// `qemu-img convert` (unlike `create`) pads a standalone descriptor to 512
+// bytes with NULs, as VMware does; such a descriptor must not be taken for a
+// 512-byte raw disk (which would "convert" a 3 GiB VM into one sector).
+BOOST_AUTO_TEST_SUITE(probe_padded)
+
+BOOST_AUTO_TEST_CASE(nul_padded_descriptors_made_by_qemu_img_convert) {
+  ScratchDir dir;
+  qemu_create(dir / "src.raw", "raw", "10M");
+  for (std::string sub : {"monolithicFlat", "twoGbMaxExtentFlat", "twoGbMaxExtentSparse"}) {
+    fs::path out = dir / (sub + ".vmdk");
+    // -S 0 (write every sector, as when the source holds data) is what makes qemu-img pad.
+    run_ok({"qemu-img", "convert", "-q", "-S", "0", "-f", "raw", "-O", "vmdk", "-o", "subformat=" + sub,
+            (dir / "src.raw").string(), out.string()});
+    std::string bytes = read_at(out, 0, 4096);
+    BOOST_TEST_REQUIRE(bytes.find('\0') != std::string::npos, sub << " descriptor is not NUL-padded");
+    auto r = probe_file(out);
+    BOOST_TEST(r.kind == FileKind::VmdkDescriptor, sub << " probed as " << to_string(r.kind));
+    BOOST_TEST(r.detail == sub);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(text_followed_by_zeros_in_a_large_file_stays_raw) {
+  std::string head = "# Disk DescriptorFile\ncreateType=\"monolithicFlat\"\n";
+  head.resize(64 * 1024, '\0');
+  auto r = probe_bytes(head, std::string(512, '\0'), 1ull << 30);
+  BOOST_TEST(r.kind == FileKind::Raw);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(descriptor_padding)
+
+BOOST_AUTO_TEST_CASE(a_padded_descriptor_parses_and_its_extents_check) {
+  ScratchDir dir;
+  qemu_create(dir / "src.raw", "raw", "10M");
+  fs::path out = dir / "padded.vmdk";
+  run_ok({"qemu-img", "convert", "-q", "-S", "0", "-f", "raw", "-O", "vmdk", "-o", "subformat=twoGbMaxExtentFlat",
+          (dir / "src.raw").string(), out.string()});
+  auto info = inspect_disk_header(out, FileKind::VmdkDescriptor);
+  BOOST_TEST(info.virtual_size == 10u * 1024 * 1024);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
