@@ -4,12 +4,9 @@
 // progress recorder with the checks every successful copy must pass.
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -19,6 +16,7 @@
 #include "engine/copy/disk_copier.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/subprocess.hpp"
+#include "tests/unit/support/test_support.hpp"
 
 namespace h2k {
 inline std::ostream& operator<<(std::ostream& os, OutputFormat f) { return os << to_string(f); }
@@ -29,39 +27,14 @@ namespace h2k::copy_test {
 namespace fs = std::filesystem;
 constexpr std::uint64_t MiB = 1024 * 1024;
 
-class ScratchDir {
-public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "h2k-copy-XXXXXX").string();
-    char* made = ::mkdtemp(pattern.data());
-    BOOST_TEST_REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
-private:
-  fs::path path_;
-};
-
-inline std::string run_ok(const std::vector<std::string>& argv) {
-  SubprocessResult r = run_subprocess(argv);
-  std::string cmd;
-  for (const auto& a : argv) cmd += a + " ";
-  BOOST_TEST_REQUIRE(r.ok(), "command failed: " << cmd << "\n" << r.err);
-  return r.out;
-}
+// ScratchDir, run_ok, expect_error, sha256_file...: tests/unit/support/test_support.hpp.
+using namespace test;
+inline std::string read_bytes(const fs::path& path) { return read_file(path); }
 
 // A raw disk of `size` bytes holding `writes` (qemu-io commands such as
 // "write -P 0x11 0 1M"); everything else is a hole.
 inline void make_raw(const fs::path& path, const std::string& size, const std::vector<std::string>& writes) {
-  run_ok({"qemu-img", "create", "-q", "-f", "raw", path.string(), size});
+  qemu_create(path, "raw", size);
   std::vector<std::string> argv{"qemu-io", "-f", "raw"};
   for (const auto& w : writes) argv.insert(argv.end(), {"-c", w});
   argv.push_back(path.string());
@@ -90,7 +63,7 @@ inline void convert_to(const fs::path& raw, const fs::path& out, const std::stri
 // True when `qemu-img compare` says the guest-visible contents are identical.
 inline bool images_identical(const fs::path& a, const std::string& fmt_a, const fs::path& b,
                              const std::string& fmt_b) {
-  auto r = run_subprocess({"qemu-img", "compare", "-f", fmt_a, "-F", fmt_b, a.string(), b.string()});
+  auto r = run_capture({"qemu-img", "compare", "-f", fmt_a, "-F", fmt_b, a.string(), b.string()});
   BOOST_TEST_MESSAGE("qemu-img compare " << a.filename() << " " << b.filename() << ": " << r.out << r.err);
   return r.exit_code == 0;
 }
@@ -105,13 +78,7 @@ inline std::ostream& operator<<(std::ostream& os, const Fingerprint& f) {
   return os << f.sha256 << "@" << f.mtime.time_since_epoch().count();
 }
 inline Fingerprint fingerprint(const fs::path& path) {
-  std::string out = run_ok({"sha256sum", "-b", path.string()});
-  return {out.substr(0, out.find(' ')), fs::last_write_time(path)};
-}
-
-inline std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  return {sha256_file(path), fs::last_write_time(path)};
 }
 
 // Overwrites bytes in place (no truncation).
@@ -174,23 +141,5 @@ struct ProgressLog {
     }
   }
 };
-
-// Runs `fn`, requires a ConversionError of `kind` whose file contains
-// `file_part` and whose reason contains `reason_part`; returns the error text.
-inline std::string expect_error(const std::function<void()>& fn, ErrorKind kind, const std::string& file_part,
-                                const std::string& reason_part) {
-  try {
-    fn();
-  } catch (const ConversionError& e) {
-    BOOST_TEST(e.kind() == kind, "kind of: " << e.what());
-    BOOST_TEST(e.file().find(file_part) != std::string::npos, "file '" << e.file() << "' lacks '" << file_part << "'");
-    BOOST_TEST(e.reason().find(reason_part) != std::string::npos,
-               "reason '" << e.reason() << "' lacks '" << reason_part << "'");
-    BOOST_TEST_MESSAGE("error as expected: " << e.what());
-    return e.what();
-  }
-  BOOST_FAIL("expected a ConversionError (" << to_string(kind) << ") mentioning '" << reason_part << "'");
-  return {};
-}
 
 }  // namespace h2k::copy_test

@@ -1,22 +1,17 @@
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
 #include <fstream>
 
 #include "engine/core/error.hpp"
 #include "engine/core/fs.hpp"
+#include "tests/unit/support/test_support.hpp"
 
 using namespace h2k;
 
 namespace {
 struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/h2k-fs-test-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
+  h2k::test::ScratchDir dir{"fs-test"};
+  fs::path path = dir.path();
 };
 }  // namespace
 

@@ -1,13 +1,11 @@
 #pragma once
 // Helpers for the daemon_config tests: parse YAML text as "daemon.yaml",
 // catch the ConfigError message, scratch folders.
-#include <unistd.h>
-
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "nodes/common/config/daemon_config.hpp"
+#include "tests/unit/support/test_support.hpp"
 
 namespace h2k::test {
 
@@ -35,18 +33,13 @@ inline std::string error_of_validate(const DaemonConfig& c) {
   return "(no error)";
 }
 
+// A scratch folder (the shared ScratchDir, with the folder as a plain member)
+// and a way to drop a config file into it.
 struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/h2k-config-test-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
+  ScratchDir dir{"config-test"};
+  std::filesystem::path path = dir.path();
   std::filesystem::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
+    write_file(path / name, text);
     return path / name;
   }
 };

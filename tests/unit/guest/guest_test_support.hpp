@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,42 +12,23 @@
 #include <boost/test/unit_test.hpp>
 
 #include "engine/core/subprocess.hpp"
+#include "tests/unit/support/test_support.hpp"
 
 namespace guest_test {
 
 namespace fs = std::filesystem;
 
-// A unique folder removed at the end of the test. The name is unique so that
-// `pgrep -f <disk in it>` only ever finds qemu processes of this test.
-class ScratchDir {
-public:
-  explicit ScratchDir(const std::string& tag) {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("h2k-guest-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000));
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-
-private:
-  fs::path path_;
+// A unique folder removed at the end of the test (h2k-guest-<tag>-XXXXXX). The
+// name is unique so that `pgrep -f <disk in it>` only ever finds qemu
+// processes of this test.
+struct ScratchDir : h2k::test::ScratchDir {
+  explicit ScratchDir(const std::string& tag) : h2k::test::ScratchDir("guest-" + tag) {}
 };
 
-// Runs a host command; fails the test (with its stderr) if it does not succeed.
+// Runs a host command (within 5 minutes); fails the test (with its stderr) if
+// it does not succeed.
 inline std::string run_ok(const std::vector<std::string>& argv) {
-  h2k::SubprocessOptions o;
-  o.timeout = std::chrono::minutes(5);
-  auto r = h2k::run_subprocess(argv, o);
-  std::string cmd;
-  for (const auto& a : argv) cmd += a + " ";
-  BOOST_REQUIRE_MESSAGE(r.ok(), "command failed: " << cmd << "\n" << r.err);
-  return r.out;
+  return h2k::test::run_ok(argv, std::chrono::minutes(5));
 }
 
 // PIDs of processes whose command line mentions `needle` (qemu names its drive files).

@@ -33,8 +33,7 @@ struct TinyDebianOptions {
 };
 
 inline void write_file(const fs::path& path, const std::string& content, bool executable = false) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << content;
+  h2k::test::write_file(path, content);
   if (executable) fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
 }
 

@@ -4,8 +4,6 @@
 // an assertion that an error names the file and the reason.
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -23,6 +21,7 @@
 #include "engine/core/subprocess.hpp"
 #include "engine/formats/disk_format.hpp"
 #include "engine/inputs/source_vm.hpp"
+#include "tests/unit/support/test_support.hpp"
 
 namespace h2k {
 inline std::ostream& operator<<(std::ostream& os, FileKind k) { return os << to_string(k); }
@@ -33,55 +32,12 @@ namespace h2k::inputs_test {
 
 namespace fs = std::filesystem;
 
-inline fs::path data_dir() { return fs::path(H2K_SOURCE_DIR) / "tests" / "data" / "inputs"; }
-
-class ScratchDir {
-public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "h2k-inputs-XXXXXX").string();
-    char* made = ::mkdtemp(pattern.data());
-    BOOST_TEST_REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
-private:
-  fs::path path_;
-};
-
-inline std::string run_ok(const std::vector<std::string>& argv) {
-  SubprocessResult r = run_subprocess(argv);
-  std::string cmd;
-  for (const auto& a : argv) cmd += a + " ";
-  BOOST_TEST_REQUIRE(r.ok(), "command failed: " << cmd << "\n" << r.err);
-  return r.out;
-}
-
-inline void qemu_create(const fs::path& path, const std::string& fmt, const std::string& size,
-                        const std::string& options = "") {
-  std::vector<std::string> argv{"qemu-img", "create", "-q", "-f", fmt};
-  if (!options.empty()) argv.insert(argv.end(), {"-o", options});
-  argv.insert(argv.end(), {path.string(), size});
-  run_ok(argv);
-}
-
-inline void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  BOOST_TEST_REQUIRE(out.good());
-}
-
-inline std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+// ScratchDir, run_ok, qemu_create, qemu_info, sha256_file, expect_error...:
+// tests/unit/support/test_support.hpp.
+using namespace test;
+inline fs::path data_dir() { return test::data_dir("inputs"); }
+inline void write_bytes(const fs::path& path, const std::string& bytes) { write_file(path, bytes); }
+inline std::string read_bytes(const fs::path& path) { return read_file(path); }
 
 inline std::string read_data(const std::string& rel) {
   std::string text = read_bytes(data_dir() / rel);
@@ -103,23 +59,6 @@ inline std::set<std::string> listing(const fs::path& dir) {
   std::set<std::string> out;
   for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
   return out;
-}
-
-// Runs `fn`; requires a ConversionError of `kind` whose file mentions
-// `file_part` and whose reason mentions `reason_part`; returns the message.
-inline std::string expect_error(const std::function<void()>& fn, ErrorKind kind, const std::string& file_part,
-                                const std::string& reason_part) {
-  try {
-    fn();
-  } catch (const ConversionError& e) {
-    BOOST_TEST(to_string(e.kind()) == to_string(kind), "kind of: " << e.what());
-    BOOST_TEST(e.file().find(file_part) != std::string::npos, "file '" << e.file() << "' lacks '" << file_part << "'");
-    BOOST_TEST(e.reason().find(reason_part) != std::string::npos,
-               "reason '" << e.reason() << "' lacks '" << reason_part << "'");
-    return e.what();
-  }
-  BOOST_FAIL("expected a ConversionError mentioning '" << reason_part << "'");
-  return {};
 }
 
 inline bool any_warning(const std::vector<std::string>& warnings, const std::string& part) {
@@ -219,10 +158,6 @@ inline std::string with_file_size(std::string ovf, const std::string& href, std:
   const std::size_t digits = value + 10;
   ovf.replace(digits, ovf.find('"', digits) - digits, std::to_string(size));
   return ovf;
-}
-
-inline nlohmann::json qemu_info(const fs::path& path, const std::string& fmt) {
-  return nlohmann::json::parse(run_ok({"qemu-img", "info", "--output=json", "-f", fmt, path.string()}));
 }
 
 }  // namespace h2k::inputs_test

@@ -9,11 +9,6 @@ using namespace h2k::inputs_test;
 
 namespace {
 
-std::string sha256_of(const fs::path& p) {
-  std::string out = run_ok({"sha256sum", p.string()});
-  return out.substr(0, out.find(' '));
-}
-
 // The vSphere 7 "web01" package: descriptor (with the test images' real
 // sizes), two streamOptimized disks and a SHA256 manifest, in `pkg`.
 struct Web01Package {
@@ -36,7 +31,7 @@ struct Web01Package {
   void write_manifest(const std::string& extra = "") {
     std::string mf;
     for (std::string f : {"web01.ovf", "web01-disk1.vmdk", "web01-disk2.vmdk"})
-      mf += "SHA256(" + f + ")= " + sha256_of(pkg / f) + "\n";
+      mf += "SHA256(" + f + ")= " + sha256_file(pkg / f) + "\n";
     write_bytes(pkg / "web01.mf", mf + extra);
   }
 
@@ -120,7 +115,7 @@ BOOST_AUTO_TEST_CASE(pax_and_gnu_tar_formats_give_the_same_layout) {
 
 BOOST_AUTO_TEST_CASE(manifest_mismatch_names_the_ova_member_and_digests) {
   Web01Package p;
-  std::string good = sha256_of(p.pkg / "web01-disk1.vmdk");
+  std::string good = sha256_file(p.pkg / "web01-disk1.vmdk");
   std::string wrong = std::string(64, '0');
   std::string mf = read_bytes(p.pkg / "web01.mf");
   mf.replace(mf.find(good), 64, wrong);

@@ -1,17 +1,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include "engine/guest/linux/rewriters.hpp"
+#include "linux_guest_test_support.hpp"
 
 using namespace h2k::linux_guest;
+using namespace h2k::linux_guest::testing;
 using Strings = std::vector<std::string>;
-
-namespace {
-Strings describe(const std::vector<InterfacePin>& pins) {
-  Strings out;
-  for (const auto& p : pins) out.push_back(p.name + "=" + p.mac);
-  return out;
-}
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(interface_pins)
 

@@ -1,7 +1,7 @@
 #pragma once
 // Shared by the linux_guest tests: reading the real-world config texts under
-// tests/data/linux_guest/, and a device resolver standing in for the
-// appliance's blkid lookup.
+// tests/data/linux_guest/, a device resolver standing in for the appliance's
+// blkid lookup, and a printable view of interface pins.
 #include <fstream>
 #include <map>
 #include <optional>
@@ -12,11 +12,12 @@
 #include <vector>
 
 #include "engine/guest/linux/rewriters.hpp"
+#include "tests/unit/support/test_support.hpp"
 
 namespace h2k::linux_guest::testing {
 
 inline std::string read_data(const std::string& name) {
-  std::string path = std::string(H2K_SOURCE_DIR) + "/tests/data/linux_guest/" + name;
+  const std::string path = (h2k::test::data_dir("linux_guest") / name).string();
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("missing test data " + path);
   std::ostringstream out;
@@ -50,6 +51,13 @@ public:
 private:
   std::map<std::string, std::string> table_;
 };
+
+// "name=mac" of each pin, in order.
+inline std::vector<std::string> describe(const std::vector<InterfacePin>& pins) {
+  std::vector<std::string> out;
+  for (const auto& p : pins) out.push_back(p.name + "=" + p.mac);
+  return out;
+}
 
 // 1-based number of the first line of `text` containing `needle` (0: none).
 inline int line_of(const std::string& text, const std::string& needle) {

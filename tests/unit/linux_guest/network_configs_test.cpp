@@ -7,14 +7,6 @@ using namespace h2k::linux_guest;
 using namespace h2k::linux_guest::testing;
 using Strings = std::vector<std::string>;
 
-namespace {
-Strings describe(const std::vector<InterfacePin>& pins) {
-  Strings out;
-  for (const auto& p : pins) out.push_back(p.name + "=" + p.mac);
-  return out;
-}
-}  // namespace
-
 BOOST_AUTO_TEST_SUITE(debian_interfaces)
 
 BOOST_AUTO_TEST_CASE(debian12_installer_file_names_the_primary_nic_once) {

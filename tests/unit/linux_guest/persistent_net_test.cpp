@@ -6,14 +6,6 @@
 using namespace h2k::linux_guest;
 using namespace h2k::linux_guest::testing;
 
-namespace {
-std::vector<std::string> describe(const std::vector<InterfacePin>& pins) {
-  std::vector<std::string> out;
-  for (const auto& p : pins) out.push_back(p.name + "=" + p.mac);
-  return out;
-}
-}  // namespace
-
 BOOST_AUTO_TEST_SUITE(persistent_net_rules)
 
 BOOST_AUTO_TEST_CASE(debian_rules_drop_vmware_only_keys_and_keep_mac_matches) {

@@ -3,8 +3,6 @@
 // pugixml parsing, a libvirt test-driver connection, and error assertions.
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -17,10 +15,12 @@
 #include "engine/core/error.hpp"
 #include "engine/core/subprocess.hpp"
 #include "engine/output/domain_xml.hpp"
+#include "tests/unit/support/test_support.hpp"
 
 namespace h2k::output_test {
 
 namespace fs = std::filesystem;
+using namespace test;  // expect_error, ScratchDir...: tests/unit/support/test_support.hpp
 
 // libvirt's test driver keeps "test:///default" domains only while some
 // connection to it is open in this process, and shares them between all such
@@ -62,29 +62,11 @@ inline pugi::xml_document parse_xml(const std::string& xml) {
 // `virt-xml-validate <file> domain`: libvirt's RelaxNG schema, the same the
 // daemon's parser follows. Returns the tool's output on failure.
 inline std::string schema_errors(const std::string& xml) {
-  char dir_template[] = "/tmp/h2k-output-XXXXXX";
-  BOOST_TEST_REQUIRE(::mkdtemp(dir_template) != nullptr);
-  fs::path file = fs::path(dir_template) / "domain.xml";
-  { std::ofstream(file) << xml; }
-  SubprocessResult r = run_subprocess({"virt-xml-validate", file.string(), "domain"});
-  fs::remove_all(dir_template);
+  ScratchDir dir("output");
+  fs::path file = dir / "domain.xml";
+  write_file(file, xml);
+  SubprocessResult r = run_capture({"virt-xml-validate", file.string(), "domain"});
   return r.ok() ? std::string() : r.out + r.err;
-}
-
-inline std::string expect_error(const std::function<void()>& fn, ErrorKind kind, const std::string& file_part,
-                                const std::string& reason_part) {
-  try {
-    fn();
-  } catch (const ConversionError& e) {
-    BOOST_TEST(e.kind() == kind, "kind of: " << e.what());
-    BOOST_TEST(e.file().find(file_part) != std::string::npos, "file '" << e.file() << "' lacks '" << file_part << "'");
-    BOOST_TEST(e.reason().find(reason_part) != std::string::npos,
-               "reason '" << e.reason() << "' lacks '" << reason_part << "'");
-    BOOST_TEST_MESSAGE("error as expected: " << e.what());
-    return e.what();
-  }
-  BOOST_FAIL("expected a ConversionError (" << to_string(kind) << ") mentioning '" << reason_part << "'");
-  return {};
 }
 
 // A valid one-disk Linux spec to start tests from.

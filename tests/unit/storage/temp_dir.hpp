@@ -1,22 +1,15 @@
 #pragma once
-// A scratch folder per test, removed afterwards.
-#include <unistd.h>
-
+// A scratch folder per test, removed afterwards (the shared ScratchDir, with
+// the folder as a plain member), and where a test's job database lives in it.
 #include <filesystem>
-#include <string>
+
+#include "tests/unit/support/test_support.hpp"
 
 namespace h2k::test {
 
 struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/h2k-storage-test-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
+  ScratchDir dir{"storage-test"};
+  std::filesystem::path path = dir.path();
   std::filesystem::path db() const { return path / "output" / ".daemon" / "state.rocksdb"; }
 };
 

@@ -4,55 +4,30 @@
 // tools (hivexget, hivexregedit) to check our edits independently of our code.
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "empty_hive.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/subprocess.hpp"
+#include "tests/unit/support/test_support.hpp"
 
 namespace h2k::windows_guest_test {
 
 namespace fs = std::filesystem;
 
-class ScratchDir {
-public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "h2k-windows-XXXXXX").string();
-    char* made = ::mkdtemp(pattern.data());
-    BOOST_TEST_REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
+// Shared with the other areas: tests/unit/support/test_support.hpp.
+using test::read_file;
+using test::ScratchDir;
+using test::write_file;
+inline fs::path data_dir() { return test::data_dir("windows_guest"); }
 
-private:
-  fs::path path_;
-};
-
-inline fs::path data_dir() { return fs::path(H2K_SOURCE_DIR) / "tests" / "data" / "windows_guest"; }
-
-// Runs a tool that must succeed; returns its stdout.
-inline std::string run_ok(const std::vector<std::string>& argv) {
-  SubprocessOptions opts;
-  opts.timeout = std::chrono::minutes(2);
-  auto r = run_subprocess(argv, opts);
-  BOOST_TEST_REQUIRE(r.ok(), argv.front() << " failed (exit " << r.exit_code << "): " << r.err);
-  return r.out;
-}
+// Runs a tool that must succeed (within 2 minutes); returns its stdout.
+inline std::string run_ok(const std::vector<std::string>& argv) { return test::run_ok(argv, std::chrono::minutes(2)); }
 
 inline std::string chomp(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
@@ -65,20 +40,6 @@ inline void make_hive(const fs::path& hive, const fs::path& reg_file, const std:
   run_ok({"hivexregedit", "--merge", "--prefix", prefix, hive.string(), reg_file.string()});
 }
 
-inline void write_file(const fs::path& path, const std::string& content) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-  BOOST_TEST_REQUIRE(static_cast<bool>(out), "cannot write " << path);
-}
-
-inline std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // hivexget's view of one value: strings decoded to UTF-8, dwords in decimal.
 inline std::string hivexget(const fs::path& hive, const std::string& key, const std::string& value) {
   return chomp(run_ok({"hivexget", hive.string(), key, value}));
@@ -86,9 +47,7 @@ inline std::string hivexget(const fs::path& hive, const std::string& key, const 
 
 // True when hivex's own tools can open `key` in `hive`.
 inline bool hive_has_key(const fs::path& hive, const std::string& key) {
-  SubprocessOptions opts;
-  opts.timeout = std::chrono::minutes(1);
-  return run_subprocess({"hivexget", hive.string(), key}, opts).ok();
+  return test::run_capture({"hivexget", hive.string(), key}, std::chrono::minutes(1)).ok();
 }
 
 // hivexregedit's export of one key (values with their raw bytes as hex(N):..).
