@@ -105,8 +105,8 @@ expect_failure ova-bad-checksum 3 "badsum.ova" "vm-disk1.vmdk" "checksum" -- bad
 # 8. An appliance that will not start: an unknown backend, and a launch that
 # exceeds its deadline. Both are retryable (exit 4) and leave nothing behind.
 qemu-img create -q -f qcow2 blank.qcow2 64M
-expect_failure appliance-backend 4 "appliance" -- blank.qcow2 --libguestfs-backend no-such-backend
-expect_failure appliance-timeout 4 "1 s" -- blank.qcow2 --appliance-timeout 1
+expect_failure appliance-backend 4 "blank.qcow2" "no-such-backend" -- blank.qcow2 --libguestfs-backend no-such-backend
+expect_failure appliance-timeout 4 "blank.qcow2" "did not launch within 1 s" -- blank.qcow2 --appliance-timeout 1
 
 # 9. A full output disk (needs permission to mount a tmpfs; reported when not).
 qemu-img create -q -f raw data.raw 64M
