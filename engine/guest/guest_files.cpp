@@ -6,28 +6,10 @@
 #include <cstdlib>
 
 #include "engine/core/subprocess.hpp"
+#include "engine/guest/guestfs_strings.hpp"
 
 namespace h2k {
 namespace {
-
-// libguestfs returns malloc'ed strings and NULL-terminated string lists.
-std::string take_string(char* s) {
-  if (!s) return {};
-  std::string out(s);
-  std::free(s);
-  return out;
-}
-
-std::vector<std::string> take_list(char** list) {
-  std::vector<std::string> out;
-  if (!list) return out;
-  for (char** p = list; *p; ++p) {
-    out.emplace_back(*p);
-    std::free(*p);
-  }
-  std::free(list);
-  return out;
-}
 
 std::string parent_of(const std::string& path) {
   auto slash = path.rfind('/');

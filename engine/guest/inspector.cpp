@@ -8,27 +8,10 @@
 #include <strings.h>
 
 #include "engine/guest/guest_files.hpp"
+#include "engine/guest/guestfs_strings.hpp"
 
 namespace h2k {
 namespace {
-
-std::string take_string(char* s) {
-  if (!s) return {};
-  std::string out(s);
-  std::free(s);
-  return out;
-}
-
-std::vector<std::string> take_list(char** list) {
-  std::vector<std::string> out;
-  if (!list) return out;
-  for (char** p = list; *p; ++p) {
-    out.emplace_back(*p);
-    std::free(*p);
-  }
-  std::free(list);
-  return out;
-}
 
 // libguestfs reports "unknown" for facts it could not find; we keep "" there.
 std::string known(std::string s) { return s == "unknown" ? std::string() : s; }
