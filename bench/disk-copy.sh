@@ -72,23 +72,9 @@ fi
 BIN=$(readlink -f "$BIN")
 "$BIN" convert --help >/dev/null || { echo "disk-copy: $BIN convert --help failed" >&2; exit 2; }
 
-if [[ -z $WORKDIR ]]; then WORKDIR=$(mktemp -d /var/tmp/h2k-bench-copy-XXXXXX)
-else mkdir -p "$WORKDIR"; fi
-WORKDIR=$(readlink -f "$WORKDIR")
-cleanup() { if ((KEEP)); then echo "disk-copy: kept $WORKDIR"; else rm -rf "$WORKDIR"; fi; }
-trap cleanup EXIT
-# Run a private copy: a rebuild of build/ during the benchmark must not swap the binary.
-cp "$BIN" "$WORKDIR/hyper2kvm"
-BIN=$WORKDIR/hyper2kvm
+source "$ROOT/bench/lib.sh"
+bench_workdir disk-copy h2k-bench-copy
 
-# --- can we drop the page cache? ---------------------------------------------
-CACHE=cold
-drop_caches() {
-  sync
-  if [[ $CACHE == cold ]]; then
-    echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || CACHE=warm
-  fi
-}
 drop_caches
 [[ $CACHE == cold ]] || echo "disk-copy: cannot write /proc/sys/vm/drop_caches: measuring with a warm cache"
 

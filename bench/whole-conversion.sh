@@ -132,20 +132,9 @@ SRC=$SRC_REL
 [[ -f $SRC ]] || { echo "whole-conversion: source $SRC missing" >&2; exit 2; }
 [[ $SRC_MAC == - ]] && SRC_MAC=""
 
-if [[ -z $WORKDIR ]]; then WORKDIR=$(mktemp -d /var/tmp/h2k-bench-whole-XXXXXX)
-else mkdir -p "$WORKDIR"; fi
-WORKDIR=$(readlink -f "$WORKDIR")
-cleanup() { if ((KEEP)); then echo "whole-conversion: kept $WORKDIR"; else rm -rf "$WORKDIR"; fi; }
-trap cleanup EXIT
-# Run a private copy: a rebuild of build/ during the benchmark must not swap the binary.
-cp "$BIN" "$WORKDIR/hyper2kvm"
-BIN=$WORKDIR/hyper2kvm
+source "$ROOT/bench/lib.sh"
+bench_workdir whole-conversion h2k-bench-whole
 
-CACHE=cold
-drop_caches() {
-  sync
-  if [[ $CACHE == cold ]]; then echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || CACHE=warm; fi
-}
 drop_caches
 [[ $CACHE == cold ]] || echo "whole-conversion: cannot write /proc/sys/vm/drop_caches: measuring with a warm cache"
 
