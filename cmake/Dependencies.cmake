@@ -10,3 +10,20 @@ pkg_check_modules(GUESTFS REQUIRED IMPORTED_TARGET libguestfs)
 pkg_check_modules(LIBVIRT REQUIRED IMPORTED_TARGET libvirt)
 pkg_check_modules(HIVEX REQUIRED IMPORTED_TARGET hivex)
 pkg_check_modules(PUGIXML REQUIRED IMPORTED_TARGET pugixml)
+
+# --- daemon-only dependencies ---------------------------------------------
+# CAF 0.17 (libcaf-dev) ships no CMake package config, no pkg-config file:
+# find the headers and libraries and wrap them as imported targets.
+find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
+find_library(CAF_CORE_LIBRARY caf_core REQUIRED)
+find_library(CAF_IO_LIBRARY caf_io REQUIRED)
+add_library(CAF::core SHARED IMPORTED GLOBAL)
+set_target_properties(CAF::core PROPERTIES IMPORTED_LOCATION ${CAF_CORE_LIBRARY}
+                      INTERFACE_INCLUDE_DIRECTORIES ${CAF_INCLUDE_DIR})
+add_library(CAF::io SHARED IMPORTED GLOBAL)
+set_target_properties(CAF::io PROPERTIES IMPORTED_LOCATION ${CAF_IO_LIBRARY}
+                      INTERFACE_LINK_LIBRARIES CAF::core)
+
+find_package(CURL REQUIRED)                                  # notifier: webhooks, SMTP
+find_package(spdlog CONFIG REQUIRED)                         # daemon log
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)  # sd_notify

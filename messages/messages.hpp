@@ -1,0 +1,174 @@
+#pragma once
+// The typed messages hyper2kvm's actors exchange. Plain structs of strings
+// and numbers, each with a CAF 0.17 `inspect` overload, so every one can be
+// serialized and sent to another node unchanged (cluster mode). Paths are
+// always RELATIVE: sources to the watch root (the shared queue), outputs to
+// the output root, so nodes that mount the share elsewhere agree on them.
+// Kinds and states travel as their lowercase names (see storage/job.hpp).
+//
+// Register all of them with register_messages(cfg) (register_messages.hpp)
+// on every node: CAF 0.17 silently delivers an unregistered type as an
+// empty message across a process boundary.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+namespace h2k::msg {
+
+// --- atoms (CAF 0.17: at most 10 characters) ------------------------------
+using scan_atom = caf::atom_constant<caf::atom("scan")>;      // watcher: scan the queue now
+using tick_atom = caf::atom_constant<caf::atom("tick")>;      // periodic housekeeping
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;  // converter: cancel the job (id)
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;    // stats: write files now
+
+// --- watcher -> scheduler ------------------------------------------------
+
+// A VM whose files are all present and stable.
+struct vm_found {
+  std::vector<std::string> sources;  // relative to the watch root; primary file first
+  std::string file_type;             // "ova", "ovf", "vmx", "vmdk", "vhd", "vhdx", "raw", "qcow2", "manifest"
+  std::uint64_t total_bytes = 0;     // all sources together
+  std::string dedup_key;             // "" when deduplication is off
+  std::string priority = "normal";   // low, normal, high
+};
+
+// Something the watcher cannot turn into a job (yet).
+struct watch_problem {
+  std::string file;                  // relative to the watch root
+  std::string reason;                // names the file and what is wrong
+  std::string error_kind;            // ErrorKind name, e.g. "invalid_input", "timeout"
+  bool permanent = false;            // true: give up on the file (-> .errors/); false: still watching
+  std::uint64_t file_size = 0;
+};
+
+// --- scheduler -> converter ----------------------------------------------
+
+struct job_assignment {
+  std::string job_id;
+  std::vector<std::string> sources;  // relative to the watch root
+  std::string file_type;
+  int attempt = 1;                   // 1 = first try
+  std::string output_subdir;         // relative to the output root, e.g. "2026-11-22"
+};
+
+// --- converter -> scheduler (-> stats) -----------------------------------
+
+struct job_progress {
+  std::string job_id;
+  std::string phase;                 // "load", "copy", "guest", ...
+  double percent = 0;                // of the whole job, 0..100
+  std::uint64_t bytes_done = 0;
+  std::uint64_t bytes_total = 0;
+  double rate_bps = 0;
+  double eta_s = -1;                 // -1: unknown
+  std::string message;
+};
+
+struct job_outcome {
+  std::string job_id;
+  std::string status;                // "succeeded", "failed", "cancelled", "duplicate"
+  std::string output_path;           // relative to the output root ("" unless succeeded)
+  std::string error_kind;            // ErrorKind name ("" on success)
+  std::string error_file;            // the file the error is about
+  std::string error;                 // human-readable reason
+  std::string phase;                 // pipeline phase that failed
+  std::vector<std::string> log_tail; // the job's last log lines
+  std::vector<std::string> warnings;
+  double duration_s = 0;
+  std::uint64_t bytes_converted = 0; // bytes written to the output disks
+};
+
+// --- scheduler -> stats, notifier ----------------------------------------
+
+// One thing that happened to a job, as stats and notifications need it.
+struct job_event {
+  std::string kind;      // queued, started, succeeded, failed, retry_scheduled, duplicate, cancelled, rejected
+  std::string job_id;
+  std::string filename;  // primary source, relative to the watch root
+  std::string file_type;
+  std::uint64_t file_size = 0;
+  int attempt = 0;       // attempts so far
+  int max_retries = 0;
+  std::int64_t next_retry_at_ms = 0;  // unix ms, retry_scheduled only
+  std::string error;
+  std::string previous_error;         // succeeded after a retry: what failed before
+  std::string phase;
+  std::string output_path;            // relative to the output root
+  double duration_s = 0;
+  std::uint64_t bytes_converted = 0;
+  std::int64_t at_ms = 0;             // unix ms
+};
+
+// The scheduler's counts after every change.
+struct queue_state {
+  std::uint64_t queued = 0;      // waiting for a slot (retry waits not included)
+  std::uint64_t retry_wait = 0;
+  std::uint64_t running = 0;
+  std::string mode;              // running, paused, draining, stopping
+};
+
+// --- control -> scheduler / stats ----------------------------------------
+
+// One control-socket command, already parsed: `args_json` is the request's
+// JSON object (the reply to `status` etc. is built by the receiver).
+struct control_command {
+  std::string command;
+  std::string args_json;
+};
+
+struct control_reply {
+  bool ok = true;
+  std::string body_json;  // a JSON object; on failure {"error": "..."}
+};
+
+// --- inspect overloads (CAF 0.17 style) ----------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vm_found& x) {
+  return f(caf::meta::type_name("h2k::msg::vm_found"), x.sources, x.file_type, x.total_bytes, x.dedup_key,
+           x.priority);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, watch_problem& x) {
+  return f(caf::meta::type_name("h2k::msg::watch_problem"), x.file, x.reason, x.error_kind, x.permanent,
+           x.file_size);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_assignment& x) {
+  return f(caf::meta::type_name("h2k::msg::job_assignment"), x.job_id, x.sources, x.file_type, x.attempt,
+           x.output_subdir);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_progress& x) {
+  return f(caf::meta::type_name("h2k::msg::job_progress"), x.job_id, x.phase, x.percent, x.bytes_done,
+           x.bytes_total, x.rate_bps, x.eta_s, x.message);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_outcome& x) {
+  return f(caf::meta::type_name("h2k::msg::job_outcome"), x.job_id, x.status, x.output_path, x.error_kind,
+           x.error_file, x.error, x.phase, x.log_tail, x.warnings, x.duration_s, x.bytes_converted);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_event& x) {
+  return f(caf::meta::type_name("h2k::msg::job_event"), x.kind, x.job_id, x.filename, x.file_type, x.file_size,
+           x.attempt, x.max_retries, x.next_retry_at_ms, x.error, x.previous_error, x.phase, x.output_path,
+           x.duration_s, x.bytes_converted, x.at_ms);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queue_state& x) {
+  return f(caf::meta::type_name("h2k::msg::queue_state"), x.queued, x.retry_wait, x.running, x.mode);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, control_command& x) {
+  return f(caf::meta::type_name("h2k::msg::control_command"), x.command, x.args_json);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, control_reply& x) {
+  return f(caf::meta::type_name("h2k::msg::control_reply"), x.ok, x.body_json);
+}
+
+}  // namespace h2k::msg

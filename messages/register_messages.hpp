@@ -1,0 +1,29 @@
+#pragma once
+// Registers every message type (and typed handle) with an actor system
+// config. Call on EVERY node before the actor system starts.
+#include <caf/actor_system_config.hpp>
+
+#include "messages/interfaces.hpp"
+#include "messages/messages.hpp"
+
+namespace h2k::msg {
+
+inline void register_messages(caf::actor_system_config& cfg) {
+  cfg.add_message_type<vm_found>("h2k::msg::vm_found");
+  cfg.add_message_type<watch_problem>("h2k::msg::watch_problem");
+  cfg.add_message_type<job_assignment>("h2k::msg::job_assignment");
+  cfg.add_message_type<job_progress>("h2k::msg::job_progress");
+  cfg.add_message_type<job_outcome>("h2k::msg::job_outcome");
+  cfg.add_message_type<job_event>("h2k::msg::job_event");
+  cfg.add_message_type<queue_state>("h2k::msg::queue_state");
+  cfg.add_message_type<control_command>("h2k::msg::control_command");
+  cfg.add_message_type<control_reply>("h2k::msg::control_reply");
+  cfg.add_message_type<std::vector<std::string>>("std::vector<std::string>");
+  cfg.add_message_type<converter_actor>("h2k::msg::converter_actor");
+  cfg.add_message_type<scheduler_actor>("h2k::msg::scheduler_actor");
+  cfg.add_message_type<stats_actor>("h2k::msg::stats_actor");
+  cfg.add_message_type<notifier_actor>("h2k::msg::notifier_actor");
+  cfg.add_message_type<watcher_actor>("h2k::msg::watcher_actor");
+}
+
+}  // namespace h2k::msg
