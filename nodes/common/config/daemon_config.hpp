@@ -48,6 +48,9 @@ struct NotificationSettings {
   std::string email_from;
   std::vector<std::string> email_to;
   std::string email_subject_prefix = "[Hyper2KVM]";
+  // PEM CA certificates that https webhooks and SMTP TLS servers are checked
+  // against instead of the system's CAs (private CAs); empty: system CAs.
+  std::filesystem::path tls_ca_file;
 };
 
 // How each job is converted (what `hyper2kvm convert` takes as options).

@@ -42,6 +42,7 @@ void read_notifications(YamlMap& m, NotificationSettings& n) {
   m.get("email_from", n.email_from);
   m.get_string_list("email_to", n.email_to);
   m.get("email_subject_prefix", n.email_subject_prefix);
+  m.get_path("tls_ca_file", n.tls_ca_file, /*allow_empty=*/true);
   m.finish();
 }
 

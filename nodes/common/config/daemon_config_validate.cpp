@@ -81,6 +81,16 @@ void DaemonConfig::validate() const {
     }
   }
 
+  // Checked even while notifications are off: a wrong path is found when the
+  // file is edited, not when the first alert cannot be sent.
+  if (!n.tls_ca_file.empty()) {
+    std::error_code ec;
+    if (!fs::exists(n.tls_ca_file, ec))
+      fail("notifications.tls_ca_file", "no such file (" + n.tls_ca_file.string() + ")");
+    if (!fs::is_regular_file(n.tls_ca_file, ec))
+      fail("notifications.tls_ca_file", "not a regular file (" + n.tls_ca_file.string() + ")");
+  }
+
   if (!conversion.virtio_win_dir.empty()) {
     std::error_code ec;
     if (!fs::is_directory(conversion.virtio_win_dir, ec))

@@ -112,6 +112,22 @@ BOOST_AUTO_TEST_CASE(virtio_win_dir_must_exist_when_set) {
   BOOST_TEST(error_of("conversion:\n  virtio_win_dir: " + t.path.string() + "\n") == "(no error)");
 }
 
+BOOST_AUTO_TEST_CASE(tls_ca_file_must_be_an_existing_file_when_set) {
+  TempDir t;
+  BOOST_TEST(error_of("notifications:\n  tls_ca_file: /nonexistent/ca.pem\n") ==
+             "daemon.yaml: notifications.tls_ca_file: no such file (/nonexistent/ca.pem)");
+  BOOST_TEST(error_of("notifications:\n  tls_ca_file: " + t.path.string() + "\n") ==
+             "daemon.yaml: notifications.tls_ca_file: not a regular file (" + t.path.string() + ")");
+  // A relative path is relative to the config file's folder.
+  const auto file = t.write("daemon.yaml", "notifications:\n  tls_ca_file: certs/ca.pem\n");
+  BOOST_TEST(error_of_validate(parse_daemon_config(read_file(file), file)) ==
+             file.string() + ": notifications.tls_ca_file: no such file (" + (t.path / "certs/ca.pem").string() + ")");
+  t.write("certs/ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  const auto c = load_daemon_config(file);
+  BOOST_TEST(c.notifications.tls_ca_file == t.path / "certs" / "ca.pem");
+  BOOST_TEST(c.to_json()["notifications"]["tls_ca_file"] == (t.path / "certs" / "ca.pem").string());
+}
+
 BOOST_AUTO_TEST_CASE(built_in_defaults_are_named_as_such) {
   auto c = default_daemon_config();
   c.work_dir = c.watch_dir;
