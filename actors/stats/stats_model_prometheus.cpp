@@ -1,0 +1,52 @@
+// StatsModel -> metrics.prom. Values are exact (stats.json rounds for people).
+#include "actors/stats/prometheus_text.hpp"
+#include "actors/stats/stats_model.hpp"
+
+namespace h2k {
+
+std::string StatsModel::prometheus(std::int64_t now_ms) const {
+  PrometheusText p;
+
+  p.family("hyper2kvm_conversions_total", "counter", "Jobs finished, by final status.");
+  p.sample("hyper2kvm_conversions_total", totals_.processed, {{"status", "succeeded"}});
+  p.sample("hyper2kvm_conversions_total", totals_.failed, {{"status", "failed"}});
+  p.sample("hyper2kvm_conversions_total", totals_.duplicates, {{"status", "duplicate"}});
+  p.sample("hyper2kvm_conversions_total", totals_.cancelled, {{"status", "cancelled"}});
+  p.sample("hyper2kvm_conversions_total", totals_.rejected, {{"status", "rejected"}});
+
+  // Per type, so a format that keeps failing (the guide's VHDX example) stands out.
+  p.family("hyper2kvm_conversions_by_type_total", "counter", "Jobs succeeded or failed, by source file type.");
+  for (const auto& [type, t] : by_type_) {
+    p.sample("hyper2kvm_conversions_by_type_total", t.processed, {{"file_type", type}, {"status", "succeeded"}});
+    p.sample("hyper2kvm_conversions_by_type_total", t.failed, {{"file_type", type}, {"status", "failed"}});
+  }
+
+  p.family("hyper2kvm_retries_total", "counter", "Failed attempts that were scheduled for another try.");
+  p.sample("hyper2kvm_retries_total", totals_.retried);
+
+  const std::string h = "hyper2kvm_conversion_duration_seconds";
+  p.family(h, "histogram", "Duration of successful conversions in seconds.");
+  for (std::size_t i = 0; i < DurationHistogram::kBounds.size(); ++i)
+    p.sample(h + "_bucket", histogram_.cumulative(i), {{"le", PrometheusText::number(DurationHistogram::kBounds[i])}});
+  p.sample(h + "_bucket", histogram_.cumulative(DurationHistogram::kBounds.size()), {{"le", "+Inf"}});
+  p.sample(h + "_sum", histogram_.sum());
+  p.sample(h + "_count", histogram_.count());
+
+  p.family("hyper2kvm_queue_depth", "gauge", "Jobs waiting: queued plus waiting for a retry.");
+  p.sample("hyper2kvm_queue_depth", queue_.queued + queue_.retry_wait);
+  p.family("hyper2kvm_retry_wait_jobs", "gauge", "Jobs waiting for their next retry.");
+  p.sample("hyper2kvm_retry_wait_jobs", queue_.retry_wait);
+  p.family("hyper2kvm_active_conversions", "gauge", "Conversions running now.");
+  p.sample("hyper2kvm_active_conversions", queue_known_ ? queue_.running : static_cast<std::uint64_t>(running_.size()));
+  p.family("hyper2kvm_bytes_converted_total", "counter", "Bytes written to converted disks.");
+  p.sample("hyper2kvm_bytes_converted_total", totals_.bytes_converted);
+  p.family("hyper2kvm_uptime_seconds", "gauge", "Seconds since the daemon started.");
+  p.sample("hyper2kvm_uptime_seconds", static_cast<double>(std::max<std::int64_t>(0, now_ms - start_ms_)) / 1000.0);
+  p.family("hyper2kvm_success_rate", "gauge",
+           "Percent of finished conversions that succeeded (100 before any finished).");
+  p.sample("hyper2kvm_success_rate", success_rate());
+
+  return p.text();
+}
+
+}  // namespace h2k
