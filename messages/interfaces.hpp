@@ -24,6 +24,8 @@ using scheduler_actor = caf::typed_actor<
     caf::reacts_to<job_progress>,
     caf::reacts_to<job_outcome>,
     caf::reacts_to<tick_atom>,
+    caf::reacts_to<shutdown_atom>,                // leave now (after drain/stop has finished)
+    caf::replies_to<job_planned>::with<bool>,     // true once recorded durably
     caf::replies_to<control_command>::with<control_reply>>;
 
 // stats.json and the Prometheus metrics.
@@ -32,7 +34,7 @@ using stats_actor = caf::typed_actor<
     caf::reacts_to<job_progress>,
     caf::reacts_to<queue_state>,
     caf::reacts_to<tick_atom>,
-    caf::reacts_to<flush_atom>,
+    caf::replies_to<flush_atom>::with<bool>,     // write stats.json + metrics now
     caf::replies_to<control_command>::with<control_reply>>;
 
 // Webhooks and e-mail; delivery happens on its own thread.
@@ -40,9 +42,15 @@ using notifier_actor = caf::typed_actor<
     caf::reacts_to<job_event>,
     caf::reacts_to<queue_state>,
     caf::reacts_to<tick_atom>,
-    caf::reacts_to<flush_atom>>;      // wait (bounded) for queued deliveries; used at shutdown
+    caf::replies_to<flush_atom>::with<bool>>;  // wait (bounded) for queued deliveries; at shutdown
 
-// Watches the queue folder.
-using watcher_actor = caf::typed_actor<caf::reacts_to<scan_atom>, caf::reacts_to<shutdown_atom>>;
+// Watches the queue folder: scans on its own timer (tick) and when inotify
+// says something changed (scan).
+using watcher_actor =
+    caf::typed_actor<caf::reacts_to<scan_atom>, caf::reacts_to<tick_atom>, caf::reacts_to<shutdown_atom>>;
+
+// The control socket's entry point: routes each command to the actor that
+// answers it (stats: the stats actor; everything else: the scheduler).
+using control_actor = caf::typed_actor<caf::replies_to<control_command>::with<control_reply>>;
 
 }  // namespace h2k::msg

@@ -43,6 +43,7 @@ struct watch_problem {
   std::string error_kind;            // ErrorKind name, e.g. "invalid_input", "timeout"
   bool permanent = false;            // true: give up on the file (-> .errors/); false: still watching
   std::uint64_t file_size = 0;
+  std::vector<std::string> related;  // the VM's other files present (set aside with it when permanent)
 };
 
 // --- scheduler -> converter ----------------------------------------------
@@ -56,6 +57,14 @@ struct job_assignment {
 };
 
 // --- converter -> scheduler (-> stats) -----------------------------------
+
+// Where a job is about to publish (relative to the output root), sent and
+// acknowledged BEFORE anything is published: after a crash, an existing
+// folder at this path means the job had finished (never publish twice).
+struct job_planned {
+  std::string job_id;
+  std::string output_path;
+};
 
 struct job_progress {
   std::string job_id;
@@ -135,12 +144,16 @@ typename Inspector::result_type inspect(Inspector& f, vm_found& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch_problem& x) {
   return f(caf::meta::type_name("h2k::msg::watch_problem"), x.file, x.reason, x.error_kind, x.permanent,
-           x.file_size);
+           x.file_size, x.related);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_assignment& x) {
   return f(caf::meta::type_name("h2k::msg::job_assignment"), x.job_id, x.sources, x.file_type, x.attempt,
            x.output_subdir);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_planned& x) {
+  return f(caf::meta::type_name("h2k::msg::job_planned"), x.job_id, x.output_path);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_progress& x) {

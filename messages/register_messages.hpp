@@ -12,6 +12,7 @@ inline void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<vm_found>("h2k::msg::vm_found");
   cfg.add_message_type<watch_problem>("h2k::msg::watch_problem");
   cfg.add_message_type<job_assignment>("h2k::msg::job_assignment");
+  cfg.add_message_type<job_planned>("h2k::msg::job_planned");
   cfg.add_message_type<job_progress>("h2k::msg::job_progress");
   cfg.add_message_type<job_outcome>("h2k::msg::job_outcome");
   cfg.add_message_type<job_event>("h2k::msg::job_event");
@@ -24,6 +25,7 @@ inline void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<stats_actor>("h2k::msg::stats_actor");
   cfg.add_message_type<notifier_actor>("h2k::msg::notifier_actor");
   cfg.add_message_type<watcher_actor>("h2k::msg::watcher_actor");
+  cfg.add_message_type<control_actor>("h2k::msg::control_actor");
 }
 
 }  // namespace h2k::msg

@@ -14,6 +14,8 @@
 #include "engine/guest/guest_fix_runner.hpp"
 #include "engine/inputs/source_loader.hpp"
 #include "engine/pipeline/convert.hpp"
+#include "nodes/common/config/daemon_config.hpp"
+#include "nodes/hyper2kvm/daemon.hpp"
 #include "nodes/hyper2kvm/exit_codes.hpp"
 #include "nodes/hyper2kvm/progress_printer.hpp"
 
@@ -167,15 +169,46 @@ int run_inspect(const std::string& source, bool json) {
   }
 }
 
+// `hyper2kvm [--config FILE] [--check-config]`: the daemon.
+int run_daemon_command(const std::string& config_file, bool check_only) {
+  DaemonConfig config;
+  try {
+    if (config_file.empty()) {
+      config = default_daemon_config();
+      config.validate();
+    } else {
+      config = load_daemon_config(std::filesystem::absolute(config_file));
+    }
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "hyper2kvm: invalid configuration: %s\n", e.what());
+    return exit_code::kUsage;
+  }
+  if (check_only) {
+    std::printf("%s\n", config.to_json().dump(2).c_str());
+    std::fprintf(stderr, "hyper2kvm: configuration %s is valid\n",
+                 config_file.empty() ? "(embedded default)" : config_file.c_str());
+    return exit_code::kOk;
+  }
+  return run_daemon(config, self_exe());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // The isolated guest-fix child is an internal entry point, kept out of --help.
   if (argc == 3 && std::string(argv[1]) == "__guest-fix") return h2k::guest_fix_child_main(argv[2]);
 
-  CLI::App app{"hyper2kvm: convert VMware and Hyper-V VMs into KVM guests that boot on virtio"};
+  CLI::App app{"hyper2kvm: convert VMware and Hyper-V VMs into KVM guests that boot on virtio.\n"
+               "Without a subcommand it runs the conversion daemon: VM files dropped into watch_dir become\n"
+               "KVM guests in output_dir/<date>/<vm>/ (see cluster-config/daemon.yaml; hyperctl controls it)."};
   app.set_version_flag("--version", "hyper2kvm 0.1.0");
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
+  std::string config_file;
+  bool check_config = false;
+  app.add_option("--config", config_file,
+                 "Daemon configuration (YAML). Without it: the embedded default, folders under /var/lib/hyper2kvm")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--check-config", check_config, "Validate the configuration, print it (secrets masked) and exit");
 
   ConvertCli c;
   auto* convert = app.add_subcommand("convert", "Convert one VM (VMDK, OVA, OVF, VMX, VHD, VHDX, raw, qcow2)");
@@ -227,5 +260,5 @@ int main(int argc, char** argv) {
   }
   if (*convert) return run_convert(c);
   if (*inspect) return run_inspect(inspect_source, inspect_json);
-  return exit_code::kUsage;
+  return run_daemon_command(config_file, check_config);
 }

@@ -1,0 +1,125 @@
+#include "actors/converter/conversion_task.hpp"
+
+#include <chrono>
+
+#include "engine/inputs/source_loader.hpp"
+
+namespace h2k {
+
+ConvertRequest make_convert_request(const ConverterSettings& s, const msg::job_assignment& job) {
+  ConvertRequest req;
+  // An absolute source (queue-job of a file outside the queue) stays as is.
+  req.source = job.sources.empty() ? s.watch_root : s.watch_root / job.sources.front();
+  req.output_dir = s.output_root / job.output_subdir;
+  req.verify_manifest = true;
+  req.copy.format = s.conversion.output_format;
+  req.guest.enabled = s.conversion.guest_fixes;
+  req.guest.vmware_tools = s.conversion.vmware_tools;
+  req.guest.rebuild_initramfs = s.conversion.rebuild_initramfs;
+  req.guest.virtio_win_dir = s.conversion.virtio_win_dir;
+  req.guest.guestfs = s.conversion.libguestfs;
+  req.guest_fix_timeout_s = s.guest_fix_timeout_s;
+  req.self_exe = s.self_exe;
+  req.define = false;  // the daemon publishes files; defining is left to the operator's tooling
+  return req;
+}
+
+std::string plan_vm_name(const ConvertRequest& request, const std::string& job_id) {
+  LoadOptions options;
+  options.verify_manifest = false;  // convert_vm verifies; here only the name is wanted
+  options.name_override = request.name_override;
+  SourceVm vm = load_source(request.source, options);
+  if (!std::filesystem::exists(request.output_dir / vm.name)) return vm.name;
+  return vm.name + "-" + job_id;
+}
+
+double job_percent(const ProgressEvent& e) {
+  struct Span { const char* phase; double from, to; };
+  // Rough shares of a typical conversion's time: the copy and the guest
+  // fixes (appliance launch, initramfs rebuild) dominate.
+  static constexpr Span spans[] = {{"probe", 0, 2},   {"load", 0, 2},    {"copy", 2, 60},
+                                   {"inspect", 60, 65}, {"fix", 65, 93},  {"guest", 60, 93},
+                                   {"check", 93, 97}, {"output", 97, 100}};
+  double pct = std::clamp(e.percent, 0.0, 100.0);
+  for (const auto& s : spans)
+    if (e.phase == s.phase) return s.from + (s.to - s.from) * pct / 100.0;
+  return -1;  // unknown phase: caller keeps the previous figure
+}
+
+void LogTail::add(std::string line) {
+  if (line.empty()) return;
+  lines_.push_back(std::move(line));
+  while (lines_.size() > max_) lines_.pop_front();
+}
+
+namespace {
+
+std::string relative_to(const std::filesystem::path& p, const std::filesystem::path& root) {
+  auto rel = p.lexically_relative(root);
+  if (rel.empty() || *rel.begin() == "..") return p.string();
+  return rel.string();
+}
+
+}  // namespace
+
+msg::job_outcome run_conversion(const ConvertRequest& request, const std::string& job_id,
+                                const std::filesystem::path& output_root,
+                                const std::function<void(const msg::job_progress&)>& progress,
+                                const CancelToken& cancel, LogTail& log) {
+  msg::job_outcome out;
+  out.job_id = job_id;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+
+  double last_percent = 0;
+  std::string last_phase;
+  auto sink = [&](const ProgressEvent& e) {
+    if (e.phase != last_phase) {
+      log.add("phase " + e.phase + (e.item.empty() ? "" : ": " + e.item));
+      last_phase = e.phase;
+    }
+    if (!e.message.empty()) log.add(e.phase + ": " + e.message);
+    double pct = job_percent(e);
+    if (pct >= 0) last_percent = std::max(last_percent, pct);
+    msg::job_progress p;
+    p.job_id = job_id;
+    p.phase = e.phase;
+    p.percent = last_percent;
+    p.bytes_done = e.bytes_done;
+    p.bytes_total = e.bytes_total;
+    p.rate_bps = e.rate_bytes_per_s;
+    p.eta_s = e.eta_s;
+    p.message = e.message.empty() ? e.item : e.message;
+    if (progress) progress(p);
+  };
+
+  auto fail = [&](const ConversionError& e, const std::string& phase) {
+    out.status = e.kind() == ErrorKind::Cancelled ? "cancelled" : "failed";
+    out.error_kind = to_string(e.kind());
+    out.error_file = e.file();
+    out.error = e.what();
+    out.phase = phase;
+    log.add("error: " + std::string(e.what()));
+  };
+
+  try {
+    log.add("converting " + request.source.string());
+    ConversionResult res = convert_vm(request, sink, cancel);
+    out.status = "succeeded";
+    out.output_path = relative_to(res.vm_dir, output_root);
+    for (const auto& d : res.disks) out.bytes_converted += d.allocated_bytes;
+    out.warnings = res.warnings;
+    log.add("published " + res.vm_dir.string());
+  } catch (const PhaseError& e) {
+    fail(e, e.phase());
+  } catch (const ConversionError& e) {
+    fail(e, last_phase);
+  } catch (const std::exception& e) {
+    fail(ConversionError(ErrorKind::Internal, request.source.string(), e.what()), last_phase);
+  }
+  out.duration_s = elapsed();
+  out.log_tail = log.lines();
+  return out;
+}
+
+}  // namespace h2k

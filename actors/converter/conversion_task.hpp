@@ -1,0 +1,59 @@
+#pragma once
+// One job's conversion as plain functions (no actors): turn a job_assignment
+// into the engine's ConvertRequest, pick the folder the VM will be published
+// in, run convert_vm, and describe the result as a job_outcome. The
+// converter actor runs this on its worker thread.
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "engine/core/progress.hpp"
+#include "engine/pipeline/convert.hpp"
+#include "messages/messages.hpp"
+#include "nodes/common/config/daemon_config.hpp"
+
+namespace h2k {
+
+struct ConverterSettings {
+  std::filesystem::path watch_root;    // job sources are relative to it
+  std::filesystem::path output_root;   // job outputs are relative to it
+  ConversionSettings conversion;       // daemon.yaml `conversion:`
+  std::filesystem::path self_exe;      // implements `__guest-fix` (isolation of libguestfs)
+  int guest_fix_timeout_s = 3 * 3600;
+};
+
+ConvertRequest make_convert_request(const ConverterSettings& settings, const msg::job_assignment& job);
+
+// The VM's folder name under request.output_dir: the name the engine would
+// give it, or "<name>-<job id>" when another VM of that name was already
+// published there (two exports of "web01" on one day must not collide, and a
+// re-run of the SAME job after a crash never gets here: its folder is known
+// to the scheduler beforehand). Reads only the input's headers.
+std::string plan_vm_name(const ConvertRequest& request, const std::string& job_id);
+
+// Maps the engine's per-phase progress onto the whole job (0..100 %), so an
+// operator sees one bar that never goes backwards.
+double job_percent(const ProgressEvent& e);
+
+// The last lines of a job's log, for error reports.
+class LogTail {
+public:
+  explicit LogTail(std::size_t max_lines = 30) : max_(max_lines) {}
+  void add(std::string line);
+  std::vector<std::string> lines() const { return {lines_.begin(), lines_.end()}; }
+
+private:
+  std::size_t max_;
+  std::deque<std::string> lines_;
+};
+
+// Runs the conversion; never throws (every failure becomes a "failed" or
+// "cancelled" outcome naming the file, the reason and the phase).
+msg::job_outcome run_conversion(const ConvertRequest& request, const std::string& job_id,
+                                const std::filesystem::path& output_root,
+                                const std::function<void(const msg::job_progress&)>& progress,
+                                const CancelToken& cancel, LogTail& log);
+
+}  // namespace h2k

@@ -1,0 +1,1 @@
+set(H2K_ACTOR_DEPS_converter h2k_pipeline h2k_daemon_config CAF::core)

@@ -1,0 +1,75 @@
+#include "actors/notifier/notifier_actor.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <caf/all.hpp>
+
+#include "actors/notifier/notification.hpp"
+
+namespace h2k {
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+using self_ptr = msg::notifier_actor::stateful_pointer<notifier_state>;
+
+// Stall checks run often enough to fire within ~10 % of the interval.
+std::chrono::milliseconds check_period(const NotificationSettings& s) {
+  auto p = s.stall_check_interval / 10;
+  return std::clamp<std::chrono::milliseconds>(p, std::chrono::seconds(1), std::chrono::seconds(60));
+}
+
+}  // namespace
+
+msg::notifier_actor::behavior_type notifier_actor_fn(self_ptr self, NotificationSettings settings,
+                                                     std::shared_ptr<spdlog::logger> log) {
+  auto& st = self->state;
+  st.settings = settings;
+  st.log = log;
+  const bool on = settings.enabled && (!settings.webhook_url.empty() || settings.email_enabled);
+  if (on) {
+    st.dispatcher = std::make_unique<NotificationDispatcher>(settings, [log](int level, const std::string& line) {
+      if (level == 0)
+        log->info("notify: {}", line);
+      else
+        log->warn("notify: {}", line);
+    });
+    st.stall = std::make_unique<StallDetector>(settings.stall_check_interval);
+    log->info("notifications on: {}{}{}", settings.webhook_url.empty() ? "" : "webhook (" + to_string(settings.webhook_type) + std::string(")"),
+              !settings.webhook_url.empty() && settings.email_enabled ? " and " : "",
+              settings.email_enabled ? "e-mail" : "");
+    if (settings.notify_on_stall) self->delayed_send(self, check_period(settings), msg::tick_atom::value);
+  }
+  return {
+      [=](msg::job_event& e) {
+        auto& st = self->state;
+        if (!st.dispatcher) return;
+        if (e.kind == "succeeded" || e.kind == "failed") st.stall->on_finish(e.at_ms);
+        if (auto n = notification_for(e, st.settings)) st.dispatcher->enqueue(std::move(*n));
+      },
+      [=](msg::queue_state& q) {
+        auto& st = self->state;
+        if (st.stall) st.stall->on_queue(q.queued, q.running, now_ms());
+      },
+      [=](msg::tick_atom) {
+        auto& st = self->state;
+        if (!st.dispatcher) return;
+        if (auto n = st.stall->check(now_ms())) {
+          st.log->warn("stall: {}", n->text);
+          st.dispatcher->enqueue(std::move(*n));
+        }
+        self->delayed_send(self, check_period(st.settings), msg::tick_atom::value);
+      },
+      [=](msg::flush_atom) -> bool {
+        // Bounded: at shutdown, give queued notifications a chance to go out.
+        return !self->state.dispatcher || self->state.dispatcher->flush(std::chrono::seconds(20));
+      },
+  };
+}
+
+}  // namespace h2k

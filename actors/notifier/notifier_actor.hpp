@@ -1,0 +1,30 @@
+#pragma once
+// The notifier actor: turns job events into notifications (Slack, Discord,
+// generic webhook, e-mail) and watches for stalls (work waiting, nothing
+// finishing). Delivery happens on the NotificationDispatcher's own thread
+// with timeouts and retries, so a slow or dead endpoint never holds up an
+// actor, let alone a conversion.
+#include <memory>
+
+#include <caf/stateful_actor.hpp>
+#include <spdlog/logger.h>
+
+#include "actors/notifier/notification_dispatcher.hpp"
+#include "actors/notifier/stall_detector.hpp"
+#include "messages/interfaces.hpp"
+#include "nodes/common/config/daemon_config.hpp"
+
+namespace h2k {
+
+struct notifier_state {
+  NotificationSettings settings;
+  std::unique_ptr<NotificationDispatcher> dispatcher;  // null when notifications are off
+  std::unique_ptr<StallDetector> stall;
+  std::shared_ptr<spdlog::logger> log;
+  static inline const char* name = "notifier";
+};
+
+msg::notifier_actor::behavior_type notifier_actor_fn(msg::notifier_actor::stateful_pointer<notifier_state> self,
+                                                     NotificationSettings settings, std::shared_ptr<spdlog::logger> log);
+
+}  // namespace h2k

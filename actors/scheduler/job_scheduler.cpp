@@ -1,0 +1,475 @@
+#include "actors/scheduler/job_scheduler.hpp"
+
+#include <algorithm>
+#include <unistd.h>
+
+#include "actors/common/error_report.hpp"
+#include "actors/common/iso_time.hpp"
+#include "actors/scheduler/job_view.hpp"
+#include "actors/scheduler/source_files.hpp"
+#include "storage/record_failure.hpp"
+
+namespace h2k {
+namespace fs = std::filesystem;
+
+namespace {
+
+ErrorKind error_kind_from_string(const std::string& s) {
+  for (ErrorKind k : {ErrorKind::InvalidInput, ErrorKind::Unsupported, ErrorKind::Io, ErrorKind::NoSpace,
+                      ErrorKind::Timeout, ErrorKind::ApplianceLaunch, ErrorKind::GuestFix, ErrorKind::Cancelled,
+                      ErrorKind::Internal})
+    if (s == to_string(k)) return k;
+  return ErrorKind::Internal;
+}
+
+std::string primary(const Job& job) { return job.sources.empty() ? std::string() : job.sources.front().string(); }
+
+std::vector<std::string> strings(const std::vector<fs::path>& paths) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) out.push_back(p.string());
+  return out;
+}
+
+msg::control_reply ok(nlohmann::json body) {
+  body["ok"] = true;
+  return {true, body.dump()};
+}
+msg::control_reply error(const std::string& message) {
+  return {false, nlohmann::json{{"ok", false}, {"error", message}}.dump()};
+}
+
+std::string file_type_of(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (ext == ".json") return "manifest";
+  if (ext == ".img") return "raw";
+  return ext.empty() ? "raw" : ext.substr(1);
+}
+
+}  // namespace
+
+JobScheduler::JobScheduler(SchedulerSettings settings, std::shared_ptr<JobStore> store,
+                           std::shared_ptr<spdlog::logger> log)
+    : settings_(std::move(settings)), store_(std::move(store)), log_(std::move(log)),
+      slots_(std::max<std::size_t>(1, settings_.slots)) {}
+
+std::size_t JobScheduler::running() const {
+  return static_cast<std::size_t>(std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return !s.job_id.empty(); }));
+}
+
+msg::queue_state JobScheduler::queue_state() const {
+  auto c = store_->counters().by_state;
+  return {c.queued, c.retry_wait, running(), mode_};
+}
+
+std::optional<std::size_t> JobScheduler::slot_of(const std::string& job_id) const {
+  for (std::size_t i = 0; i < slots_.size(); ++i)
+    if (slots_[i].job_id == job_id) return i;
+  return std::nullopt;
+}
+
+msg::job_event JobScheduler::event_for(const Job& job, const std::string& kind, std::int64_t now_ms) const {
+  msg::job_event e;
+  e.kind = kind;
+  e.job_id = job.id;
+  e.filename = primary(job);
+  e.file_type = job.file_type;
+  e.file_size = sources_size(job.source_root, strings(job.sources));
+  e.attempt = job.attempts;
+  e.max_retries = settings_.retry.enabled ? settings_.retry.max_retries : 0;
+  if (job.last_error) {
+    e.error = job.last_error->reason;
+    e.phase = job.last_error->phase;
+  }
+  if (!job.output_path.empty()) e.output_path = job.output_path.lexically_relative(settings_.output_root).string();
+  e.next_retry_at_ms = job.state == JobState::RetryWait ? job.next_attempt_at : 0;
+  e.at_ms = now_ms;
+  return e;
+}
+
+SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
+  SchedulerEffects fx;
+  RecoveryResult rec = store_->recover_after_crash(now_ms);
+  for (const auto& id : rec.requeued) log_->warn("job {} was interrupted (daemon stopped or crashed): queued again", id);
+  for (const auto& id : rec.completed) {
+    // Published just before the crash: finish its bookkeeping now.
+    auto job = store_->get(id);
+    if (!job) continue;
+    log_->info("job {} had already published {} before the restart: marked done", id, job->output_path.string());
+    archive(*job, now_ms);
+  }
+  for (JobState s : {JobState::Queued, JobState::RetryWait})
+    for (const auto& job : store_->list(s)) active_sources_[primary(job)] = job.id;
+  for (const auto& job : store_->list(JobState::Cancelled))
+    if (!job.sources.empty() && fs::exists(job.source_root / job.sources.front())) ignored_sources_.insert(primary(job));
+  auto problems = store_->check_consistency();
+  for (const auto& p : problems) log_->error("job store inconsistency: {}", p);
+  dispatch(now_ms, fx);
+  return fx;
+}
+
+void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
+  if (mode_ != "running") return;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (!slots_[i].job_id.empty()) continue;
+    auto job = store_->claim_next_ready(now_ms);
+    if (!job) break;
+    slots_[i].job_id = job->id;
+    msg::job_assignment a;
+    a.job_id = job->id;
+    for (const auto& s : job->sources) a.sources.push_back((job->source_root == settings_.watch_root ? s : job->source_root / s).string());
+    a.file_type = job->file_type;
+    a.attempt = job->attempts;
+    a.output_subdir = date_folder(now_ms);
+    log_->info("job {} started (attempt {}): {}", job->id, job->attempts, primary(*job));
+    fx.assignments.emplace_back(i, std::move(a));
+    fx.events.push_back(event_for(*job, "started", now_ms));
+  }
+}
+
+void JobScheduler::finish_if_idle(SchedulerEffects& fx) {
+  if ((mode_ == "draining" || mode_ == "stopping") && running() == 0) fx.finished = true;
+}
+
+SchedulerEffects JobScheduler::on_found(const msg::vm_found& vm, std::int64_t now_ms) {
+  SchedulerEffects fx;
+  if (vm.sources.empty()) return fx;
+  const std::string& first = vm.sources.front();
+  if (active_sources_.count(first) || ignored_sources_.count(first)) return fx;  // already known
+  if (settings_.enable_deduplication && !vm.dedup_key.empty()) {
+    if (auto previous = store_->dedup_index().find(vm.dedup_key)) {
+      log_->info("{} is a duplicate of job {} (already converted): skipped", first, *previous);
+      msg::job_event e;
+      e.kind = "duplicate";
+      e.filename = first;
+      e.file_type = vm.file_type;
+      e.file_size = vm.total_bytes;
+      e.at_ms = now_ms;
+      e.error = "duplicate of job " + *previous;
+      if (settings_.archive_processed)
+        move_sources(settings_.watch_root, vm.sources, settings_.watch_root / ".processed" / date_folder(now_ms));
+      fx.events.push_back(std::move(e));
+      return fx;
+    }
+  }
+  NewJob draft;
+  draft.source_root = settings_.watch_root;
+  for (const auto& s : vm.sources) draft.sources.emplace_back(s);
+  draft.file_type = vm.file_type;
+  draft.priority = job_priority_from_string(vm.priority).value_or(JobPriority::Normal);
+  draft.dedup_key = settings_.enable_deduplication ? vm.dedup_key : "";
+  Job job = store_->enqueue(std::move(draft), now_ms);
+  active_sources_[first] = job.id;
+  log_->info("job {} queued: {} ({}, {} file(s), {} bytes)", job.id, first, vm.file_type, vm.sources.size(), vm.total_bytes);
+  fx.events.push_back(event_for(job, "queued", now_ms));
+  dispatch(now_ms, fx);
+  return fx;
+}
+
+SchedulerEffects JobScheduler::on_problem(const msg::watch_problem& p, std::int64_t now_ms) {
+  SchedulerEffects fx;
+  if (!p.permanent) {
+    log_->warn("{}", p.reason);
+    return fx;
+  }
+  log_->error("rejected {}: {}", p.file, p.reason);
+  FailureContext ctx;
+  ctx.file = settings_.watch_root / p.file;
+  ctx.file_size = p.file_size;
+  ctx.error = p.reason;
+  ctx.error_kind = p.error_kind;
+  ctx.phase = "watch";
+  ctx.at_ms = now_ms;
+  ctx.output_dir = settings_.output_root;
+  std::vector<std::string> files{p.file};
+  files.insert(files.end(), p.related.begin(), p.related.end());
+  move_sources(settings_.watch_root, files, settings_.watch_root / ".errors");
+  publish_error_report(settings_.watch_root / ".errors", fs::path(p.file).filename().string(), build_error_report(ctx));
+  msg::job_event e;
+  e.kind = "rejected";
+  e.filename = p.file;
+  e.file_size = p.file_size;
+  e.error = p.reason;
+  e.phase = "watch";
+  e.at_ms = now_ms;
+  fx.events.push_back(std::move(e));
+  return fx;
+}
+
+bool JobScheduler::on_planned(const msg::job_planned& p) {
+  try {
+    store_->set_output_path(p.job_id, settings_.output_root / p.output_path);
+    return true;
+  } catch (const std::exception& e) {
+    log_->error("job {}: cannot record its output folder: {}", p.job_id, e.what());
+    return false;
+  }
+}
+
+void JobScheduler::on_progress(const msg::job_progress& p) {
+  if (slot_of(p.job_id)) progress_[p.job_id] = p;
+}
+
+void JobScheduler::archive(Job& job, std::int64_t now_ms) {
+  if (!settings_.archive_processed || job.source_root != settings_.watch_root) return;
+  auto moved = move_sources(job.source_root, strings(job.sources),
+                            settings_.watch_root / ".processed" / date_folder(now_ms));
+  if (!moved.empty()) log_->info("job {}: sources archived to .processed/{}", job.id, date_folder(now_ms));
+}
+
+void JobScheduler::fail_for_good(Job job, const JobError& error, const std::vector<std::string>& log_tail,
+                                 std::int64_t now_ms, SchedulerEffects& fx) {
+  FailureContext ctx;
+  ctx.file = job.sources.empty() ? job.source_root : job.source_root / job.sources.front();
+  ctx.file_size = sources_size(job.source_root, strings(job.sources));
+  ctx.error = error.reason;
+  ctx.error_kind = to_string(error.kind);
+  ctx.phase = error.phase;
+  ctx.log_tail = log_tail;
+  ctx.retry_count = std::max(0, job.attempts - 1);
+  ctx.max_retries = settings_.retry.enabled ? settings_.retry.max_retries : 0;
+  ctx.at_ms = now_ms;
+  ctx.output_dir = settings_.output_root;
+  ctx.job_id = job.id;
+  msg::job_event e = event_for(job, "failed", now_ms);
+  const fs::path errors = settings_.watch_root / ".errors";
+  if (job.source_root == settings_.watch_root) {
+    auto moved = move_sources(job.source_root, strings(job.sources), errors);
+    if (!moved.empty()) {
+      // Remember where the files went, so retry-job finds them.
+      job.sources.assign(moved.begin(), moved.end());
+      store_->put(job);
+    }
+  }
+  const std::string name = ctx.file.filename().string();
+  publish_error_report(errors, name, build_error_report(ctx));
+  log_->error("job {} failed for good ({}, phase {}): {}; see {}", job.id, to_string(error.kind), error.phase,
+              error.reason, (errors / (name + ".error.json")).string());
+  fx.events.push_back(std::move(e));
+}
+
+SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_t now_ms) {
+  SchedulerEffects fx;
+  auto slot = slot_of(o.job_id);
+  if (slot) slots_[*slot].job_id.clear();
+  progress_.erase(o.job_id);
+  auto current = store_->get(o.job_id);
+  if (!current) {
+    log_->error("outcome for unknown job {}", o.job_id);
+    return fx;
+  }
+  const std::string first = primary(*current);
+  if (o.status == "succeeded") {
+    Job job = store_->mark_done(o.job_id, settings_.output_root / o.output_path, now_ms);
+    archive(job, now_ms);
+    active_sources_.erase(first);
+    log_->info("job {} succeeded in {:.1f} s: {} -> {}", job.id, o.duration_s, first, job.output_path.string());
+    for (const auto& w : o.warnings) log_->warn("job {}: {}", job.id, w);
+    msg::job_event e = event_for(job, "succeeded", now_ms);
+    e.duration_s = o.duration_s;
+    e.bytes_converted = o.bytes_converted;
+    e.error.clear();
+    if (job.attempts > 1 && current->last_error) e.previous_error = current->last_error->reason;
+    fx.events.push_back(std::move(e));
+  } else if (o.status == "cancelled" && mode_ == "stopping") {
+    // Left "running" in the store on purpose: the next start queues it again.
+    log_->info("job {} interrupted by stop; it runs again at the next start", o.job_id);
+  } else if (o.status == "cancelled") {
+    Job job = store_->cancel(o.job_id, now_ms);
+    active_sources_.erase(first);
+    ignored_sources_.insert(first);
+    log_->info("job {} cancelled", o.job_id);
+    fx.events.push_back(event_for(job, "cancelled", now_ms));
+  } else {
+    JobError err{error_kind_from_string(o.error_kind), o.error, o.phase};
+    Job job = record_failure(*store_, settings_.retry, o.job_id, err, now_ms);
+    if (job.state == JobState::RetryWait) {
+      log_->warn("job {} failed ({}): {}; retry {} of {} at {}", job.id, o.error_kind, o.error, job.attempts,
+                 settings_.retry.max_retries, iso8601_utc(job.next_attempt_at));
+      msg::job_event e = event_for(job, "retry_scheduled", now_ms);
+      e.duration_s = o.duration_s;
+      fx.events.push_back(std::move(e));
+    } else {
+      active_sources_.erase(first);
+      fail_for_good(job, err, o.log_tail, now_ms, fx);
+      fx.events.back().duration_s = o.duration_s;
+    }
+  }
+  finish_if_idle(fx);
+  dispatch(now_ms, fx);
+  return fx;
+}
+
+SchedulerEffects JobScheduler::on_tick(std::int64_t now_ms) {
+  SchedulerEffects fx;
+  dispatch(now_ms, fx);
+  finish_if_idle(fx);
+  return fx;
+}
+
+std::optional<std::size_t> JobScheduler::queue_position(const Job& job) const {
+  if (job.state != JobState::Queued) return std::nullopt;
+  auto queued = store_->list(JobState::Queued);
+  std::stable_sort(queued.begin(), queued.end(), [](const Job& a, const Job& b) { return a.priority > b.priority; });
+  for (std::size_t i = 0; i < queued.size(); ++i)
+    if (queued[i].id == job.id) return i + 1;
+  return std::nullopt;
+}
+
+nlohmann::json JobScheduler::view(const Job& job) const {
+  auto it = progress_.find(job.id);
+  return job_view(job, it == progress_.end() ? nullptr : &it->second, queue_position(job));
+}
+
+msg::control_reply JobScheduler::list_jobs(const nlohmann::json& args) const {
+  std::vector<JobState> states;
+  if (args.contains("state")) {
+    auto s = job_state_from_string(args["state"].get<std::string>());
+    if (!s) return error("list-jobs: unknown state '" + args["state"].get<std::string>() + "'");
+    states.push_back(*s);
+  } else {
+    states = {JobState::Running, JobState::Queued, JobState::RetryWait, JobState::Failed, JobState::Cancelled, JobState::Done};
+  }
+  std::size_t limit = args.contains("limit") ? args["limit"].get<std::size_t>() : 1000;
+  nlohmann::json jobs = nlohmann::json::array();
+  for (JobState s : states) {
+    auto list = store_->list(s);
+    if (s == JobState::Queued)
+      std::stable_sort(list.begin(), list.end(), [](const Job& a, const Job& b) { return a.priority > b.priority; });
+    if (s == JobState::Done || s == JobState::Failed || s == JobState::Cancelled) std::reverse(list.begin(), list.end());
+    for (const auto& job : list) {
+      if (jobs.size() >= limit) break;
+      jobs.push_back(view(job));
+    }
+  }
+  return ok({{"jobs", jobs}});
+}
+
+msg::control_reply JobScheduler::queue_job(const nlohmann::json& args, std::int64_t now_ms, SchedulerEffects& fx) {
+  fs::path path = args.at("path").get<std::string>();
+  if (!path.is_absolute()) return error("queue-job: path must be absolute: " + path.string());
+  if (!fs::is_regular_file(path)) return error("queue-job: " + path.string() + ": no such file");
+  if (args.contains("options") && args["options"].contains("name"))
+    return error("queue-job: options.name is not supported by this daemon version");
+  NewJob draft;
+  fs::path rel = path.lexically_normal().lexically_relative(settings_.watch_root);
+  if (!rel.empty() && *rel.begin() != ".." && *rel.begin()->string().begin() != '.') {
+    draft.source_root = settings_.watch_root;  // inside the queue: archived like dropped files
+    draft.sources = {rel};
+  } else {
+    draft.source_root = path.parent_path();    // elsewhere: the operator's file, never moved
+    draft.sources = {path.filename()};
+  }
+  const std::string first = draft.sources.front().string();
+  if (draft.source_root == settings_.watch_root && active_sources_.count(first))
+    return error("queue-job: " + path.string() + " is already job " + active_sources_[first]);
+  draft.file_type = file_type_of(path);
+  if (args.contains("priority")) {
+    auto p = job_priority_from_string(args["priority"].get<std::string>());
+    if (!p) return error("queue-job: unknown priority '" + args["priority"].get<std::string>() + "'");
+    draft.priority = *p;
+  }
+  Job job = store_->enqueue(std::move(draft), now_ms);
+  if (job.source_root == settings_.watch_root) active_sources_[first] = job.id;
+  log_->info("job {} queued by the operator: {}", job.id, path.string());
+  fx.events.push_back(event_for(job, "queued", now_ms));
+  dispatch(now_ms, fx);
+  auto stored = store_->get(job.id);
+  return ok({{"job", view(stored ? *stored : job)}});
+}
+
+msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::int64_t now_ms, SchedulerEffects& fx) {
+  nlohmann::json args = nlohmann::json::parse(c.args_json.empty() ? "{}" : c.args_json, nullptr, false);
+  if (args.is_discarded() || !args.is_object()) return error(c.command + ": arguments are not a JSON object");
+  try {
+    const std::string& cmd = c.command;
+    if (cmd == "status") {
+      auto q = queue_state();
+      return ok({{"status", mode_}, {"pid", ::getpid()}, {"uptime_s", (now_ms - settings_.started_at_ms) / 1000},
+                 {"queued", q.queued}, {"running", q.running}, {"retry_wait", q.retry_wait},
+                 {"version", settings_.version}, {"max_concurrent_jobs", slots_.size()}});
+    }
+    if (cmd == "pause") {
+      if (mode_ == "running") mode_ = "paused";
+      log_->info("paused: running jobs finish, nothing new starts");
+      return ok({{"status", mode_}});
+    }
+    if (cmd == "resume") {
+      if (mode_ == "paused") mode_ = "running";
+      log_->info("resumed");
+      dispatch(now_ms, fx);
+      return ok({{"status", mode_}});
+    }
+    if (cmd == "drain") {
+      if (mode_ != "stopping") mode_ = "draining";
+      log_->info("draining: {} running job(s) finish, then the daemon exits", running());
+      finish_if_idle(fx);
+      return ok({{"status", mode_}, {"running", running()}});
+    }
+    if (cmd == "stop") {
+      mode_ = "stopping";
+      log_->info("stopping: cancelling {} running job(s); they run again at the next start", running());
+      for (std::size_t i = 0; i < slots_.size(); ++i)
+        if (!slots_[i].job_id.empty()) fx.cancels.emplace_back(i, slots_[i].job_id);
+      finish_if_idle(fx);
+      return ok({{"status", mode_}, {"running", running()}});
+    }
+    if (cmd == "queue-job") return queue_job(args, now_ms, fx);
+    if (cmd == "list-jobs") return list_jobs(args);
+    // The rest name one job.
+    if (!args.contains("job_id") || !args["job_id"].is_string()) return error(cmd + ": job_id (a string) is required");
+    const std::string id = args["job_id"].get<std::string>();
+    auto job = store_->get(id);
+    if (!job) return error(cmd + ": no job " + id);
+    if (cmd == "job-status") return ok({{"job", view(*job)}});
+    if (cmd == "cancel-job") {
+      if (is_final(job->state)) return error("cancel-job: job " + id + " is already " + to_string(job->state));
+      if (auto slot = slot_of(id)) {
+        fx.cancels.emplace_back(*slot, id);
+        log_->info("job {}: cancelling the running conversion", id);
+        auto v = view(*job);
+        v["cancelling"] = true;
+        return ok({{"job", v}});
+      }
+      Job cancelled = store_->cancel(id, now_ms);
+      active_sources_.erase(primary(cancelled));
+      ignored_sources_.insert(primary(cancelled));
+      fx.events.push_back(event_for(cancelled, "cancelled", now_ms));
+      log_->info("job {} cancelled", id);
+      return ok({{"job", view(cancelled)}});
+    }
+    if (cmd == "set-priority") {
+      auto p = job_priority_from_string(args.value("priority", std::string()));
+      if (!p) return error("set-priority: priority must be low, normal or high");
+      if (job->state != JobState::Queued && job->state != JobState::RetryWait)
+        return error("set-priority: job " + id + " is " + to_string(job->state) + ", not waiting");
+      job->priority = *p;
+      store_->put(*job);
+      log_->info("job {}: priority {}", id, to_string(*p));
+      return ok({{"job", view(*store_->get(id))}});
+    }
+    if (cmd == "retry-job") {
+      if (job->state != JobState::Failed && job->state != JobState::Cancelled)
+        return error("retry-job: job " + id + " is " + to_string(job->state) + "; only failed or cancelled jobs are retried");
+      for (const auto& s : job->sources)
+        if (!fs::exists(job->source_root / s))
+          return error("retry-job: source " + (job->source_root / s).string() + " no longer exists");
+      job->state = JobState::Queued;
+      job->attempts = 0;
+      job->next_attempt_at = 0;
+      job->finished_at = 0;
+      store_->put(*job);
+      active_sources_[primary(*job)] = id;
+      ignored_sources_.erase(primary(*job));
+      log_->info("job {} queued again by the operator", id);
+      fx.events.push_back(event_for(*job, "queued", now_ms));
+      dispatch(now_ms, fx);
+      return ok({{"job", view(*store_->get(id))}});
+    }
+    return error("unknown command '" + cmd + "'");
+  } catch (const std::exception& e) {
+    return error(c.command + ": " + e.what());
+  }
+}
+
+}  // namespace h2k

@@ -1,0 +1,42 @@
+#include "actors/scheduler/job_view.hpp"
+
+#include "actors/common/iso_time.hpp"
+
+namespace h2k {
+
+namespace {
+nlohmann::json time_or_null(std::int64_t ms) { return ms > 0 ? nlohmann::json(iso8601_utc(ms)) : nlohmann::json(); }
+}  // namespace
+
+nlohmann::json job_view(const Job& job, const msg::job_progress* progress, std::optional<std::size_t> queue_position) {
+  nlohmann::json j;
+  j["id"] = job.id;
+  j["state"] = to_string(job.state);
+  j["priority"] = to_string(job.priority);
+  j["file_type"] = job.file_type;
+  j["sources"] = nlohmann::json::array();
+  for (const auto& s : job.sources) j["sources"].push_back(s.string());
+  j["source_root"] = job.source_root.string();
+  j["attempts"] = job.attempts;
+  j["created_at"] = time_or_null(job.created_at);
+  j["started_at"] = time_or_null(job.started_at);
+  j["finished_at"] = time_or_null(job.finished_at);
+  j["next_attempt_at"] = job.state == JobState::RetryWait ? time_or_null(job.next_attempt_at) : nlohmann::json();
+  j["output_path"] = job.output_path.empty() ? nlohmann::json() : nlohmann::json(job.output_path.string());
+  j["queue_position"] = queue_position ? nlohmann::json(*queue_position) : nlohmann::json();
+  if (job.last_error)
+    j["last_error"] = {{"kind", to_string(job.last_error->kind)},
+                       {"reason", job.last_error->reason},
+                       {"phase", job.last_error->phase}};
+  else
+    j["last_error"] = nullptr;
+  if (progress)
+    j["progress"] = {{"phase", progress->phase},         {"percent", progress->percent},
+                     {"bytes_done", progress->bytes_done}, {"bytes_total", progress->bytes_total},
+                     {"rate_bps", progress->rate_bps},     {"eta_s", progress->eta_s}};
+  else
+    j["progress"] = nullptr;
+  return j;
+}
+
+}  // namespace h2k

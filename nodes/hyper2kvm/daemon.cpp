@@ -1,0 +1,177 @@
+#include "nodes/hyper2kvm/daemon.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <pthread.h>
+#include <systemd/sd-daemon.h>
+
+#include <caf/all.hpp>
+
+#include "actors/control/control_actor.hpp"
+#include "actors/converter/converter_actor.hpp"
+#include "actors/notifier/notifier_actor.hpp"
+#include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/stats/stats_actor.hpp"
+#include "actors/watcher/watcher_actor.hpp"
+#include "messages/register_messages.hpp"
+#include "nodes/hyper2kvm/daemon_log.hpp"
+#include "storage/job_store.hpp"
+
+namespace h2k {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Staging folders (".<vm>.partial-*") left by a conversion that was killed:
+// never visible as output, but they hold disk space. Only the daemon's own
+// layout is searched: the output root and its date folders.
+void remove_stale_staging(const fs::path& output_root, spdlog::logger& log) {
+  auto sweep = [&](const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.size() > 1 && name[0] == '.' && name.find(".partial-") != std::string::npos && e.is_directory()) {
+        log.warn("removing the unfinished output {} (left by an interrupted conversion)", e.path().string());
+        fs::remove_all(e.path(), ec);
+      }
+    }
+  };
+  sweep(output_root);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(output_root, ec))
+    if (e.is_directory() && e.path().filename().string()[0] != '.') sweep(e.path());
+}
+
+void notify_systemd(const std::string& state) { sd_notify(0, state.c_str()); }
+
+}  // namespace
+
+int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
+  // Signals are taken synchronously by the main thread below; block them
+  // before any thread (CAF's, the servers') starts so they inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto log = make_daemon_logger(config.log_file, config.verbose);
+  std::shared_ptr<JobStore> store;
+  try {
+    for (const auto& dir : {config.watch_dir, config.output_dir, config.work_dir, config.state_dir()})
+      fs::create_directories(dir);
+    store = std::make_shared<JobStore>(config.state_db_path());
+  } catch (const std::exception& e) {
+    log->critical("cannot start: {}", e.what());
+    std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";
+    return 1;
+  }
+  log->info("hyper2kvm daemon starting (pid {}): watch {} -> output {}", ::getpid(), config.watch_dir.string(),
+            config.output_dir.string());
+  log->info("configuration: {}", config.to_json().dump());
+  remove_stale_staging(config.output_dir, *log);
+
+  caf::actor_system_config cfg;
+  msg::register_messages(cfg);
+  // The engine's blocking work runs on the converters' own threads; the
+  // actors only pass messages, so a small sharing scheduler is enough and
+  // keeps an idle daemon at 0 % CPU.
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.max-threads", 2);
+  caf::actor_system system{cfg};
+
+  const std::int64_t started = unix_ms();
+  auto stats = system.spawn(stats_actor_fn, config.state_dir(), log, started);
+  auto notifier = system.spawn(notifier_actor_fn, config.notifications, log);
+
+  SchedulerSettings sched;
+  sched.watch_root = config.watch_dir;
+  sched.output_root = config.output_dir;
+  sched.slots = static_cast<std::size_t>(config.max_concurrent_jobs);
+  sched.retry = config.retry_policy;
+  sched.enable_deduplication = config.enable_deduplication;
+  sched.archive_processed = config.archive_processed;
+  sched.started_at_ms = started;
+
+  ConverterSettings conv;
+  conv.watch_root = config.watch_dir;
+  conv.output_root = config.output_dir;
+  conv.conversion = config.conversion;
+  conv.self_exe = self_exe;
+  ConverterFactory make_converter = [conv](caf::actor_system& sys, msg::scheduler_actor scheduler) {
+    return sys.spawn(converter_actor_fn, scheduler, conv);
+  };
+  auto scheduler = system.spawn(scheduler_actor_fn, sched, store, log, make_converter, stats, notifier);
+
+  WatcherOptions watch;
+  watch.settings.watch_dir = config.watch_dir;
+  watch.settings.file_stable_timeout = config.file_stable_timeout;
+  watch.settings.dedup = config.deduplication_method;
+  watch.settings.dedup_enabled = config.enable_deduplication;
+  auto watcher = system.spawn<caf::detached>(watcher_actor_fn, watch, scheduler, log);
+
+  auto control = system.spawn(control_actor_fn, scheduler, stats);
+  ControlServerOptions copts;
+  copts.socket_path = config.state_dir() / "control.sock";
+  ControlServer server(copts, control_bridge(system, control), [log](const std::string& line) { log->warn("control: {}", line); });
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    log->critical("cannot start the control socket: {}", e.what());
+    std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";
+    caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+    caf::anon_send(scheduler, msg::shutdown_atom::value);
+    caf::anon_send_exit(stats, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(notifier, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(control, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  log->info("control socket {}", copts.socket_path.string());
+  notify_systemd("READY=1\nSTATUS=watching " + config.watch_dir.string());
+
+  // Wait for the scheduler to finish (drain/stop), turning SIGTERM/SIGINT
+  // into a graceful stop.
+  {
+    caf::scoped_actor self{system};
+    self->monitor(scheduler);
+    bool scheduler_done = false;
+    bool stop_sent = false;
+    while (!scheduler_done) {
+      self->receive([&](caf::down_msg&) { scheduler_done = true; },
+                    caf::after(std::chrono::milliseconds(250)) >> [] {});
+      timespec zero{0, 0};
+      int sig = sigtimedwait(&signals, nullptr, &zero);
+      if (sig == SIGTERM || sig == SIGINT) {
+        if (!stop_sent) {
+          log->info("signal {}: stopping (running conversions are interrupted and resume at the next start)",
+                    strsignal(sig));
+          notify_systemd("STOPPING=1");
+          self->send(scheduler, msg::control_command{"stop", "{}"});
+          stop_sent = true;
+        }
+      } else if (sig == SIGHUP) {
+        log->info("SIGHUP: nothing to reload (restart to apply a new configuration)");
+      }
+    }
+    notify_systemd("STOPPING=1");
+    server.stop();
+    // Last words: stats on disk, queued notifications delivered (bounded).
+    self->request(stats, std::chrono::seconds(10), msg::flush_atom::value).receive([](bool) {}, [](caf::error&) {});
+    self->request(notifier, std::chrono::seconds(30), msg::flush_atom::value).receive([](bool) {}, [](caf::error&) {});
+  }
+  caf::anon_send(watcher, msg::shutdown_atom::value);
+  caf::anon_send_exit(stats, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(notifier, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(control, caf::exit_reason::user_shutdown);
+  system.await_all_actors_done();
+  log->info("hyper2kvm daemon stopped");
+  return 0;
+}
+
+}  // namespace h2k
