@@ -3,6 +3,7 @@
 //   hyper2kvm inspect SOURCE                    what the engine sees in an input
 //   hyper2kvm __guest-fix REQUEST.json          internal: isolated libguestfs child
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -196,7 +197,14 @@ int run_daemon_command(const std::string& config_file, bool check_only) {
 
 int main(int argc, char** argv) {
   // The isolated guest-fix child is an internal entry point, kept out of --help.
-  if (argc == 3 && std::string(argv[1]) == "__guest-fix") return h2k::guest_fix_child_main(argv[2]);
+  if (argc == 3 && std::string(argv[1]) == "__guest-fix") {
+    // Die with the process that started us (a daemon killed with SIGKILL
+    // must not leave a guest-fix child, and its appliance, running on).
+    const pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) return 1;  // the parent died before prctl took effect
+    return h2k::guest_fix_child_main(argv[2]);
+  }
 
   CLI::App app{"hyper2kvm: convert VMware and Hyper-V VMs into KVM guests that boot on virtio.\n"
                "Without a subcommand it runs the conversion daemon: VM files dropped into watch_dir become\n"
