@@ -1,0 +1,26 @@
+#pragma once
+// What each hyperctl command sends and how it prints the answer. main.cpp
+// only parses the command line and calls these.
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/hyperctl/control_client.hpp"
+
+namespace h2k::hyperctl {
+
+using Renderer = std::function<std::string(const nlohmann::json& reply)>;
+
+// Sends `request` and prints the reply: with `json` exactly the line the
+// daemon sent, else render(reply). An ok=false reply prints the daemon's
+// error on stderr (and, with `json`, the reply on stdout) and returns 1.
+// ControlClientError propagates.
+int run_request(ControlClient& client, bool json, const nlohmann::json& request, const Renderer& render);
+
+// `drain` and, with `wait`, polls status every second (printing the counts
+// when they change) until the daemon is gone: the socket stops answering and
+// the process it reported has exited.
+int run_drain(ControlClient& client, bool json, bool wait);
+
+}  // namespace h2k::hyperctl

@@ -1,0 +1,172 @@
+// hyperctl: controls a running hyper2kvm daemon over its control socket
+// (<output_dir>/.daemon/control.sock; protocol in actors/control/control_protocol.hpp).
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tools/hyperctl/commands.hpp"
+#include "tools/hyperctl/control_client.hpp"
+#include "tools/hyperctl/exit_codes.hpp"
+#include "tools/hyperctl/render.hpp"
+#include "tools/hyperctl/watch_view.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+using namespace h2k::hyperctl;
+
+constexpr const char* kDefaultOutputDir = "/var/lib/hyper2kvm/output";
+
+struct Cli {
+  std::string output_dir = kDefaultOutputDir;
+  std::string socket;
+  bool json = false;
+  double timeout_s = 30;
+  bool prometheus = false;
+  bool drain_wait = false;
+  std::string path;
+  std::string priority;
+  std::string name;
+  std::string state;
+  std::optional<int> limit;
+  std::string job_id;
+  WatchOptions watch;
+};
+
+std::filesystem::path socket_path(const Cli& c) {
+  if (!c.socket.empty()) return c.socket;
+  return std::filesystem::path(c.output_dir) / ".daemon" / "control.sock";
+}
+
+json with_job_id(const char* command, const Cli& c) { return {{"command", command}, {"job_id", c.job_id}}; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Cli c;
+  CLI::App app{"hyperctl: control a running hyper2kvm daemon (status, statistics, pause/resume/drain/stop, jobs)"};
+  app.set_version_flag("--version", "hyperctl 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the command: `hyperctl status --json`
+  auto* output_dir = app.add_option("-o,--output-dir", c.output_dir,
+                                    "The daemon's output folder; its control socket is DIR/.daemon/control.sock")
+                         ->capture_default_str();
+  app.add_option("-s,--socket", c.socket, "Control socket path (instead of --output-dir)")->excludes(output_dir);
+  app.add_flag("--json", c.json, "Print the daemon's reply as it is (one JSON object per line) instead of text");
+  app.add_option("-t,--timeout", c.timeout_s, "Seconds to wait for each reply")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
+  app.footer(
+      "Exit codes: 0 ok; 1 the daemon refused the request (its error is printed on stderr); 2 usage error; "
+      "3 cannot reach the daemon (no socket, nobody listening, connection lost); 4 no reply within --timeout.\n"
+      "Run `hyperctl COMMAND --help` for the options of a command.");
+
+  auto* status = app.add_subcommand("status", "Daemon state (running, paused, draining, stopping), pid, uptime, job counts");
+  auto* stats = app.add_subcommand("stats", "Statistics: totals, success rate, times, by file type, current jobs");
+  stats->add_flag("--prometheus", c.prometheus, "Prometheus text exposition format instead");
+  auto* pause = app.add_subcommand("pause", "Start no new jobs (running jobs continue; new files are still queued)");
+  auto* resume = app.add_subcommand("resume", "Start jobs again after pause");
+  auto* drain = app.add_subcommand("drain", "Finish running jobs, start no new ones, then exit");
+  drain->add_flag("--wait", c.drain_wait, "Wait until the daemon has exited (polls status every second)");
+  auto* stop = app.add_subcommand("stop", "Stop now: cancel running jobs (they are retried after a restart) and exit");
+
+  auto* queue_job = app.add_subcommand("queue-job", "Queue a VM file for conversion");
+  queue_job->add_option("path", c.path, "VM file (.ova, .ovf, .vmx, .vmdk, .vhd, .vhdx, raw, qcow2); made absolute")
+      ->required();
+  queue_job->add_option("-p,--priority", c.priority, "low, normal or high (default: the daemon's, normal)")
+      ->check(CLI::IsMember({"low", "normal", "high"}));
+  queue_job->add_option("-n,--name", c.name, "VM name (default: from the OVF/VMX, else the file name)");
+
+  auto* list_jobs = app.add_subcommand("list-jobs", "Table of jobs: ID STATE PRIORITY TYPE ATTEMPTS SOURCE");
+  list_jobs->add_option("--state", c.state, "Only jobs in this state")
+      ->check(CLI::IsMember({"queued", "running", "retry_wait", "done", "failed", "cancelled"}));
+  list_jobs->add_option("--limit", c.limit, "At most N jobs (1..10000)")->check(CLI::Range(1, 10000));
+
+  auto* job_status = app.add_subcommand("job-status", "Everything about one job, incl. progress and last error");
+  job_status->add_option("id", c.job_id, "Job id (see list-jobs)")->required();
+  auto* cancel_job = app.add_subcommand("cancel-job", "Cancel a queued, waiting or running job");
+  cancel_job->add_option("id", c.job_id, "Job id")->required();
+  auto* set_priority = app.add_subcommand("set-priority", "Change the priority of a queued job");
+  set_priority->add_option("id", c.job_id, "Job id")->required();
+  set_priority->add_option("priority", c.priority, "low, normal or high")
+      ->required()
+      ->check(CLI::IsMember({"low", "normal", "high"}));
+  auto* retry_job = app.add_subcommand("retry-job", "Queue a failed or cancelled job again");
+  retry_job->add_option("id", c.job_id, "Job id")->required();
+
+  auto* watch = app.add_subcommand(
+      "watch", "Live view: daemon state, running jobs with progress bars, queued jobs; Ctrl-C to leave");
+  watch->add_option("-i,--interval", c.watch.interval_s, "Seconds between refreshes")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  watch->add_flag("--once", c.watch.once, "Print one snapshot and exit");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? exit_code::kOk : exit_code::kUsage;
+  }
+
+  ControlClient client(socket_path(c),
+                       std::chrono::milliseconds(static_cast<long long>(std::ceil(c.timeout_s * 1000))));
+  try {
+    if (*status) return run_request(client, c.json, {{"command", "status"}}, render_status);
+    if (*stats) {
+      if (!c.prometheus) return run_request(client, c.json, {{"command", "stats"}}, render_stats);
+      return run_request(client, c.json, {{"command", "stats"}, {"format", "prometheus"}}, [](const json& reply) {
+        auto it = reply.find("metrics");
+        return it != reply.end() && it->is_string() ? it->get<std::string>() : std::string();
+      });
+    }
+    if (*pause) return run_request(client, c.json, {{"command", "pause"}}, render_daemon_state);
+    if (*resume) return run_request(client, c.json, {{"command", "resume"}}, render_daemon_state);
+    if (*drain) return run_drain(client, c.json, c.drain_wait);
+    if (*stop) return run_request(client, c.json, {{"command", "stop"}}, render_daemon_state);
+    if (*queue_job) {
+      // The daemon resolves nothing against our working directory.
+      json request{{"command", "queue-job"}, {"path", std::filesystem::absolute(c.path).lexically_normal().string()}};
+      if (!c.priority.empty()) request["priority"] = c.priority;
+      if (!c.name.empty()) request["options"] = {{"name", c.name}};
+      return run_request(client, c.json, request,
+                         [](const json& reply) { return render_job_action("queue-job", reply.value("job", json())); });
+    }
+    if (*list_jobs) {
+      json request{{"command", "list-jobs"}};
+      if (!c.state.empty()) request["state"] = c.state;
+      if (c.limit) request["limit"] = *c.limit;
+      return run_request(client, c.json, request, render_job_table);
+    }
+    if (*job_status)
+      return run_request(client, c.json, with_job_id("job-status", c),
+                         [](const json& reply) { return render_job_detail(reply.value("job", json())); });
+    if (*cancel_job || *retry_job) {
+      const char* command = *cancel_job ? "cancel-job" : "retry-job";
+      return run_request(client, c.json, with_job_id(command, c), [command](const json& reply) {
+        return render_job_action(command, reply.value("job", json()));
+      });
+    }
+    if (*set_priority) {
+      json request = with_job_id("set-priority", c);
+      request["priority"] = c.priority;
+      return run_request(client, c.json, request, [](const json& reply) {
+        return render_job_action("set-priority", reply.value("job", json()));
+      });
+    }
+    if (*watch) {
+      WatchOptions options = c.watch;
+      options.json = c.json;
+      return run_watch(client, options);
+    }
+  } catch (const ControlClientError& e) {
+    std::cerr << "hyperctl: " << e.what() << "\n";
+    return e.kind() == ControlClientError::Kind::timeout ? exit_code::kTimeout : exit_code::kUnreachable;
+  }
+  return exit_code::kUsage;
+}

@@ -1,0 +1,193 @@
+#include "tools/hyperctl/render.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <vector>
+
+#include "tools/hyperctl/json_fields.hpp"
+#include "tools/hyperctl/text_format.hpp"
+
+namespace h2k::hyperctl {
+namespace {
+
+using json = nlohmann::json;
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
+std::string fixed1(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+std::string count_field(const json& obj, const char* key) {
+  auto v = number_field(obj, key);
+  return v ? std::to_string(static_cast<long long>(*v)) : "-";
+}
+
+std::string seconds_field(const json& obj, const char* key) {
+  auto v = number_field(obj, key);
+  return v ? fixed1(*v) + "s" : "-";
+}
+
+std::string percent_field(const json& obj, const char* key) {
+  auto v = number_field(obj, key);
+  return v ? format_percent(*v) : "-";
+}
+
+std::string line(const std::string& label, const std::string& value) { return "  " + label + ": " + value + "\n"; }
+
+std::string last_error_summary(const json& job) {
+  const json& err = member(job, "last_error");
+  if (!err.is_object()) return "";
+  std::string text = text_field(err, "kind", "error") + ": " + text_field(err, "reason", "(no reason given)");
+  if (std::string phase = text_field(err, "phase", ""); !phase.empty()) text += " (phase " + phase + ")";
+  return text;
+}
+
+}  // namespace
+
+std::string job_source_summary(const json& job, bool file_name_only) {
+  const json& sources = member(job, "sources");
+  if (!sources.is_array() || sources.empty() || !sources[0].is_string()) return "-";
+  std::string first = sources[0].get<std::string>();
+  if (file_name_only) first = std::filesystem::path(first).filename().string();
+  if (sources.size() > 1) first += " (+" + std::to_string(sources.size() - 1) + ")";
+  return first;
+}
+
+std::string job_progress_summary(const json& job) {
+  const json& p = member(job, "progress");
+  if (!p.is_object()) return "";
+  std::string text = text_field(p, "phase", "?") + " " + percent_field(p, "percent");
+  std::vector<std::string> details;
+  auto done = number_field(p, "bytes_done");
+  auto total = number_field(p, "bytes_total");
+  if (done && total && *total > 0) details.push_back(format_bytes(*done) + " of " + format_bytes(*total));
+  if (auto rate = number_field(p, "rate_bps"); rate && *rate > 0) details.push_back(format_bytes(*rate) + "/s");
+  if (auto eta = number_field(p, "eta_s"); eta && *eta >= 0) details.push_back("ETA " + format_duration(*eta));
+  if (!details.empty()) {
+    text += " (";
+    for (std::size_t i = 0; i < details.size(); ++i) text += (i ? ", " : "") + details[i];
+    text += ")";
+  }
+  return text;
+}
+
+std::string render_status(const json& reply) {
+  std::string out = "Status: " + upper(text_field(reply, "status", "unknown")) + "\n";
+  out += line("PID", text_field(reply, "pid"));
+  auto uptime = number_field(reply, "uptime_s");
+  out += line("Uptime", uptime ? format_duration(*uptime) : "-");
+  out += line("Queued", count_field(reply, "queued"));
+  out += line("Running", count_field(reply, "running"));
+  out += line("Waiting to retry", count_field(reply, "retry_wait"));
+  out += line("Version", text_field(reply, "version"));
+  return out;
+}
+
+std::string render_stats(const json& reply) {
+  const json& s = member(reply, "stats");
+  std::string out = "Daemon Statistics:\n";
+  auto hours = number_field(s, "uptime_hours");
+  out += line("Uptime", hours ? fixed1(*hours) + " hours" : "-");
+  out += line("Processed", count_field(s, "total_processed"));
+  out += line("Failed", count_field(s, "total_failed"));
+  out += line("Success Rate", percent_field(s, "success_rate"));
+  out += line("Avg Processing Time", seconds_field(s, "average_processing_time_seconds"));
+  out += line("Queue Depth", count_field(s, "current_queue_depth"));
+  out += line("Retried", count_field(s, "total_retried"));
+  out += line("Started", text_field(s, "daemon_start_time"));
+
+  const json& by_type = member(s, "by_file_type");
+  if (by_type.is_object() && !by_type.empty()) {
+    std::vector<std::vector<std::string>> rows{{"TYPE", "PROCESSED", "FAILED", "AVG TIME", "SUCCESS"}};
+    for (const auto& [type, t] : by_type.items())
+      rows.push_back({type, count_field(t, "processed"), count_field(t, "failed"), seconds_field(t, "avg_time"),
+                      percent_field(t, "success_rate")});
+    out += "\nBy file type:\n" + format_table(rows, "  ");
+  }
+
+  const json& current = member(s, "current_jobs");
+  if (current.is_object() && !current.empty()) {
+    std::vector<std::vector<std::string>> rows{{"FILE", "JOB", "STATUS", "PHASE", "PROGRESS", "SIZE", "ETA", "RETRIES"}};
+    for (const auto& [file, j] : current.items()) {
+      auto eta = number_field(j, "eta_seconds");
+      auto size_mb = number_field(j, "file_size_mb");
+      rows.push_back({file, text_field(j, "job_id"), text_field(j, "status"), text_field(j, "phase"),
+                      percent_field(j, "progress_percent"), size_mb ? format_bytes(*size_mb * 1024 * 1024) : "-",
+                      eta && *eta >= 0 ? format_duration(*eta) : "-", count_field(j, "retry_count")});
+    }
+    out += "\nCurrent jobs:\n" + format_table(rows, "  ");
+  }
+  return out;
+}
+
+std::string render_daemon_state(const json& reply) {
+  return "Status: " + upper(text_field(reply, "status", "unknown")) + "\n";
+}
+
+std::string render_job_table(const json& reply) {
+  const json& jobs = member(reply, "jobs");
+  if (!jobs.is_array() || jobs.empty()) return "No jobs.\n";
+  std::vector<std::vector<std::string>> rows{{"ID", "STATE", "PRIORITY", "TYPE", "ATTEMPTS", "SOURCE"}};
+  for (const auto& job : jobs)
+    rows.push_back({text_field(job, "id"), text_field(job, "state"), text_field(job, "priority"),
+                    text_field(job, "file_type"), count_field(job, "attempts"), job_source_summary(job)});
+  return format_table(rows);
+}
+
+std::string render_job_detail(const json& job) {
+  std::vector<std::pair<std::string, std::string>> fields{
+      {"Job", text_field(job, "id")},
+      {"State", text_field(job, "state")},
+      {"Priority", text_field(job, "priority")},
+      {"Type", text_field(job, "file_type")},
+      {"Attempts", count_field(job, "attempts")},
+  };
+  const json& sources = member(job, "sources");
+  if (sources.is_array()) {
+    for (std::size_t i = 0; i < sources.size(); ++i)
+      fields.emplace_back(i == 0 ? "Sources" : "", sources[i].is_string() ? sources[i].get<std::string>() : "-");
+  }
+  if (!sources.is_array() || sources.empty()) fields.emplace_back("Sources", "-");
+  fields.emplace_back("Created", text_field(job, "created_at"));
+  fields.emplace_back("Started", text_field(job, "started_at"));
+  fields.emplace_back("Finished", text_field(job, "finished_at"));
+  fields.emplace_back("Output", text_field(job, "output_path"));
+  if (number_field(job, "queue_position")) fields.emplace_back("Queue position", count_field(job, "queue_position"));
+  if (text_field(job, "next_attempt_at", "") != "") fields.emplace_back("Next attempt", text_field(job, "next_attempt_at"));
+  std::string progress = job_progress_summary(job);
+  fields.emplace_back("Progress", progress.empty() ? "-" : progress);
+  std::string error = last_error_summary(job);
+  fields.emplace_back("Last error", error.empty() ? "-" : error);
+
+  std::size_t width = 0;
+  for (const auto& [label, value] : fields) width = std::max(width, label.size());
+  std::string out;
+  for (const auto& [label, value] : fields)
+    out += pad_right(label.empty() ? "" : label + ":", width + 2) + value + "\n";
+  return out;
+}
+
+std::string render_job_action(const std::string& command, const json& job) {
+  const std::string id = text_field(job, "id", "?");
+  const std::string state = text_field(job, "state", "?");
+  std::string where;
+  if (number_field(job, "queue_position")) where = ", queue position " + count_field(job, "queue_position");
+  if (command == "queue-job")
+    return "Queued job " + id + " (" + job_source_summary(job) + ", priority " + text_field(job, "priority") + where +
+           ")\n";
+  if (command == "cancel-job") return "Job " + id + " is now " + state + "\n";
+  if (command == "set-priority")
+    return "Job " + id + " priority is now " + text_field(job, "priority") + " (" + state + where + ")\n";
+  if (command == "retry-job") return "Job " + id + " is now " + state + where + "\n";
+  return render_job_detail(job);
+}
+
+}  // namespace h2k::hyperctl
