@@ -13,6 +13,9 @@ namespace h2k {
 SourceVm load_ova(const std::filesystem::path& ova, const LoadOptions& options);
 SourceVm load_ovf_file(const std::filesystem::path& ovf, const LoadOptions& options);
 SourceVm load_vmx(const std::filesystem::path& vmx, const LoadOptions& options);
+// A hypersdk Artifact Manifest (manifest.json) and the disk files it names;
+// sizes are always checked, sha256 checksums when options.verify_manifest.
+SourceVm load_manifest(const std::filesystem::path& manifest, const LoadOptions& options);
 // A standalone disk file: VMDK descriptor (+ extents) or any single-file image.
 SourceVm load_disk_file(const std::filesystem::path& disk);
 

@@ -18,9 +18,7 @@ SourceVm dispatch(const std::filesystem::path& path, const ProbeResult& probe, c
     case FileKind::Vhdx:
     case FileKind::Qcow2:
     case FileKind::Raw: return load_disk_file(path);
-    case FileKind::Manifest:
-      throw ConversionError(ErrorKind::Unsupported, path.string(),
-                            "export manifests are handled by the daemon, not by load_source");
+    case FileKind::Manifest: return load_manifest(path, options);
     case FileKind::Unknown: break;
   }
   throw_invalid(path.string(), "not a disk image or VM description (" + probe.detail + ")");
