@@ -1,0 +1,279 @@
+// The built hyperctl against a ControlServer whose handler plays the daemon
+// with canned replies (the collaborator of the tool under test, not under
+// test itself): human and --json output, what is sent, and the exit codes.
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "control_test_support.hpp"
+
+using namespace h2k;
+using namespace h2k::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+json running_job() {
+  return {{"id", "j-web01"},
+          {"state", "running"},
+          {"priority", "normal"},
+          {"file_type", "ova"},
+          {"sources", {"vms/web01.ova"}},
+          {"attempts", 1},
+          {"created_at", "2026-01-17T20:30:00Z"},
+          {"started_at", "2026-01-17T20:30:15Z"},
+          {"finished_at", nullptr},
+          {"output_path", nullptr},
+          {"queue_position", nullptr},
+          {"next_attempt_at", nullptr},
+          {"last_error", {{"kind", "io"}, {"reason", "read error on vms/web01.ova"}, {"phase", "copy"}}},
+          {"progress",
+           {{"phase", "copy"},
+            {"percent", 45.2},
+            {"bytes_done", 1288490188},
+            {"bytes_total", 2850000000ull},
+            {"rate_bps", 125829120},
+            {"eta_s", 65}}}};
+}
+
+json queued_job(const std::string& id, const std::string& source, int position, const std::string& priority) {
+  return {{"id", id},           {"state", "queued"},  {"priority", priority}, {"file_type", "vmdk"},
+          {"sources", {source}}, {"attempts", 0},      {"created_at", "2026-01-17T20:31:00Z"},
+          {"started_at", nullptr}, {"finished_at", nullptr}, {"output_path", nullptr},
+          {"queue_position", position}, {"next_attempt_at", nullptr}, {"last_error", nullptr},
+          {"progress", nullptr}};
+}
+
+// A daemon stand-in with fixed answers; records each request it got.
+struct FakeDaemon {
+  std::mutex mutex;
+  std::vector<ControlRequest> seen;
+  std::chrono::milliseconds stats_delay{0};
+
+  json answer(const ControlRequest& r) {
+    if (r.command == "status")
+      return {{"ok", true},  {"status", "running"}, {"pid", 4242},       {"uptime_s", 18720},
+              {"queued", 2}, {"running", 1},        {"retry_wait", 0},   {"version", "0.1.0"}};
+    if (r.command == "stats") {
+      std::this_thread::sleep_for(stats_delay);
+      return {{"ok", true},
+              {"stats",
+               {{"daemon_start_time", "2026-01-17T08:00:00"},
+                {"uptime_hours", 5.2},
+                {"total_processed", 42},
+                {"total_failed", 1},
+                {"total_retried", 2},
+                {"success_rate", 97.6},
+                {"average_processing_time_seconds", 245.8},
+                {"current_queue_depth", 3},
+                {"by_file_type", {{"vmdk", {{"processed", 40}, {"failed", 1}, {"avg_time", 240.0}, {"success_rate", 97.5}}}}},
+                {"current_jobs", json::object()},
+                {"recent_completions", json::array()}}}};
+    }
+    if (r.command == "list-jobs") {
+      const std::string state = r.args.value("state", "");
+      if (state == "running") return {{"ok", true}, {"jobs", {running_job()}}};
+      if (state == "queued")
+        return {{"ok", true},
+                {"jobs", {queued_job("j-db02", "vms/db02.vmdk", 2, "normal"),
+                          queued_job("j-app03", "vms/app03.vmdk", 1, "high")}}};
+      if (state == "retry_wait") return {{"ok", true}, {"jobs", json::array()}};
+      return {{"ok", true},
+              {"jobs", {running_job(), queued_job("j-app03", "vms/app03.vmdk", 1, "high")}}};
+    }
+    if (r.command == "job-status") return {{"ok", true}, {"job", running_job()}};
+    if (r.command == "queue-job")
+      return {{"ok", true}, {"job", queued_job("j-new", r.args["path"], 3, r.args.value("priority", "normal"))}};
+    if (r.command == "cancel-job") return error_reply("cancel-job: no job " + r.args["job_id"].get<std::string>());
+    if (r.command == "pause") return {{"ok", true}, {"status", "paused"}};
+    return error_reply(r.command + ": not in this test");
+  }
+  ControlHandler handler() {
+    return [this](const ControlRequest& r) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.push_back(r);
+      }
+      return answer(r);
+    };
+  }
+  std::vector<ControlRequest> requests() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return seen;
+  }
+};
+
+// A fake daemon serving on <scratch>/.daemon/control.sock for one test.
+struct Fixture {
+  ScratchDir dir{"hyperctl"};
+  FakeDaemon daemon;
+  ControlServer server{options_for(control_socket_in(dir)), daemon.handler()};
+  Fixture() { server.start(); }
+  std::string socket() const { return control_socket_in(dir).string(); }
+  SubprocessResult hyperctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {hyperctl_binary(), "--socket", socket()});
+    SubprocessResult r = run_capture(args, std::chrono::seconds(20));
+    BOOST_TEST_MESSAGE("hyperctl exit " << r.exit_code << "\nstdout:\n" << r.out << "stderr:\n" << r.err);
+    return r;
+  }
+};
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(hyperctl_tool)
+
+BOOST_AUTO_TEST_CASE(status_prints_the_state_and_counts) {
+  Fixture f;
+  auto r = f.hyperctl({"status"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.out.rfind("Status: RUNNING\n", 0) == 0u, r.out);
+  BOOST_TEST(contains(r.out, "  PID: 4242\n"));
+  BOOST_TEST(contains(r.out, "  Uptime: 5h12m\n"));
+  BOOST_TEST(contains(r.out, "  Queued: 2\n"));
+  BOOST_TEST(contains(r.out, "  Running: 1\n"));
+  BOOST_TEST(r.err.empty());
+}
+
+BOOST_AUTO_TEST_CASE(json_prints_the_daemons_reply_verbatim) {
+  Fixture f;
+  // --json after the command works as well as before it.
+  for (const auto& args : {std::vector<std::string>{"--json", "status"}, std::vector<std::string>{"status", "--json"}}) {
+    auto r = f.hyperctl(args);
+    BOOST_TEST(r.exit_code == 0);
+    const std::string expected =
+        f.daemon.answer(ControlRequest{"status", json::object()}).dump() + "\n";  // the line the server sent
+    BOOST_TEST(r.out == expected);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(stats_prints_the_seed_layout) {
+  Fixture f;
+  auto r = f.hyperctl({"stats"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.out.rfind("Daemon Statistics:\n"
+                         "  Uptime: 5.2 hours\n"
+                         "  Processed: 42\n"
+                         "  Failed: 1\n"
+                         "  Success Rate: 97.6%\n"
+                         "  Avg Processing Time: 245.8s\n"
+                         "  Queue Depth: 3\n",
+                         0) == 0u,
+             r.out);
+  BOOST_TEST(contains(r.out, "By file type:"));
+  BOOST_TEST(contains(r.out, "vmdk  40"));
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_request_exits_1_with_the_daemons_error_on_stderr) {
+  Fixture f;
+  auto r = f.hyperctl({"cancel-job", "j-gone"});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(r.err == "hyperctl: cancel-job: no job j-gone\n");
+  BOOST_TEST(r.out.empty());
+}
+
+BOOST_AUTO_TEST_CASE(no_daemon_exits_3_naming_the_socket) {
+  ScratchDir dir("hyperctl");
+  auto r = run_capture({hyperctl_binary(), "--output-dir", dir.path().string(), "status"}, std::chrono::seconds(20));
+  BOOST_TEST(r.exit_code == 3);
+  BOOST_TEST(r.err == "hyperctl: cannot connect to " + (dir.path() / ".daemon/control.sock").string() +
+                          ": No such file or directory (is the daemon running?)\n");
+  BOOST_TEST(r.out.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_daemon_exits_4_after_the_timeout) {
+  Fixture f;
+  f.daemon.stats_delay = std::chrono::milliseconds(1500);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = f.hyperctl({"--timeout", "0.3", "stats"});
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  BOOST_TEST(r.exit_code == 4);
+  BOOST_TEST(contains(r.err, "no reply from " + f.socket() + " within 0.3 s"), r.err);
+  BOOST_TEST(took < 1.4);
+}
+
+BOOST_AUTO_TEST_CASE(usage_errors_exit_2_without_contacting_the_daemon) {
+  Fixture f;
+  BOOST_TEST(f.hyperctl({"queue-job", "/vms/a.ova", "--priority", "urgent"}).exit_code == 2);
+  BOOST_TEST(f.hyperctl({"list-jobs", "--limit", "0"}).exit_code == 2);
+  BOOST_TEST(f.hyperctl({"frobnicate"}).exit_code == 2);
+  BOOST_TEST(f.hyperctl({}).exit_code == 2);
+  BOOST_TEST(f.daemon.requests().empty());
+  BOOST_TEST(run_capture({hyperctl_binary(), "--help"}).exit_code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(queue_job_sends_an_absolute_path_priority_and_name) {
+  Fixture f;
+  fs::create_directories(f.dir / "vms");
+  // Run from <scratch>/vms with a relative path (env -C: coreutils' chdir).
+  auto r = run_capture({"env", "-C", (f.dir / "vms").string(), hyperctl_binary(), "--socket", f.socket(), "queue-job",
+                        "web01.ova", "--priority", "high", "--name", "web01"},
+                       std::chrono::seconds(20));
+  BOOST_TEST(r.exit_code == 0, r.err);
+  const auto seen = f.daemon.requests();
+  BOOST_TEST_REQUIRE(seen.size() == 1u);
+  BOOST_TEST(seen[0].command == "queue-job");
+  BOOST_TEST(seen[0].args == (json{{"path", (f.dir / "vms" / "web01.ova").string()},
+                                   {"priority", "high"},
+                                   {"options", {{"name", "web01"}}}}));
+  BOOST_TEST(contains(r.out, "Queued job j-new"), r.out);
+  BOOST_TEST(contains(r.out, "queue position 3"), r.out);
+}
+
+BOOST_AUTO_TEST_CASE(list_jobs_prints_an_aligned_table) {
+  Fixture f;
+  auto r = f.hyperctl({"list-jobs", "--limit", "10"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(f.daemon.requests().at(0).args == (json{{"limit", 10}}));
+  BOOST_TEST(r.out ==
+             "ID       STATE    PRIORITY  TYPE  ATTEMPTS  SOURCE\n"
+             "j-web01  running  normal    ova   1         vms/web01.ova\n"
+             "j-app03  queued   high      vmdk  0         vms/app03.vmdk\n");
+}
+
+BOOST_AUTO_TEST_CASE(job_status_shows_progress_and_last_error) {
+  Fixture f;
+  auto r = f.hyperctl({"job-status", "j-web01"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(f.daemon.requests().at(0).args == (json{{"job_id", "j-web01"}}));
+  BOOST_TEST(contains(r.out, "Job:"));
+  BOOST_TEST(contains(r.out, "j-web01\n"));
+  BOOST_TEST(contains(r.out, "copy 45.2% (1.2 GiB of 2.7 GiB, 120.0 MiB/s, ETA 1m05s)"), r.out);
+  BOOST_TEST(contains(r.out, "io: read error on vms/web01.ova (phase copy)"), r.out);
+}
+
+BOOST_AUTO_TEST_CASE(watch_once_renders_progress_bars_and_the_queue) {
+  Fixture f;
+  auto r = f.hyperctl({"watch", "--once"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(contains(r.out, "hyper2kvm RUNNING  pid 4242"), r.out);
+  BOOST_TEST(contains(r.out, "[#########-----------]  45.2%   copy  120.0 MiB/s  ETA 1m05s  web01.ova  (j-web01)"),
+             r.out);
+  // Queued jobs by position, whatever order the daemon listed them in.
+  const auto first = r.out.find("   1  high    app03.vmdk");
+  const auto second = r.out.find("   2  normal  db02.vmdk");
+  BOOST_TEST(first != std::string::npos);
+  BOOST_TEST(second != std::string::npos);
+  BOOST_TEST(first < second);
+  // Not a terminal: no escape sequences.
+  BOOST_TEST(!contains(r.out, "\033["));
+  const auto seen = f.daemon.requests();
+  BOOST_TEST_REQUIRE(seen.size() == 4u);
+  BOOST_TEST(seen[0].command == "status");
+  BOOST_TEST(seen[1].args == (json{{"state", "running"}}));
+}
+
+BOOST_AUTO_TEST_CASE(watch_refreshes_until_interrupted_and_exits_0) {
+  Fixture f;
+  std::vector<std::string> argv{hyperctl_binary(), "--socket", f.socket(), "watch", "--interval", "0.2"};
+  // `timeout -s INT` delivers Ctrl-C's signal after 1.5 s.
+  argv.insert(argv.begin(), {"timeout", "--preserve-status", "-s", "INT", "1.5"});
+  auto r = run_capture(argv, std::chrono::seconds(20));
+  BOOST_TEST(r.exit_code == 0, r.err);
+  std::size_t frames = 0;
+  for (std::size_t pos = 0; (pos = r.out.find("hyper2kvm RUNNING", pos)) != std::string::npos; ++pos) ++frames;
+  BOOST_TEST(frames >= 3u, frames << " snapshots in 1.5 s at 0.2 s intervals");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
