@@ -16,8 +16,9 @@ using nlohmann::json;
 
 json gb_or_null(const std::optional<std::uint64_t>& bytes) { return bytes ? json(size_gb(*bytes)) : json(nullptr); }
 
-// The guide's disk-space advice quotes the figure ("Current free space:
-// 2.1GB"); suggest_fix() cannot know it, the report can.
+// suggest_fix() plus what only the report knows: the free space a full disk
+// has now (the guide quotes it: "Current free space: 2.1GB") and whether the
+// daemon will try again by itself.
 std::string suggestion_for(const FailureContext& ctx, const SystemInfo& host) {
   std::string s = suggest_fix(ctx.error_kind, ctx.error);
   if (ctx.error_kind == "no_space" && host.disk_free_bytes && !ctx.output_dir.empty()) {
@@ -25,6 +26,12 @@ std::string suggestion_for(const FailureContext& ctx, const SystemInfo& host) {
     std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(*host.disk_free_bytes) / kBytesPerGiB);
     s += " Free space now on " + ctx.output_dir.string() + ": " + buf + " GB.";
   }
+  if (ctx.next_retry_at_ms > 0)
+    s += " The daemon retries it at " + iso8601_utc_seconds(ctx.next_retry_at_ms) + " (retry " +
+         std::to_string(ctx.retry_count + 1) + " of " + std::to_string(ctx.max_retries) + ").";
+  else if (ctx.max_retries > 0 && ctx.retry_count >= ctx.max_retries)
+    s += " All " + std::to_string(ctx.max_retries) +
+         " retries are used up: fix the cause, then queue the file again.";
   return s;
 }
 

@@ -19,14 +19,15 @@ bool mentions(const std::string& text, std::initializer_list<std::string_view> n
   return false;
 }
 
+constexpr const char* kNoSpace =
+    "The output filesystem is full. Free space in the output directory (old conversions, the work folder) or "
+    "point output_dir at a larger filesystem; a conversion needs about the allocated size of the source disks.";
+
 // Advice the error text makes more precise than its kind does. Checked first
 // because the same cause can surface under several kinds (a full disk shows
 // up as an I/O error from a subprocess, a missing /dev/kvm as a timeout).
 std::string by_keywords(const std::string& e) {
-  if (mentions(e, {"no space left", "enospc", "disk quota"}))
-    return "The output filesystem is full. Free space in the output directory (old conversions, the work "
-           "folder) or point output_dir at a larger filesystem; a conversion needs about the allocated size of "
-           "the source disks. The job is retried automatically.";
+  if (mentions(e, {"no space left", "enospc", "disk quota"})) return kNoSpace;
   if (mentions(e, {"sha256 mismatch", "sha1 mismatch", "checksum mismatch", "digest mismatch"}))
     return "The file's checksum does not match its manifest (.mf): it changed or was cut short in transit. Copy "
            "it again from the source (compare sha256sum on both ends) or export the VM again, then queue the new "
@@ -60,15 +61,14 @@ std::string by_kind(const std::string& kind) {
            "VMDK without snapshots, or convert the disk with qemu-img first, and queue it again.";
   if (kind == "io_error")
     return "Reading or writing failed. Check the storage behind the queue, work and output directories "
-           "(dmesg, NFS/SMB mount state); the job is retried automatically.";
+           "(dmesg, NFS/SMB mount state).";
   if (kind == "no_space")
-    return "The output filesystem is full. Free space in the output directory (old conversions, the work "
-           "folder) or point output_dir at a larger filesystem; the job is retried automatically.";
+    return kNoSpace;
   if (kind == "timeout" || kind == "appliance_launch")
     return "The libguestfs appliance did not start or finish in time. Run libguestfs-test-tool to see why; "
            "check that /dev/kvm exists and is usable by the daemon, or set "
            "conversion.libguestfs.backend_settings: force_tcg where KVM is missing or nested; on a slow or busy "
-           "host raise conversion.libguestfs.launch_timeout. The job is retried automatically.";
+           "host raise conversion.libguestfs.launch_timeout.";
   if (kind == "guest_fix")
     return "The disks were copied but changing the guest failed (see phase and log_tail). Shut the source VM "
            "down cleanly (not suspended; Windows: no fast startup/hibernation) and export it again, or convert "
