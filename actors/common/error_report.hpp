@@ -34,7 +34,9 @@ struct FailureContext {
 //  system_info {disk_space_free_gb, disk_space_path, memory_available_gb,
 //               hostname, kernel, hyper2kvm_version},
 //  retry_info {retry_count, max_retries, next_retry_at (null: none), will_retry},
-//  job_id}. Unknown figures are null.
+//  job_id}. Unknown figures are null. The suggestion is suggest_fix() plus,
+// where they apply, the free space now (no_space) and when the daemon retries
+// (or that the retries are used up).
 nlohmann::json build_error_report(const FailureContext& ctx, const SystemInfo& host);
 // The same with the host state read now (collect_system_info(ctx.output_dir)).
 nlohmann::json build_error_report(const FailureContext& ctx);
