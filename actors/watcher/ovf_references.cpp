@@ -20,7 +20,8 @@ bool exists_in(const std::filesystem::path& watch_dir, const std::filesystem::pa
 
 // hrefs are URIs ("%20" for a space). Like the loader, the name as written
 // wins when such a file exists; otherwise the decoded name is awaited.
-std::string href_name(const std::filesystem::path& watch_dir, const std::filesystem::path& ovf, const std::string& href) {
+std::string href_name(const std::filesystem::path& watch_dir, const std::filesystem::path& ovf,
+                      const std::string& href) {
   const std::string decoded = percent_decode(href);
   if (decoded == href) return href;
   auto raw = part_in_watch_dir(ovf, href);
@@ -67,7 +68,8 @@ FileReferences ovf_references(const std::filesystem::path& watch_dir, const std:
   for (const char* ext : {".mf", ".cert"}) {
     auto sibling = file;
     sibling.replace_extension(ext);
-    add_part(refs, PartRef{sibling.lexically_normal(), false, std::string("package ") + (ext + 1) + " file", std::nullopt});
+    const std::string what = std::string("package ") + (ext + 1) + " file";
+    add_part(refs, PartRef{sibling.lexically_normal(), false, what, std::nullopt});
   }
   return refs;
 }

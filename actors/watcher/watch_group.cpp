@@ -96,8 +96,9 @@ bool WatchTracker::collect_members(const Path& primary, TrackedFile& file, const
     TrackedFile* pf = observe(part.path, now_ms);
     if (!pf) {
       if (is_link_entry(settings_.watch_dir / part.path))
-        fault = FileFault{ErrorKind::InvalidInput, part.what + " (" + part.path.string() +
-                                                       ") is a symbolic link; the watch folder takes regular files only"};
+        fault = FileFault{ErrorKind::InvalidInput,
+                          part.what + " (" + part.path.string() +
+                              ") is a symbolic link; the watch folder takes regular files only"};
       else if (part.required)
         missing.push_back(&part);
       return nullptr;
@@ -158,6 +159,8 @@ bool WatchTracker::collect_members(const Path& primary, TrackedFile& file, const
     return false;
   }
   if (!missing.empty()) {
+    // Already handed over (the daemon is moving the files away): not a problem.
+    if (file.taken) return false;
     out.pending = true;
     if (now_ms - file.stability.stable_since_ms() >= timeout.count())
       for (const PartRef* m : missing)

@@ -165,7 +165,9 @@ WatchTracker::ScanResult WatchTracker::scan(std::int64_t now_ms) {
   for (const auto& [rel, kind] : listed_)
     if (!claimed_.count(rel)) evaluate(rel, kind, now_ms, out);
 
-  std::erase_if(files_, [&](const auto& entry) { return entry.second.seen_in_scan != scan_id_ || !entry.second.present; });
+  std::erase_if(files_, [&](const auto& entry) {
+    return entry.second.seen_in_scan != scan_id_ || !entry.second.present;
+  });
   return out;
 }
 

@@ -183,6 +183,21 @@ BOOST_AUTO_TEST_CASE(missing_part_after_the_timeout_is_reported_once_and_the_gro
   BOOST_TEST(source_names(done.ready[0]) == (std::vector<std::string>{"web.ovf", "web-1.vmdk", "web-2.vmdk"}));
 }
 
+BOOST_AUTO_TEST_CASE(group_being_moved_away_after_hand_over_reports_nothing) {
+  ScratchDir dir("watch");
+  auto s = settings_for(dir.path());
+  s.file_stable_timeout = std::chrono::milliseconds(5000);
+  WatchTracker tracker(s);
+  write_file(dir / "web.ovf", ovf_with_disks({"web-1.vmdk"}));
+  make_stream_vmdk(dir / "web-1.vmdk");
+  BOOST_TEST(scan_range(tracker, 0, 2000).ready.size() == 1u);
+  fs::remove(dir / "web-1.vmdk");  // the daemon moves the disk first, the OVF later
+  auto moving = scan_range(tracker, 3000, 30000);
+  BOOST_TEST(moving.ready.empty());
+  BOOST_TEST(moving.problems.empty(), "no 'missing disk' for a VM already handed over");
+  BOOST_TEST(!moving.pending_at_end);
+}
+
 BOOST_AUTO_TEST_CASE(ovf_naming_a_disk_outside_the_watch_folder_is_a_permanent_problem) {
   ScratchDir root("watch");
   fs::create_directory(root / "queue");

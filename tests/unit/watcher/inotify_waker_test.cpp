@@ -58,10 +58,10 @@ BOOST_AUTO_TEST_CASE(a_burst_of_changes_is_coalesced_and_the_last_one_is_not_los
   InotifyWaker waker(dir.path(), calls.callback());
   BOOST_TEST_REQUIRE(waker.active());
   const auto start = Clock::now();
-  Clock::time_point last_write;
+  Clock::time_point last_write;  // just before the last write began: its events come later
   for (int i = 0; i < 50; ++i) {  // 50 files over ~500 ms
-    write_file(dir / ("f" + std::to_string(i) + ".ova"), "x");
     last_write = Clock::now();
+    write_file(dir / ("f" + std::to_string(i) + ".ova"), "x");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
@@ -71,7 +71,8 @@ BOOST_AUTO_TEST_CASE(a_burst_of_changes_is_coalesced_and_the_last_one_is_not_los
   BOOST_TEST(at.size() >= 2u);
   BOOST_TEST(at.size() <= static_cast<std::size_t>(span_s / 0.2) + 3, "at most one call per 200 ms");
   for (std::size_t i = 1; i < at.size(); ++i)
-    BOOST_TEST((at[i] - at[i - 1] >= std::chrono::milliseconds(195)), "calls " << i - 1 << " and " << i << " too close");
+    BOOST_TEST((at[i] - at[i - 1] >= std::chrono::milliseconds(195)),
+               "calls " << i - 1 << " and " << i << " too close");
   BOOST_TEST_REQUIRE(!at.empty());
   BOOST_TEST((at.back() >= last_write), "a call after the last change, so it is not missed");
 }

@@ -75,7 +75,8 @@ inline std::string ovf_with_disks(const std::vector<std::string>& hrefs) {
              "\" ovf:format=\"http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized\"/>\n";
   }
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-         "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\">\n"
+         "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\"\n"
+         "          xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\">\n"
          "  <References>\n" + refs + "  </References>\n"
          "  <DiskSection>\n    <Info>Virtual disk information</Info>\n" + disks + "  </DiskSection>\n"
          "  <VirtualSystem ovf:id=\"web\">\n    <Info>A virtual machine</Info>\n  </VirtualSystem>\n"
