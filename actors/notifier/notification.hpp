@@ -1,0 +1,54 @@
+#pragma once
+// What a notification says, independent of where it goes: built from a
+// scheduler job_event (or the stall detector), then rendered per channel by
+// payloads.hpp (Slack attachment, Discord embed, generic JSON, email).
+// Texts follow the Python daemon's guide ("❌ Conversion Failed",
+// "Retry: 1/3 (next in 5.0 min)", ...), so existing channel filters and
+// dashboards keep matching.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "messages/messages.hpp"
+#include "nodes/common/config/daemon_config.hpp"
+
+namespace h2k {
+
+struct Notification {
+  // conversion_success, conversion_failure, retry_success, daemon_stall, test.
+  // A scheduled retry is a conversion_failure whose details carry the retry.
+  std::string event;
+  std::string title;   // "❌ Conversion Failed"
+  std::string text;    // one line: "Failed to convert vm-123.vmdk"
+  std::vector<std::pair<std::string, std::string>> fields;  // ("Filename", "vm-123.vmdk"), ...
+  std::string color;   // Slack names: "good", "danger", "warning", or "#rrggbb"
+  std::int64_t at_ms = 0;  // unix ms of what happened
+  // The generic webhook's "details" object (filename, file_size_mb, error,
+  // retry_count, max_retries, next_retry_minutes, ...).
+  nlohmann::json details = nlohmann::json::object();
+};
+
+// The notification a job event deserves under `s`, or nullopt:
+//   succeeded, attempt 1       -> conversion_success  (notify_on_success)
+//   succeeded, attempt > 1     -> retry_success       (notify_on_success or notify_on_failure:
+//                                                      it resolves failure alerts already sent)
+//   retry_scheduled            -> conversion_failure with "Retry: n/m (next in x min)" (notify_on_failure)
+//   failed, rejected           -> conversion_failure, final (notify_on_failure)
+//   anything else, or s.enabled false -> nullopt.
+// Untrusted text (file names, errors) is made valid UTF-8.
+std::optional<Notification> notification_for(const msg::job_event& e, const NotificationSettings& s);
+
+// "⚠️ Daemon Stalled": nothing finished for `idle_for` while `queued` jobs wait.
+// Whether stall alerts are wanted (s.enabled && s.notify_on_stall) is the caller's check.
+Notification stall_notification(std::chrono::milliseconds idle_for, std::uint64_t queued, std::uint64_t running,
+                                std::int64_t now_ms);
+
+// A notification an operator sends to check the channels.
+Notification test_notification(std::int64_t now_ms);
+
+}  // namespace h2k
