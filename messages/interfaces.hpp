@@ -34,6 +34,7 @@ using stats_actor = caf::typed_actor<
     caf::reacts_to<job_progress>,
     caf::reacts_to<queue_state>,
     caf::reacts_to<tick_atom>,
+    caf::reacts_to<save_atom>,                   // coalesced write after events
     caf::replies_to<flush_atom>::with<bool>,     // write stats.json + metrics now
     caf::replies_to<control_command>::with<control_reply>>;
 

@@ -23,7 +23,8 @@ using scan_atom = caf::atom_constant<caf::atom("scan")>;      // watcher: scan t
 using tick_atom = caf::atom_constant<caf::atom("tick")>;      // periodic housekeeping
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;  // converter: cancel the job (id)
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
-using flush_atom = caf::atom_constant<caf::atom("flush")>;    // stats: write files now
+using flush_atom = caf::atom_constant<caf::atom("flush")>;    // write/deliver now and reply (shutdown)
+using save_atom = caf::atom_constant<caf::atom("save")>;      // stats: coalesced write (self-sent)
 
 // --- watcher -> scheduler ------------------------------------------------
 

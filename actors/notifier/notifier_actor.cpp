@@ -40,9 +40,10 @@ msg::notifier_actor::behavior_type notifier_actor_fn(self_ptr self, Notification
         log->warn("notify: {}", line);
     });
     st.stall = std::make_unique<StallDetector>(settings.stall_check_interval);
-    log->info("notifications on: {}{}{}", settings.webhook_url.empty() ? "" : "webhook (" + to_string(settings.webhook_type) + std::string(")"),
-              !settings.webhook_url.empty() && settings.email_enabled ? " and " : "",
-              settings.email_enabled ? "e-mail" : "");
+    std::string channels;
+    if (!settings.webhook_url.empty()) channels = std::string("webhook (") + to_string(settings.webhook_type) + ")";
+    if (settings.email_enabled) channels += channels.empty() ? "e-mail" : " and e-mail";
+    log->info("notifications on: {}", channels);
     if (settings.notify_on_stall) self->delayed_send(self, check_period(settings), msg::tick_atom::value);
   }
   return {

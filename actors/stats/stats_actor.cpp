@@ -37,7 +37,7 @@ void mark_dirty(self_ptr self) {
   st.dirty = true;
   if (st.write_scheduled) return;
   st.write_scheduled = true;
-  self->delayed_send(self, std::chrono::seconds(1), msg::flush_atom::value);
+  self->delayed_send(self, std::chrono::seconds(1), msg::save_atom::value);
 }
 
 }  // namespace
@@ -73,8 +73,11 @@ msg::stats_actor::behavior_type stats_actor_fn(self_ptr self, std::filesystem::p
         write_now(self);  // every 60 s: uptime and progress stay fresh on disk
         self->delayed_send(self, std::chrono::seconds(60), msg::tick_atom::value);
       },
-      [=](msg::flush_atom) -> bool {
+      [=](msg::save_atom) {
         self->state.write_scheduled = false;
+        if (self->state.dirty) write_now(self);
+      },
+      [=](msg::flush_atom) -> bool {
         write_now(self);
         return true;
       },
