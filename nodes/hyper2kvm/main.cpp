@@ -220,7 +220,7 @@ int main(int argc, char** argv) {
 
   ConvertCli c;
   auto* convert = app.add_subcommand("convert", "Convert one VM (VMDK, OVA, OVF, VMX, VHD, VHDX, raw, qcow2)");
-  convert->add_option("source", c.source, "VM file: .ova, .ovf, .vmx, .vmdk, .vhd, .vhdx, .raw/.img, .qcow2")
+  convert->add_option("source", c.source, "VM file: .ova, .ovf, .vmx, .vmdk, .vhd, .vhdx, .raw/.img, .qcow2, or an export manifest (manifest.json)")
       ->required()
       ->check(CLI::ExistingFile);
   convert->add_option("-o,--output-dir", c.output_dir, "Folder that receives <vm>/ (disks, <vm>.xml, report.json)")
@@ -234,7 +234,7 @@ int main(int argc, char** argv) {
   convert->add_flag("-q,--quiet", c.quiet, "No progress output");
   convert->add_flag("--no-guest-fixes", c.no_guest_fixes, "Copy the disks only; do not modify the guest");
   convert->add_flag("--no-initramfs", c.no_initramfs, "Do not rebuild the initramfs (it may lack virtio drivers)");
-  convert->add_flag("--no-verify-manifest", c.no_verify_manifest, "Skip OVA .mf checksum verification");
+  convert->add_flag("--no-verify-manifest", c.no_verify_manifest, "Skip checksum verification (OVA .mf, manifest.json sha256)");
   convert->add_option("--vmware-tools", c.vmware_tools, "What to do with VMware tools in the guest")
       ->check(CLI::IsMember({"keep", "disable", "remove"}))
       ->capture_default_str();

@@ -442,8 +442,8 @@ BOOST_AUTO_TEST_CASE(text_and_manifests_are_not_disks) {
   expect_error([&] { load_source(dir / "notes.txt"); }, ErrorKind::InvalidInput, "notes.txt",
                "not a disk image or VM description (");
   write_bytes(dir / "export.json", R"({"manifest_version": 1, "disks": [{"path": "web01.qcow2"}]})");
-  expect_error([&] { load_source(dir / "export.json"); }, ErrorKind::Unsupported, "export.json",
-               "export manifests are handled by the daemon");
+  expect_error([&] { load_source(dir / "export.json"); }, ErrorKind::InvalidInput, "export.json",
+               "manifest_version: must be a string");
   expect_error([&] { load_source(dir / "absent.vmdk"); }, ErrorKind::InvalidInput, "absent.vmdk", "does not exist");
 }
 
