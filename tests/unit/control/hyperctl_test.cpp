@@ -1,6 +1,9 @@
 // The built hyperctl against a ControlServer whose handler plays the daemon
 // with canned replies (the collaborator of the tool under test, not under
 // test itself): human and --json output, what is sent, and the exit codes.
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <chrono>
 #include <map>
 #include <thread>
@@ -49,10 +52,11 @@ struct FakeDaemon {
   std::mutex mutex;
   std::vector<ControlRequest> seen;
   std::chrono::milliseconds stats_delay{0};
+  long long pid = 4242;  // what status reports as the daemon's pid
 
   json answer(const ControlRequest& r) {
     if (r.command == "status")
-      return {{"ok", true},  {"status", "running"}, {"pid", 4242},       {"uptime_s", 18720},
+      return {{"ok", true},  {"status", "running"}, {"pid", pid},       {"uptime_s", 18720},
               {"queued", 2}, {"running", 1},        {"retry_wait", 0},   {"version", "0.1.0"}};
     if (r.command == "stats") {
       std::this_thread::sleep_for(stats_delay);
@@ -86,6 +90,7 @@ struct FakeDaemon {
       return {{"ok", true}, {"job", queued_job("j-new", r.args["path"], 3, r.args.value("priority", "normal"))}};
     if (r.command == "cancel-job") return error_reply("cancel-job: no job " + r.args["job_id"].get<std::string>());
     if (r.command == "pause") return {{"ok", true}, {"status", "paused"}};
+    if (r.command == "drain") return {{"ok", true}, {"status", "draining"}};
     return error_reply(r.command + ": not in this test");
   }
   ControlHandler handler() {
@@ -274,6 +279,37 @@ BOOST_AUTO_TEST_CASE(watch_refreshes_until_interrupted_and_exits_0) {
   std::size_t frames = 0;
   for (std::size_t pos = 0; (pos = r.out.find("hyper2kvm RUNNING", pos)) != std::string::npos; ++pos) ++frames;
   BOOST_TEST(frames >= 3u, frames << " snapshots in 1.5 s at 0.2 s intervals");
+}
+
+BOOST_AUTO_TEST_CASE(drain_wait_returns_once_the_socket_is_gone_and_the_process_has_exited) {
+  // The "daemon process": a child that lives 3 s, reaped the moment it exits
+  // (a zombie would still count as existing).
+  pid_t child = 0;
+  char sleep_name[] = "sleep";
+  char three[] = "3";
+  char* child_argv[] = {sleep_name, three, nullptr};
+  BOOST_TEST_REQUIRE(::posix_spawnp(&child, "sleep", nullptr, nullptr, child_argv, environ) == 0);
+  std::thread reaper([child] { ::waitpid(child, nullptr, 0); });
+  const auto t0 = std::chrono::steady_clock::now();
+
+  auto f = std::make_unique<Fixture>();
+  f->daemon.pid = child;
+  SubprocessResult r;
+  std::thread tool([&] {
+    r = run_capture({hyperctl_binary(), "--socket", f->socket(), "drain", "--wait"}, std::chrono::seconds(20));
+  });
+  // The daemon answers drain and one status poll, then closes its socket
+  // (about 1 s before its process exits).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  f->server.stop();
+  tool.join();
+  reaper.join();
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  BOOST_TEST_MESSAGE("drain --wait output:\n" << r.out << r.err);
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.out.rfind("Status: DRAINING\nDraining: 1 running, 2 queued\n", 0) == 0u, r.out);
+  BOOST_TEST(contains(r.out, "Daemon stopped.\n"));
+  BOOST_TEST(took >= 2.9, "returned after " << took << " s, before the daemon process had exited");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
