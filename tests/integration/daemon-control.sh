@@ -13,7 +13,17 @@ trap 'stop_daemon_quietly; rm -rf "$D"' EXIT
 write_config "max_concurrent_jobs: 1
 conversion:
   guest_fixes: false"
-start_daemon
+# Copies here take a second; to stop or cancel a job *while it runs*, a
+# qemu-img first on the daemon's PATH makes `convert` slow (a slow storage
+# stand-in) whenever $D/slow exists. Cancellation must kill it.
+mkdir -p "$D/bin"
+real=$(command -v qemu-img)
+printf '#!/bin/bash
+if [[ "$1" == convert && -e "%s/slow" ]]; then sleep 60; fi
+exec "%s" "$@"
+' "$D" "$real" >"$D/bin/qemu-img"
+chmod +x "$D/bin/qemu-img"
+start_daemon PATH="$D/bin:$PATH"
 sock="$O/.daemon/control.sock"
 [[ "$(stat -c %a "$sock")" == 660 ]] || fail "control.sock mode is $(stat -c %a "$sock"), expected 660"
 
@@ -100,16 +110,30 @@ PY
 ctl status | grep -q RUNNING || fail "daemon not healthy after the socket abuse"
 pass "garbage, oversize and concurrent clients handled; daemon still running"
 
-# stop: interrupts a running job and keeps it for the next start.
-cp "$FIX/$(fixture_path vhdx)" "$Q/stop01.vhdx"
+# cancel-job on a running job: the conversion is killed, nothing published.
+touch "$D/slow"
+cp "$FIX/$(fixture_path qcow2)" "$Q/cancel01.qcow2"
 running() { [[ "$(jobs_in_state running)" == 1 ]]; }
+wait_until 120 "cancel01 to start" running
+cid=$(ctl --json list-jobs --state running | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
+ctl cancel-job "$cid" >/dev/null || fail "cancel-job of a running job"
+cancelled() { ctl --json job-status "$cid" | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["job"]["state"]=="cancelled" else 1)'; }
+wait_until 60 "the running job to be cancelled" cancelled
+pgrep -f "$D/bin/qemu-img" >/dev/null && fail "the cancelled job's qemu-img is still running"
+[[ -z "$(find "$O" -name '.*partial*')" && ! -e "$O/$(date +%F)/cancel01" ]] || fail "the cancelled job left output"
+[[ -f "$Q/cancel01.qcow2" ]] || fail "the cancelled job's source was removed"
+pass "cancel-job on a running job: conversion killed, nothing published, source kept"
+
+# stop: interrupts a running job and keeps it for the next start.
+cp "$FIX/$(fixture_path qcow2)" "$Q/stop01.qcow2"
 wait_until 120 "stop01 to start" running
 ctl stop | grep -qi stopping || fail "stop"
 wait_exit "$DAEMON_PID" 120 || fail "daemon exited non-zero after stop"
 [[ -z "$(find "$O" -name '.*partial*')" ]] || fail "stop left a staging folder"
-[[ -f "$Q/stop01.vhdx" ]] || fail "stop lost the source"
+[[ -f "$Q/stop01.qcow2" ]] || fail "stop lost the source"
 pass "stop: daemon exited 0, the interrupted job's source kept"
-start_daemon
+rm -f "$D/slow"
+start_daemon PATH="$D/bin:$PATH"
 grep -q "was interrupted" "$DAEMON_LOG" || fail "the stopped job was not picked up again at the next start"
 wait_until 300 "the interrupted job to finish after restart" bash -c "[[ \$('$H2K_HYPERCTL' --output-dir '$O' --json list-jobs --state done | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[\"jobs\"]))') == 2 ]]"
 ctl drain
