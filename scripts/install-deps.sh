@@ -10,7 +10,7 @@ BUILD_PKGS=(build-essential cmake ninja-build pkg-config git
 RUN_PKGS=(qemu-utils libguestfs-tools linux-image-amd64 libvirt-clients libvirt-daemon libhivex-bin
   libxml2-utils ntfs-3g)
 TEST_PKGS=(qemu-system-x86 debootstrap ovmf grub-pc-bin fdisk dosfstools e2fsprogs tar coreutils
-  clang-14 libclang-rt-14-dev python3 iproute2 procps)
+  clang-14 libclang-rt-14-dev python3 openssl iproute2 procps)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 [[ "${1:-}" == "--with-tests" ]] && want+=("${TEST_PKGS[@]}")

@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
-# Command 1 of the quickstart: install what is needed, build, and run hyper2kvm
-# on its default configuration (folders under /var/lib/hyper2kvm).
-# The watch-folder daemon comes with issue #3; until then the files given as
-# arguments are converted into the default output folder.
+# Command 1 of the quickstart: install what is needed, build, install the
+# binaries to /usr/local/bin, and run the hyper2kvm daemon on its embedded
+# default configuration: drop VM files into /var/lib/hyper2kvm/queue, find
+# the KVM guests in /var/lib/hyper2kvm/output/<date>/<vm>/, and watch it with
+#   hyperctl --output-dir /var/lib/hyper2kvm/output watch
+# The daemon runs in the foreground (Ctrl-C stops it cleanly; a conversion
+# that was running resumes at the next start). Pass --config FILE to use a
+# daemon.yaml instead (see cluster-config/daemon.yaml). Under systemd, use
+# cluster-config/systemd/hyper2kvm.service instead of this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
-BASE=${H2K_BASE:-/var/lib/hyper2kvm}
-mkdir -p "$BASE/queue" "$BASE/output" "$BASE/work"
-if (($# == 0)); then
-  build/nodes/hyper2kvm --help
-  echo
-  echo "Built. Convert a VM with: bash scripts/setup-and-run.sh path/to/vm.ova  (output in $BASE/output)"
-  exit 0
-fi
-rc=0
-for f in "$@"; do
-  build/nodes/hyper2kvm convert "$f" --output-dir "$BASE/output" || rc=$?
-done
-exit $rc
+install -m 0755 build/nodes/hyper2kvm build/tools/hyperctl/hyperctl /usr/local/bin/
+echo "installed: /usr/local/bin/hyper2kvm /usr/local/bin/hyperctl"
+# libguestfs under TCG by default (the default config says so too): nested
+# KVM is often broken on cloud VMs and a hung appliance is worse than a slow one.
+export LIBGUESTFS_BACKEND=${LIBGUESTFS_BACKEND:-direct}
+echo "starting the daemon: drop VM files into the watch_dir (default /var/lib/hyper2kvm/queue); Ctrl-C stops it"
+exec /usr/local/bin/hyper2kvm "$@"
