@@ -9,7 +9,7 @@
 //       enqueues N jobs through the scheduler (paused), restarts it (crash
 //       recovery over N queued jobs), then dispatches them all; prints the
 //       enqueue and dispatch rates, peak RSS, RocksDB size and recovery time.
-//   daemon_bench hash FILE
+//   daemon_bench hash FILE [md5|xxh128]
 //       dedup keys of FILE: md5 and xxh128, MB/s each (compare md5sum, dd).
 #include <algorithm>
 #include <chrono>
@@ -209,9 +209,10 @@ int scale(const fs::path& dir, int jobs, int slots) {
   return 0;
 }
 
-int hash(const fs::path& file) {
+int hash(const fs::path& file, const std::string& only) {
   const double mb = static_cast<double>(fs::file_size(file)) / 1e6;
   for (DedupMethod m : {DedupMethod::Md5, DedupMethod::Xxh128}) {
+    if (!only.empty() && only != to_string(m)) continue;
     auto t0 = clk::now();
     std::string key = dedup_key(file, m);
     double s = seconds_since(t0);
@@ -236,7 +237,7 @@ int main(int argc, char** argv) {
   std::string mode = argv[1];
   if (mode == "ingest") return ingest(argv[2], arg_int(argc, argv, "--files", 1000));
   if (mode == "scale") return scale(argv[2], arg_int(argc, argv, "--jobs", 100000), arg_int(argc, argv, "--slots", 2));
-  if (mode == "hash") return hash(argv[2]);
+  if (mode == "hash") return hash(argv[2], argc > 3 ? argv[3] : "");
   std::fprintf(stderr, "daemon_bench: unknown mode %s\n", mode.c_str());
   return 2;
 }
