@@ -1,0 +1,1 @@
+set(H2K_TEST_LIBS_scheduler h2k_actor_scheduler)

@@ -1,0 +1,99 @@
+// Start-up after the daemon died with jobs running: each such job runs again,
+// unless its output was already published (then it is done and its sources
+// are archived); nothing is converted twice and no job gets two slots.
+#include "tests/unit/scheduler/scheduler_test_support.hpp"
+
+using namespace h2k;
+using namespace h2k::scheduler_test;
+
+BOOST_AUTO_TEST_SUITE(scheduler_recovery)
+
+BOOST_AUTO_TEST_CASE(a_job_interrupted_by_a_crash_is_queued_again_and_assigned_once) {
+  Daemon d(2);
+  d.boot();
+  const std::string id = d.found("vm.ova", kT0);
+  BOOST_TEST(d.state_of(id) == JobState::Running);
+
+  const std::int64_t later = kT0 + 10 * kMinute;
+  auto fx = d.restart(later);
+  BOOST_TEST(assigned_ids(fx) == std::vector<std::string>{id}, boost::test_tools::per_element());
+  BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);
+  const auto& a = fx.assignments.front().second;
+  BOOST_TEST(a.sources == std::vector<std::string>{"vm.ova"}, boost::test_tools::per_element());
+  BOOST_TEST(a.attempt == 2, "the interrupted run counts as an attempt");
+  BOOST_TEST(a.output_subdir == local_date(later));
+  BOOST_TEST(kinds(fx) == kinds_of({"started"}), boost::test_tools::per_element());
+  BOOST_TEST(d.state_of(id) == JobState::Running);
+  BOOST_TEST(fs::exists(d.watch / "vm.ova"));
+
+  // The free second slot does not get it too, and the watcher's report of the
+  // file (still in the queue) does not make a second job.
+  BOOST_TEST(d.sched->on_tick(later + kSecond).assignments.empty());
+  auto again = d.sched->on_found(d.drop("vm.ova", "bytes of vm.ova"), later + 2 * kSecond);
+  BOOST_TEST(again.events.empty());
+  BOOST_TEST(again.assignments.empty());
+  BOOST_TEST(d.store->counters().by_state.total() == 1u);
+  BOOST_TEST(d.sched->running() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_job_whose_output_was_published_is_marked_done_and_archived_not_run_again) {
+  Daemon d(2);
+  d.boot();
+  const std::string published = d.found("pub.ova", kT0, "normal", "key-pub");
+  const std::string unfinished = d.found("unf.ova", kT0 + 1);
+  BOOST_TEST_REQUIRE(d.sched->on_planned({published, "2023-11-14/pub"}));
+  BOOST_TEST_REQUIRE(d.sched->on_planned({unfinished, "2023-11-14/unf"}));
+  // The converter renamed pub's finished folder into place, then the daemon died
+  // before the outcome arrived; unf's folder never appeared.
+  fs::create_directories(d.out / "2023-11-14" / "pub");
+
+  const std::int64_t later = kT0 + 20 * kMinute;
+  auto fx = d.restart(later);
+  BOOST_TEST(assigned_ids(fx) == std::vector<std::string>{unfinished}, boost::test_tools::per_element());
+
+  const Job job = d.job(published);
+  BOOST_TEST(job.state == JobState::Done);
+  BOOST_TEST(job.output_path == d.out / "2023-11-14" / "pub");
+  BOOST_TEST(!fs::exists(d.watch / "pub.ova"));
+  BOOST_TEST(read_file(d.watch / ".processed" / local_date(later) / "pub.ova") == "bytes of pub.ova");
+  BOOST_TEST(fs::exists(d.watch / "unf.ova"));
+
+  // Its file counts as converted: a copy of it is a duplicate.
+  auto dup = d.sched->on_found(d.drop("pub-again.ova", "x", "normal", "key-pub"), later + kMinute);
+  BOOST_TEST(kinds(dup) == kinds_of({"duplicate"}), boost::test_tools::per_element());
+  BOOST_TEST(dup.assignments.empty());
+}
+
+BOOST_AUTO_TEST_CASE(queued_and_waiting_jobs_survive_a_restart_in_their_order) {
+  Daemon d(1);
+  d.boot();
+  const std::string running = d.found("run.ova", kT0);
+  const std::string low = d.found("low.ova", kT0 + 1, "low");
+  const std::string high = d.found("high.ova", kT0 + 2, "high");
+  const std::int64_t later = kT0 + 5 * kMinute;
+  auto fx = d.restart(later);
+  // The interrupted job goes back into the line like any queued one: the
+  // high-priority job first, then it (normal), then the low one.
+  BOOST_TEST(assigned_ids(fx) == std::vector<std::string>{high}, boost::test_tools::per_element());
+  auto next = d.sched->on_outcome(succeeded(high, "2023-11-14/high"), later + kMinute);
+  BOOST_TEST(assigned_ids(next) == std::vector<std::string>{running}, boost::test_tools::per_element());
+  auto last = d.sched->on_outcome(succeeded(running, "2023-11-14/run"), later + 2 * kMinute);
+  BOOST_TEST(assigned_ids(last) == std::vector<std::string>{low}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_retry_wait_survives_a_restart_and_keeps_its_time) {
+  Daemon d(1);
+  d.boot();
+  const std::string id = d.found("vm.ova", kT0);
+  const std::int64_t failed_at = kT0 + kMinute;
+  d.sched->on_outcome(failed(id, "io_error"), failed_at);
+  auto fx = d.restart(failed_at + 10 * kSecond);
+  BOOST_TEST(fx.assignments.empty());
+  BOOST_TEST(d.state_of(id) == JobState::RetryWait);
+  BOOST_TEST(d.sched->on_found(d.drop("vm.ova", "bytes of vm.ova"), failed_at + 20 * kSecond).events.empty());
+  auto due = d.sched->on_tick(failed_at + kMinute);
+  BOOST_TEST(assigned_ids(due) == std::vector<std::string>{id}, boost::test_tools::per_element());
+  BOOST_TEST(due.assignments.front().second.attempt == 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
