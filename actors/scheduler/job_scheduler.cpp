@@ -261,20 +261,21 @@ SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_
   const std::string first = primary(*current);
   if (o.status == "succeeded") {
     Job job = store_->mark_done(o.job_id, settings_.output_root / o.output_path, now_ms);
+    msg::job_event e = event_for(job, "succeeded", now_ms);  // before archiving: it reads the sources' sizes
     archive(job, now_ms);
     active_sources_.erase(first);
     log_->info("job {} succeeded in {:.1f} s: {} -> {}", job.id, o.duration_s, first, job.output_path.string());
     for (const auto& w : o.warnings) log_->warn("job {}: {}", job.id, w);
-    msg::job_event e = event_for(job, "succeeded", now_ms);
     e.duration_s = o.duration_s;
     e.bytes_converted = o.bytes_converted;
     e.error.clear();
     if (job.attempts > 1 && current->last_error) e.previous_error = current->last_error->reason;
     fx.events.push_back(std::move(e));
-  } else if (o.status == "cancelled" && mode_ == "stopping") {
+  } else if (o.status == "cancelled" && mode_ == "stopping" && !cancel_requested_.count(o.job_id)) {
     // Left "running" in the store on purpose: the next start queues it again.
     log_->info("job {} interrupted by stop; it runs again at the next start", o.job_id);
   } else if (o.status == "cancelled") {
+    cancel_requested_.erase(o.job_id);
     Job job = store_->cancel(o.job_id, now_ms);
     active_sources_.erase(first);
     ignored_sources_.insert(first);
@@ -426,6 +427,7 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
       if (is_final(job->state)) return error("cancel-job: job " + id + " is already " + to_string(job->state));
       if (auto slot = slot_of(id)) {
         fx.cancels.emplace_back(*slot, id);
+        cancel_requested_.insert(id);  // stays cancelled even if `stop` comes before the converter answers
         log_->info("job {}: cancelling the running conversion", id);
         auto v = view(*job);
         v["cancelling"] = true;

@@ -91,6 +91,8 @@ private:
   std::map<std::string, std::string> active_sources_;
   // Sources of cancelled jobs still lying in the queue: not picked up again.
   std::set<std::string> ignored_sources_;
+  // Running jobs the operator cancelled, until their converter answers.
+  std::set<std::string> cancel_requested_;
 };
 
 }  // namespace h2k

@@ -1,6 +1,7 @@
 #include "actors/scheduler/source_files.hpp"
 
 #include <ctime>
+#include <iterator>
 #include <system_error>
 
 namespace h2k {
@@ -37,7 +38,17 @@ std::vector<std::string> move_sources(const fs::path& root, const std::vector<st
     if (rel.is_absolute()) continue;
     fs::path from = root / rel;
     if (!fs::exists(fs::symlink_status(from))) continue;
-    fs::path to = free_name(dest_dir / rel);
+    // A file already set aside (.errors/vm.ova of a retried job) keeps its
+    // name below dest_dir, not .errors/.errors/vm.ova.
+    fs::path inner = rel;
+    if (!rel.empty() && rel.begin()->string().front() == '.' && std::distance(rel.begin(), rel.end()) > 1)
+      inner = rel.lexically_relative(*rel.begin());
+    fs::path wanted = dest_dir / inner;
+    if (wanted.lexically_normal() == from.lexically_normal()) {
+      moved.push_back(rel.string());  // already where it belongs
+      continue;
+    }
+    fs::path to = free_name(wanted);
     fs::create_directories(to.parent_path());
     move_file(from, to);
     moved.push_back(to.lexically_relative(root).string());

@@ -366,13 +366,12 @@ BOOST_AUTO_TEST_CASE(cancel_job_of_a_running_job_cancels_its_slot_then_the_outco
 }
 
 BOOST_AUTO_TEST_CASE(a_job_cancelled_by_the_operator_just_before_stop_stays_cancelled) {
-  // KNOWN BUG (actors/scheduler/job_scheduler.cpp, on_outcome): a "cancelled"
+  // Regression (fixed in actors/scheduler/job_scheduler.cpp, on_outcome): a "cancelled"
   // outcome in stopping mode always leaves the job running so the next start
   // re-runs it, even when the operator had asked to cancel THAT job
   // (cancel-job, then stop before the converter answered). The operator's
   // cancel is lost: the job runs again after the restart. The scheduler should
   // remember the jobs it was asked to cancel and cancel them for good.
-  BOOST_TEST_MESSAGE("checks a known bug: cancel-job followed by stop re-runs the job at the next start");
   Daemon d(1);
   d.boot();
   const std::string a = d.found("a.ova", kT0);
@@ -445,14 +444,13 @@ BOOST_AUTO_TEST_CASE(retry_job_queues_a_failed_job_again_with_its_attempts_reset
 }
 
 BOOST_AUTO_TEST_CASE(a_retried_job_that_fails_again_is_not_nested_in_errors_errors) {
-  // KNOWN BUG (actors/scheduler/job_scheduler.cpp, fail_for_good + archive):
+  // Regression (fixed in actors/scheduler/job_scheduler.cpp, fail_for_good + archive):
   // after a final failure the job's sources are rewritten to ".errors/<file>"
   // (relative to the watch root). When retry-job runs it again and it fails
   // again, move_sources(root, {".errors/vm.ova"}, root/".errors") moves it to
   // .errors/.errors/vm.ova (and a success would archive it to
   // .processed/<date>/.errors/vm.ova). Files already in .errors/ should stay
   // there (or be archived by their plain name).
-  BOOST_TEST_MESSAGE("checks a known bug: a retried failed job's file ends in .errors/.errors/");
   Daemon d(1);
   d.boot();
   const std::string id = d.found("vm.ova", kT0);

@@ -46,12 +46,11 @@ BOOST_AUTO_TEST_CASE(success_marks_the_job_done_records_its_output_and_archives_
 }
 
 BOOST_AUTO_TEST_CASE(success_event_reports_the_size_of_the_converted_files) {
-  // KNOWN BUG (actors/scheduler/job_scheduler.cpp, on_outcome "succeeded"):
+  // Regression (fixed in actors/scheduler/job_scheduler.cpp, on_outcome "succeeded"):
   // the sources are archived BEFORE event_for() reads their sizes, so with
   // archive_processed (the default) the "succeeded" event says file_size 0 and
   // the success notification shows "Size: 0B". fail_for_good() builds its
   // event before moving the files; the success path should do the same.
-  BOOST_TEST_MESSAGE("checks a known bug: succeeded event has file_size 0 after archiving (job_scheduler.cpp on_outcome)");
   Daemon d(1);
   d.boot();
   auto fx = d.sched->on_found(d.drop("web.ova", "0123456789"), kT0);
