@@ -62,6 +62,11 @@ struct JobStore::Impl {
   // floor (a retry or recovered job keeps its old sequence) lowers it.
   std::array<std::uint64_t, 3> queue_floor{0, 0, 0};
   std::int64_t retry_floor = 0;  // no retry/ entry is earlier than this
+  // Jobs per state, kept in memory: counted once at open, then moved by every
+  // committed transition. The scheduler asks for them after every event, and
+  // counting state/ keys each time would cost O(jobs ever run) per event.
+  std::array<std::size_t, 6> state_counts{};
+  std::array<long long, 6> pending_counts{};  // deltas of the batch being staged
 
   [[noreturn]] void fail(const std::string& what, const rocksdb::Status& s) const {
     throw StorageError(path.string() + ": " + what + ": " + s.ToString());
@@ -96,12 +101,19 @@ struct JobStore::Impl {
 
   void commit(rocksdb::WriteBatch& batch) {
     auto s = db->Write(write_options, &batch);
+    auto deltas = pending_counts;
+    pending_counts.fill(0);
     if (!s.ok()) fail("writing", s);
+    for (std::size_t i = 0; i < deltas.size(); ++i)
+      state_counts[i] = static_cast<std::size_t>(static_cast<long long>(state_counts[i]) + deltas[i]);
   }
 
   // Adds to `batch` the record of `now` and exactly the index changes that
   // take `before` (absent for a new job) to `now`.
   void stage(rocksdb::WriteBatch& batch, const std::optional<Job>& before, const Job& now) {
+    if (batch.Count() == 0) pending_counts.fill(0);  // a new batch: forget one that was never committed
+    if (before) --pending_counts[static_cast<std::size_t>(before->state)];
+    ++pending_counts[static_cast<std::size_t>(now.state)];
     const auto new_keys = keys::index_keys(now);
     if (before) {
       for (auto& k : keys::index_keys(*before))
@@ -254,6 +266,10 @@ JobStore::JobStore(const fs::path& db_path, JobStoreOptions options) : impl_(std
   impl_->db.reset(raw);
   if (auto v = impl_->read(std::string(keys::kNextSeq))) impl_->next_seq = std::max<std::uint64_t>(1, parse_u64(*v));
   if (auto v = impl_->read(std::string(keys::kRetriesScheduled))) impl_->retries_scheduled = parse_u64(*v);
+  for (JobState st : {JobState::Queued, JobState::Running, JobState::RetryWait, JobState::Done, JobState::Failed,
+                      JobState::Cancelled})
+    impl_->scan(keys::state_prefix(st),
+                [&](const rocksdb::Slice&, const rocksdb::Slice&) { ++impl_->state_counts[static_cast<std::size_t>(st)]; });
 }
 
 JobStore::~JobStore() {
@@ -450,11 +466,8 @@ RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms) {
 
 JobCounters JobStore::counters() const {
   JobCounters c;
-  auto count = [&](JobState s) {
-    std::size_t n = 0;
-    impl_->scan(keys::state_prefix(s), [&](const rocksdb::Slice&, const rocksdb::Slice&) { ++n; });
-    return n;
-  };
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto count = [&](JobState s) { return impl_->state_counts[static_cast<std::size_t>(s)]; };
   c.by_state.queued = count(JobState::Queued);
   c.by_state.running = count(JobState::Running);
   c.by_state.retry_wait = count(JobState::RetryWait);
