@@ -26,13 +26,22 @@ sys.exit(0 if jobs and jobs[0]["progress"] and jobs[0]["progress"]["phase"] in (
 }
 wait_until 600 "the job to reach the guest phase" in_guest_phase
 job_id=$(ctl --json list-jobs --state running | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
+# This daemon's own descendants (other tests may run conversions meanwhile):
+# the guest-fix child, libguestfs' recovery process, the qemu appliance.
+descendants() { local p; for p in $(pgrep -P "$1" || true); do echo "$p"; descendants "$p"; done; }
+children=$(descendants "$DAEMON_PID")
+pgrep -P "$DAEMON_PID" -f "__guest-fix" >/dev/null || fail "no guest-fix child while in the guest phase"
 kill -KILL "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null || true
 pass "daemon killed with SIGKILL while $job_id was in the guest phase"
 sleep 2
 # Nothing was published; the child processes died with the daemon.
 [[ -z "$(find "$O" -mindepth 2 -maxdepth 2 -path "$O/20*" -not -name '.*')" ]] || fail "a VM folder was published by the killed run"
-pgrep -f "__guest-fix" >/dev/null && fail "the guest-fix child outlived the daemon"
+for i in $(seq 1 20); do
+  alive=""; for p in $children; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+  [[ -z "$alive" ]] && break; sleep 0.5
+done
+[[ -z "$alive" ]] || fail "processes of the killed daemon outlived it:$(for p in $alive; do echo; ps -o pid=,args= -p "$p" | cut -c1-120; done)"
 [[ -f "$Q/crash01.vmdk" ]] || fail "the source left the queue"
 
 start_daemon
