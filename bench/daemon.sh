@@ -58,7 +58,7 @@ python3 -c "print('  disk read (dd, $CACHE):  %8.1f MB/s' % ($HASH_GIB*1073.7418
 drop_caches
 t=$( { /usr/bin/time -f %e md5sum "$f" >/dev/null; } 2>&1 )
 md5_base=$(python3 -c "print($HASH_GIB*1073.741824/$t)")
-printf '  md5sum ($CACHE):         %8.1f MB/s  (baseline 1.00x)\n' "$md5_base"
+printf '  md5sum (%s):         %8.1f MB/s  (baseline 1.00x)\n' "$CACHE" "$md5_base"
 for m in md5 xxh128; do
   drop_caches
   read -r _ method rate _ < <("$DB" hash "$f" "$m")
