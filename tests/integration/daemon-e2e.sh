@@ -126,7 +126,7 @@ pass "duplicate skipped and archived"
 # Stats: the file, the metrics and the control socket agree.
 ctl stats
 ctl --json stats >"$D/stats-reply.json"
-sleep 2  # stats.json is written at most once a second after an event
+sleep 3  # stats.json is written at most once a second after an event
 python3 - "$O/.daemon/stats.json" "$O/.daemon/metrics.prom" "$D/stats-reply.json" <<'PY' || fail "statistics"
 import json, re, sys
 s = json.load(open(sys.argv[1])); live = json.load(open(sys.argv[3]))["stats"]
