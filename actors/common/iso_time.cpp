@@ -1,5 +1,7 @@
 #include "actors/common/iso_time.hpp"
 
+#include <chrono>
+
 #include <cstdio>
 #include <ctime>
 
@@ -37,6 +39,11 @@ std::string iso8601_utc_seconds(std::int64_t unix_ms) {
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                 tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
+}
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace h2k

@@ -14,4 +14,7 @@ std::string iso8601_utc(std::int64_t unix_ms);
 // reads at a glance: daemon start, job start, next retry.
 std::string iso8601_utc_seconds(std::int64_t unix_ms);
 
+// Now, in unix milliseconds: the one clock job records, events and files use.
+std::int64_t unix_now_ms();
+
 }  // namespace h2k

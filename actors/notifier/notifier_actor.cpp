@@ -1,5 +1,7 @@
 #include "actors/notifier/notifier_actor.hpp"
 
+#include "actors/common/iso_time.hpp"
+
 #include <algorithm>
 #include <chrono>
 
@@ -11,10 +13,6 @@ namespace h2k {
 
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 using self_ptr = msg::notifier_actor::stateful_pointer<notifier_state>;
 
@@ -55,12 +53,12 @@ msg::notifier_actor::behavior_type notifier_actor_fn(self_ptr self, Notification
       },
       [=](msg::queue_state& q) {
         auto& st = self->state;
-        if (st.stall) st.stall->on_queue(q.queued, q.running, now_ms());
+        if (st.stall) st.stall->on_queue(q.queued, q.running, unix_now_ms());
       },
       [=](msg::tick_atom) {
         auto& st = self->state;
         if (!st.dispatcher) return;
-        if (auto n = st.stall->check(now_ms())) {
+        if (auto n = st.stall->check(unix_now_ms())) {
           st.log->warn("stall: {}", n->text);
           st.dispatcher->enqueue(std::move(*n));
         }

@@ -308,18 +308,25 @@ SchedulerEffects JobScheduler::on_tick(std::int64_t now_ms) {
   return fx;
 }
 
-std::optional<std::size_t> JobScheduler::queue_position(const Job& job) const {
-  if (job.state != JobState::Queued) return std::nullopt;
+std::vector<Job> JobScheduler::queued_in_order() const {
   auto queued = store_->list(JobState::Queued);
   std::stable_sort(queued.begin(), queued.end(), [](const Job& a, const Job& b) { return a.priority > b.priority; });
+  return queued;
+}
+
+std::optional<std::size_t> JobScheduler::queue_position(const Job& job) const {
+  if (job.state != JobState::Queued) return std::nullopt;
+  auto queued = queued_in_order();
   for (std::size_t i = 0; i < queued.size(); ++i)
     if (queued[i].id == job.id) return i + 1;
   return std::nullopt;
 }
 
-nlohmann::json JobScheduler::view(const Job& job) const {
+nlohmann::json JobScheduler::view(const Job& job) const { return view(job, queue_position(job)); }
+
+nlohmann::json JobScheduler::view(const Job& job, std::optional<std::size_t> position) const {
   auto it = progress_.find(job.id);
-  return job_view(job, it == progress_.end() ? nullptr : &it->second, queue_position(job));
+  return job_view(job, it == progress_.end() ? nullptr : &it->second, position);
 }
 
 msg::control_reply JobScheduler::list_jobs(const nlohmann::json& args) const {
@@ -334,14 +341,12 @@ msg::control_reply JobScheduler::list_jobs(const nlohmann::json& args) const {
   std::size_t limit = args.contains("limit") ? args["limit"].get<std::size_t>() : 1000;
   nlohmann::json jobs = nlohmann::json::array();
   for (JobState s : states) {
-    auto list = store_->list(s);
-    if (s == JobState::Queued)
-      std::stable_sort(list.begin(), list.end(), [](const Job& a, const Job& b) { return a.priority > b.priority; });
+    // Queued jobs come in queue order, so their position is their index
+    // (one listing, not one per job); finished ones newest first.
+    auto list = s == JobState::Queued ? queued_in_order() : store_->list(s);
     if (s == JobState::Done || s == JobState::Failed || s == JobState::Cancelled) std::reverse(list.begin(), list.end());
-    for (const auto& job : list) {
-      if (jobs.size() >= limit) break;
-      jobs.push_back(view(job));
-    }
+    for (std::size_t i = 0; i < list.size() && jobs.size() < limit; ++i)
+      jobs.push_back(view(list[i], s == JobState::Queued ? std::optional<std::size_t>(i + 1) : std::nullopt));
   }
   return ok({{"jobs", jobs}});
 }

@@ -75,8 +75,10 @@ private:
                      SchedulerEffects& fx);
   void archive(Job& job, std::int64_t now_ms);
   std::optional<std::size_t> slot_of(const std::string& job_id) const;
+  std::vector<Job> queued_in_order() const;  // high before normal before low, FIFO within
   std::optional<std::size_t> queue_position(const Job& job) const;
   nlohmann::json view(const Job& job) const;
+  nlohmann::json view(const Job& job, std::optional<std::size_t> position) const;
   msg::control_reply queue_job(const nlohmann::json& args, std::int64_t now_ms, SchedulerEffects& fx);
   msg::control_reply list_jobs(const nlohmann::json& args) const;
 

@@ -1,5 +1,7 @@
 #include "actors/scheduler/scheduler_actor.hpp"
 
+#include "actors/common/iso_time.hpp"
+
 #include <chrono>
 
 #include <caf/all.hpp>
@@ -8,10 +10,6 @@ namespace h2k {
 
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 using self_ptr = msg::scheduler_actor::stateful_pointer<scheduler_state>;
 
@@ -60,18 +58,18 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
     for (auto& c : self->state.slots) self->send(c, msg::shutdown_atom::value);
     self->quit(em.reason);
   });
-  apply(self, st.core->start(now_ms()));
+  apply(self, st.core->start(unix_now_ms()));
   self->delayed_send(self, std::chrono::seconds(1), msg::tick_atom::value);
   return {
-      [=](msg::vm_found& vm) { apply(self, self->state.core->on_found(vm, now_ms())); },
-      [=](msg::watch_problem& p) { apply(self, self->state.core->on_problem(p, now_ms())); },
+      [=](msg::vm_found& vm) { apply(self, self->state.core->on_found(vm, unix_now_ms())); },
+      [=](msg::watch_problem& p) { apply(self, self->state.core->on_problem(p, unix_now_ms())); },
       [=](msg::job_progress& p) {
         self->state.core->on_progress(p);
         if (self->state.stats) self->send(self->state.stats, p);
       },
-      [=](msg::job_outcome& o) { apply(self, self->state.core->on_outcome(o, now_ms())); },
+      [=](msg::job_outcome& o) { apply(self, self->state.core->on_outcome(o, unix_now_ms())); },
       [=](msg::tick_atom) {
-        auto fx = self->state.core->on_tick(now_ms());
+        auto fx = self->state.core->on_tick(unix_now_ms());
         // Ticks only matter when something may start; keep stats quiet otherwise.
         if (!fx.assignments.empty() || fx.finished) apply(self, std::move(fx));
         self->delayed_send(self, std::chrono::seconds(1), msg::tick_atom::value);
@@ -83,7 +81,7 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
       [=](msg::job_planned& p) -> bool { return self->state.core->on_planned(p); },
       [=](msg::control_command& c) -> msg::control_reply {
         SchedulerEffects fx;
-        auto reply = self->state.core->on_control(c, now_ms(), fx);
+        auto reply = self->state.core->on_control(c, unix_now_ms(), fx);
         apply(self, std::move(fx));
         return reply;
       },

@@ -1,5 +1,7 @@
 #include "actors/stats/stats_actor.hpp"
 
+#include "actors/common/iso_time.hpp"
+
 #include <chrono>
 
 #include <caf/all.hpp>
@@ -10,10 +12,6 @@ namespace h2k {
 
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 using self_ptr = msg::stats_actor::stateful_pointer<stats_state>;
 
@@ -22,7 +20,7 @@ using self_ptr = msg::stats_actor::stateful_pointer<stats_state>;
 void write_now(self_ptr self) {
   auto& st = self->state;
   try {
-    const auto now = now_ms();
+    const auto now = unix_now_ms();
     write_stats_files(st.dir, st.model->to_json(now), st.model->prometheus(now));
     st.dirty = false;
   } catch (const std::exception& e) {
@@ -83,7 +81,7 @@ msg::stats_actor::behavior_type stats_actor_fn(self_ptr self, std::filesystem::p
       },
       [=](msg::control_command& c) -> msg::control_reply {
         auto args = nlohmann::json::parse(c.args_json.empty() ? "{}" : c.args_json, nullptr, false);
-        const auto now = now_ms();
+        const auto now = unix_now_ms();
         if (args.is_object() && args.value("format", std::string("json")) == "prometheus")
           return {true, nlohmann::json{{"ok", true}, {"metrics", self->state.model->prometheus(now)}}.dump()};
         return {true, nlohmann::json{{"ok", true}, {"stats", self->state.model->to_json(now)}}.dump()};

@@ -1,15 +1,13 @@
 #include "actors/watcher/watcher_actor.hpp"
 
+#include "actors/common/iso_time.hpp"
+
 #include <caf/all.hpp>
 
 namespace h2k {
 
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 using self_ptr = msg::watcher_actor::stateful_pointer<watcher_state>;
 
@@ -18,7 +16,7 @@ bool scan(self_ptr self) {
   auto& st = self->state;
   WatchTracker::ScanResult res;
   try {
-    res = st.tracker->scan(now_ms());
+    res = st.tracker->scan(unix_now_ms());
   } catch (const std::exception& e) {
     // The folder itself is unreadable (NFS hiccup, permissions): keep trying.
     st.log->error("cannot scan {}: {}", st.options.settings.watch_dir.string(), e.what());

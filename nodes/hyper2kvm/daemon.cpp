@@ -1,5 +1,7 @@
 #include "nodes/hyper2kvm/daemon.hpp"
 
+#include "actors/common/iso_time.hpp"
+
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -23,10 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Staging folders (".<vm>.partial-*") left by a conversion that was killed:
 // never visible as output, but they hold disk space. Only the daemon's own
@@ -86,7 +84,7 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
   cfg.set("scheduler.max-threads", 2);
   caf::actor_system system{cfg};
 
-  const std::int64_t started = unix_ms();
+  const std::int64_t started = unix_now_ms();
   auto stats = system.spawn(stats_actor_fn, config.state_dir(), log, started);
   auto notifier = system.spawn(notifier_actor_fn, config.notifications, log);
 
