@@ -22,5 +22,10 @@ H2K_FIXTURES=$(bash tests/fixtures/build-fixtures.sh | tail -n 1)
 export H2K_FIXTURES
 echo "test: fixtures in $H2K_FIXTURES"
 
+echo "test: building (or reusing) the layout guests (LVM, UEFI+XFS, two disks)"
+H2K_LAYOUT_FIXTURES=$(bash tests/fixtures/build-layout-guests.sh | tail -n 1)
+export H2K_LAYOUT_FIXTURES
+echo "test: layout guests in $H2K_LAYOUT_FIXTURES"
+
 cd "$BUILD_DIR"
 ctest --output-on-failure --timeout 1800 -j "${CTEST_JOBS:-2}" "$@"
