@@ -90,6 +90,7 @@ struct job_outcome {
   std::vector<std::string> warnings;
   double duration_s = 0;
   std::uint64_t bytes_converted = 0; // bytes written to the output disks
+  std::vector<std::string> error_details;  // lines behind the error (a failed verification boot's console tail)
 };
 
 // --- scheduler -> stats, notifier ----------------------------------------
@@ -164,7 +165,8 @@ typename Inspector::result_type inspect(Inspector& f, job_progress& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_outcome& x) {
   return f(caf::meta::type_name("h2k::msg::job_outcome"), x.job_id, x.status, x.output_path, x.error_kind,
-           x.error_file, x.error, x.phase, x.log_tail, x.warnings, x.duration_s, x.bytes_converted);
+           x.error_file, x.error, x.phase, x.log_tail, x.warnings, x.duration_s, x.bytes_converted,
+           x.error_details);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_event& x) {

@@ -62,6 +62,7 @@ nlohmann::json build_error_report(const FailureContext& ctx, const SystemInfo& h
       {"error_kind", ctx.error_kind},
       {"phase", ctx.phase},
       {"log_tail", ctx.log_tail},
+      {"details", ctx.details},
       {"suggestion", suggestion_for(ctx, host)},
       {"system_info", std::move(system_info)},
       {"retry_info", std::move(retry_info)},

@@ -21,6 +21,7 @@ struct FailureContext {
   std::string error_kind;              // ErrorKind name, e.g. "invalid_input"
   std::string phase;                   // pipeline phase that failed ("load", "copy", "guest", ...)
   std::vector<std::string> log_tail;
+  std::vector<std::string> details;    // lines behind the error (a failed verification boot's console tail)
   int retry_count = 0;                 // retries done so far
   int max_retries = 0;
   std::int64_t next_retry_at_ms = 0;   // unix ms; 0: no retry will follow
@@ -30,7 +31,7 @@ struct FailureContext {
 };
 
 // {filename, filepath, file_size_mb, file_size_bytes, timestamp, error,
-//  error_kind, phase, log_tail, suggestion,
+//  error_kind, phase, log_tail, details, suggestion,
 //  system_info {disk_space_free_gb, disk_space_path, memory_available_gb,
 //               hostname, kernel, hyper2kvm_version},
 //  retry_info {retry_count, max_retries, next_retry_at (null: none), will_retry},

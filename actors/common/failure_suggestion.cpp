@@ -49,6 +49,13 @@ std::string by_keywords(const std::string& e) {
   if (mentions(e, {"snapshot", "differencing", "parent disk", "avhdx"}))
     return "The disk depends on a snapshot or parent disk. Consolidate the snapshots in the source "
            "(VMware: Snapshots > Consolidate; Hyper-V: merge the .avhdx checkpoints) and export the VM again.";
+  if (mentions(e, {"converted guest failed to boot", "converted guest did not reach", "converted guest powered off",
+                   "converted guest never wrote"}))
+    return "The verification boot of the converted guest failed (details: its last console lines). Boot the "
+           "source VM once to check it is healthy, look for what the console shows (a missing disk or driver, "
+           "an fstab entry, a root= the guest cannot find), fix it in the source and export it again; raise "
+           "conversion.verify_boot_timeout on a slow host, or set conversion.verify_boot: false to publish "
+           "without the check.";
   return {};
 }
 

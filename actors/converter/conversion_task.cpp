@@ -21,6 +21,9 @@ ConvertRequest make_convert_request(const ConverterSettings& s, const msg::job_a
   req.guest_fix_timeout_s = s.guest_fix_timeout_s;
   req.self_exe = s.self_exe;
   req.define = false;  // the daemon publishes files; defining is left to the operator's tooling
+  req.verify_boot = s.conversion.verify_boot;
+  req.verify_boot_timeout_s = s.conversion.verify_boot_timeout_s;
+  req.verify_boot_accel = to_string(s.conversion.verify_boot_accel);
   return req;
 }
 
@@ -39,7 +42,7 @@ double job_percent(const ProgressEvent& e) {
   // fixes (appliance launch, initramfs rebuild) dominate.
   static constexpr Span spans[] = {{"probe", 0, 2},   {"load", 0, 2},    {"copy", 2, 60},
                                    {"inspect", 60, 65}, {"fix", 65, 93},  {"guest", 60, 93},
-                                   {"check", 93, 97}, {"output", 97, 100}};
+                                   {"check", 93, 95}, {"verify", 95, 97}, {"output", 97, 100}};
   double pct = std::clamp(e.percent, 0.0, 100.0);
   for (const auto& s : spans)
     if (e.phase == s.phase) return s.from + (s.to - s.from) * pct / 100.0;
@@ -99,6 +102,7 @@ msg::job_outcome run_conversion(const ConvertRequest& request, const std::string
     out.error_file = e.file();
     out.error = e.what();
     out.phase = phase;
+    out.error_details = e.details();
     log.add("error: " + std::string(e.what()));
   };
 

@@ -218,6 +218,7 @@ void JobScheduler::archive(Job& job, std::int64_t now_ms) {
 }
 
 void JobScheduler::fail_for_good(Job job, const JobError& error, const std::vector<std::string>& log_tail,
+                                 const std::vector<std::string>& details,
                                  std::int64_t now_ms, SchedulerEffects& fx) {
   FailureContext ctx;
   ctx.file = job.sources.empty() ? job.source_root : job.source_root / job.sources.front();
@@ -226,6 +227,7 @@ void JobScheduler::fail_for_good(Job job, const JobError& error, const std::vect
   ctx.error_kind = to_string(error.kind);
   ctx.phase = error.phase;
   ctx.log_tail = log_tail;
+  ctx.details = details;
   ctx.retry_count = std::max(0, job.attempts - 1);
   ctx.max_retries = settings_.retry.enabled ? settings_.retry.max_retries : 0;
   ctx.at_ms = now_ms;
@@ -292,7 +294,7 @@ SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_
       fx.events.push_back(std::move(e));
     } else {
       active_sources_.erase(first);
-      fail_for_good(job, err, o.log_tail, now_ms, fx);
+      fail_for_good(job, err, o.log_tail, o.error_details, now_ms, fx);
       fx.events.back().duration_s = o.duration_s;
     }
   }

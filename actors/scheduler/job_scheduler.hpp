@@ -71,7 +71,8 @@ private:
   void dispatch(std::int64_t now_ms, SchedulerEffects& fx);
   void finish_if_idle(SchedulerEffects& fx);
   msg::job_event event_for(const Job& job, const std::string& kind, std::int64_t now_ms) const;
-  void fail_for_good(Job job, const JobError& error, const std::vector<std::string>& log_tail, std::int64_t now_ms,
+  void fail_for_good(Job job, const JobError& error, const std::vector<std::string>& log_tail,
+                     const std::vector<std::string>& details, std::int64_t now_ms,
                      SchedulerEffects& fx);
   void archive(Job& job, std::int64_t now_ms);
   std::optional<std::size_t> slot_of(const std::string& job_id) const;

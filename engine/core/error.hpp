@@ -5,6 +5,7 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace h2k {
 
@@ -33,10 +34,19 @@ public:
   const std::string& reason() const noexcept { return reason_; }
   bool retryable() const noexcept { return is_retryable(kind_); }
 
+  // Lines that back the reason up (e.g. a guest's last console lines), kept
+  // out of the one-line message; error reports show them as "details".
+  const std::vector<std::string>& details() const noexcept { return details_; }
+  ConversionError& with_details(std::vector<std::string> lines) {
+    details_ = std::move(lines);
+    return *this;
+  }
+
 private:
   ErrorKind kind_;
   std::string file_;
   std::string reason_;
+  std::vector<std::string> details_;
 };
 
 // Shorthand for the most common case: the named input is malformed.

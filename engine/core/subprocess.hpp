@@ -26,6 +26,10 @@ struct SubprocessOptions {
   // Called every 200 ms while the child runs; return false to kill it
   // (used for watchdogs such as "appliance not launched within N s").
   std::function<bool()> keep_running;
+  // The child gets SIGKILL when the thread that started it dies (the kernel's
+  // parent-death signal, set between fork and exec), so a daemon killed with
+  // SIGKILL never leaves a guest (qemu) running on.
+  bool die_with_parent = false;
 };
 
 struct SubprocessResult {

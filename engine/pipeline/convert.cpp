@@ -11,6 +11,8 @@
 #include "engine/guest/guest_fix_runner.hpp"
 #include "engine/inputs/source_loader.hpp"
 #include "engine/output/domain_xml.hpp"
+#include "engine/pipeline/domain_hardware.hpp"
+#include "engine/pipeline/verify_phase.hpp"
 
 namespace h2k {
 namespace {
@@ -235,20 +237,19 @@ ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& p
     }
   });
 
-  // 5. Domain XML and report, then publish.
+  // 5. Optional: boot the staged disks (through overlays) exactly as the domain will.
+  const DomainSpec spec = domain_spec_for(vm, result.guest, result.disks);
+  if (request.verify_boot) {
+    result.verify_boot = run_phase("verify", result, [&] {
+      return verify_staged_boot(spec, request, staging.path(), progress, cancel);
+    });
+    if (result.verify_boot->status != "passed")
+      result.warnings.push_back("verification boot inconclusive: " + result.verify_boot->reason);
+  }
+
+  // 6. Domain XML and report, then publish.
   run_phase("output", result, [&] {
     emit(progress, "output", "writing domain XML and report");
-    DomainSpec spec;
-    spec.name = vm.name;
-    if (vm.memory_mib) spec.memory_mib = vm.memory_mib;
-    if (vm.vcpus > 0) spec.vcpus = vm.vcpus;
-    spec.firmware = vm.firmware != Firmware::Unknown ? vm.firmware
-                    : result.guest.inspection.firmware != Firmware::Unknown ? result.guest.inspection.firmware
-                                                                            : Firmware::Bios;
-    spec.os_family = result.guest.inspection.os_type.empty() ? "unknown" : result.guest.inspection.os_type;
-    int order = 1;
-    for (auto& od : result.disks) spec.disks.push_back({od.path, od.format, result.guest.disk_bus, order++});
-    for (auto& nic : vm.nics) spec.nics.push_back({nic.mac, result.guest.nic_model, "default"});
     std::string xml = render_domain_xml(spec);
     result.domain_xml = final_dir / (vm.name + ".xml");
     fs::path staged_xml = staging.path() / result.domain_xml.filename();
@@ -268,7 +269,7 @@ ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& p
     staging.commit();
   });
 
-  // 6. Optional: define in libvirt. The output is complete and published
+  // 7. Optional: define in libvirt. The output is complete and published
   // either way; a define failure is reported, not hidden.
   if (request.define) {
     try {

@@ -1,6 +1,6 @@
 #pragma once
-// The conversion pipeline: load -> copy -> guest fix -> check -> domain XML ->
-// report -> publish (-> define). Plain functions over the engine's small
+// The conversion pipeline: load -> copy -> guest fix -> check -> (verify boot)
+// -> domain XML -> report -> publish (-> define). Plain functions over the engine's small
 // types; the CLI and the daemon's converter actor both call convert_vm().
 #include <filesystem>
 #include <optional>
@@ -14,6 +14,7 @@
 #include "engine/core/progress.hpp"
 #include "engine/guest/guest_fix.hpp"
 #include "engine/inputs/source_vm.hpp"
+#include "engine/verify/boot_verifier.hpp"
 
 namespace h2k {
 
@@ -29,6 +30,11 @@ struct ConvertRequest {
   bool define = false;
   std::string connect_uri = "qemu:///system";
   bool validate_xml = true;                // run virt-xml-validate when installed
+  // Boot the converted guest (on overlays) before publishing; a guest that
+  // does not reach its default target fails the conversion (GuestFix).
+  bool verify_boot = false;
+  int verify_boot_timeout_s = 300;
+  std::string verify_boot_accel = "auto";  // auto, kvm or tcg
 };
 
 struct OutputDisk {
@@ -58,6 +64,7 @@ struct ConversionResult {
   std::string define_error;                // set when --define failed after publishing
   std::vector<std::string> warnings;
   std::vector<PhaseTiming> timings;
+  std::optional<BootVerification> verify_boot;   // set when request.verify_boot
   std::string started_at;                  // ISO 8601 UTC
   std::string finished_at;
 };
@@ -72,7 +79,9 @@ ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& p
 class PhaseError : public ConversionError {
 public:
   PhaseError(const ConversionError& cause, std::string phase)
-      : ConversionError(cause.kind(), cause.file(), cause.reason()), phase_(std::move(phase)) {}
+      : ConversionError(cause.kind(), cause.file(), cause.reason()), phase_(std::move(phase)) {
+    with_details(cause.details());
+  }
   const std::string& phase() const noexcept { return phase_; }
 
 private:

@@ -28,6 +28,9 @@ nlohmann::json request_json(const ConvertRequest& r) {
                       {"launch_timeout_s", r.guest.guestfs.launch_timeout_s}}},
       {"define", r.define},
       {"connect", r.connect_uri},
+      {"verify_boot", r.verify_boot},
+      {"verify_boot_timeout_s", r.verify_boot_timeout_s},
+      {"verify_boot_accel", r.verify_boot_accel},
   };
 }
 
@@ -50,7 +53,7 @@ nlohmann::json build_report(const ConversionResult& res, const ConvertRequest& r
   }
   timings["total"] = total;
   nlohmann::json fixes = to_json(res.guest);
-  return {
+  nlohmann::json report = {
       {"hyper2kvm_version", "0.1.0"},
       {"status", "success"},
       {"host", hostname()},
@@ -77,6 +80,8 @@ nlohmann::json build_report(const ConversionResult& res, const ConvertRequest& r
         {"domain_uuid", res.domain_uuid},
         {"define_error", res.define_error}}},
   };
+  if (res.verify_boot) report["verify_boot"] = to_json(*res.verify_boot);
+  return report;
 }
 
 nlohmann::json build_error_report(const ConvertRequest& req, const ConversionError& error, const std::string& phase) {
@@ -91,7 +96,8 @@ nlohmann::json build_error_report(const ConvertRequest& req, const ConversionErr
         {"file", error.file()},
         {"reason", error.reason()},
         {"message", error.what()},
-        {"phase", phase}}},
+        {"phase", phase},
+        {"details", error.details()}}},
   };
 }
 

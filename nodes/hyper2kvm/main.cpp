@@ -2,6 +2,7 @@
 //   hyper2kvm convert SOURCE --output-dir DIR   one VM, in the foreground
 //   hyper2kvm inspect SOURCE                    what the engine sees in an input
 //   hyper2kvm __guest-fix REQUEST.json          internal: isolated libguestfs child
+//   hyper2kvm __boot-journal REQUEST.json       internal: reads a verification boot's journal (isolated)
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "engine/guest/guest_fix_runner.hpp"
 #include "engine/inputs/source_loader.hpp"
 #include "engine/pipeline/convert.hpp"
+#include "engine/verify/boot_journal.hpp"
 #include "nodes/common/config/daemon_config.hpp"
 #include "nodes/hyper2kvm/daemon.hpp"
 #include "nodes/hyper2kvm/exit_codes.hpp"
@@ -72,6 +74,9 @@ struct ConvertCli {
   std::string backend_settings = "force_tcg";
   int launch_timeout = 600;
   int memsize = 1024;
+  bool verify_boot = false;
+  int verify_boot_timeout = 300;
+  std::string verify_boot_accel = "auto";
 };
 
 VmwareToolsAction parse_tools_action(const std::string& s) {
@@ -98,6 +103,9 @@ int run_convert(const ConvertCli& c) {
   req.self_exe = self_exe();
   req.define = c.define;
   req.connect_uri = c.connect;
+  req.verify_boot = c.verify_boot;
+  req.verify_boot_timeout_s = c.verify_boot_timeout;
+  req.verify_boot_accel = c.verify_boot_accel;
 
   CancelToken cancel;
   SignalCanceller canceller(cancel);
@@ -120,6 +128,10 @@ int run_convert(const ConvertCli& c) {
                   res.guest.inspection.product_name.empty() ? "not inspected" : res.guest.inspection.product_name.c_str(),
                   res.guest.fixes.size());
       if (res.defined) std::printf("  defined on %s as %s\n", req.connect_uri.c_str(), res.domain_uuid.c_str());
+      if (res.verify_boot)
+        std::printf("  boot   %s (%s, %s, %.0f s)%s%s\n", res.verify_boot->status.c_str(),
+                    res.verify_boot->evidence.c_str(), res.verify_boot->accel.c_str(), res.verify_boot->seconds,
+                    res.verify_boot->evidence_line.empty() ? "" : ": ", res.verify_boot->evidence_line.c_str());
       for (auto& w : res.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     }
     if (!res.define_error.empty()) {
@@ -132,6 +144,10 @@ int run_convert(const ConvertCli& c) {
     printer.finish();
     if (c.json) std::cout << build_error_report(req, e, e.phase()).dump(2) << std::endl;
     std::fprintf(stderr, "hyper2kvm: %s failed: %s\n", e.phase().c_str(), e.what());
+    if (!c.json && !e.details().empty()) {
+      std::fprintf(stderr, "details:\n");
+      for (const auto& line : e.details()) std::fprintf(stderr, "  %s\n", line.c_str());
+    }
     return exit_code::for_error(e.kind());
   } catch (const ConversionError& e) {
     printer.finish();
@@ -205,6 +221,12 @@ int main(int argc, char** argv) {
     if (getppid() != parent) return 1;  // the parent died before prctl took effect
     return h2k::guest_fix_child_main(argv[2]);
   }
+  if (argc == 3 && std::string(argv[1]) == "__boot-journal") {
+    const pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) return 1;
+    return h2k::boot_journal_child_main(argv[2]);
+  }
 
   CLI::App app{"hyper2kvm: convert VMware and Hyper-V VMs into KVM guests that boot on virtio.\n"
                "Without a subcommand it runs the conversion daemon: VM files dropped into watch_dir become\n"
@@ -250,9 +272,23 @@ int main(int argc, char** argv) {
   convert->add_option("--appliance-memory", c.memsize, "libguestfs appliance memory in MiB")
       ->check(CLI::Range(256, 65536))
       ->capture_default_str();
+  convert->add_flag("--verify-boot", c.verify_boot,
+                    "Boot the converted guest (on throwaway overlays, with the domain's disks, NIC, MAC and "
+                    "firmware) before publishing; fail unless it reaches its default target. Costs a boot "
+                    "(about a minute with KVM, several under TCG)");
+  convert->add_option("--verify-boot-timeout", c.verify_boot_timeout,
+                      "Seconds the verification boot may take to reach the default target")
+      ->check(CLI::Range(30, 24 * 3600))
+      ->capture_default_str();
+  convert->add_option("--verify-boot-accel", c.verify_boot_accel,
+                      "Accelerator of the verification boot: auto = TCG when the libguestfs backend settings say "
+                      "force_tcg or /dev/kvm is unusable, else KVM")
+      ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
+      ->capture_default_str();
   convert->footer(
       "Exit codes: 0 success; 2 usage; 3 invalid or unsupported input; 4 retryable failure (I/O, no space, "
-      "timeout, appliance launch); 5 guest conversion failed; 6 converted but --define failed; 130 cancelled.");
+      "timeout, appliance launch); 5 guest conversion failed (also: the verification boot failed); 6 converted but "
+      "--define failed; 130 cancelled.");
 
   std::string inspect_source;
   bool inspect_json = false;

@@ -19,6 +19,7 @@
 
 #include "engine/copy/disk_copier.hpp"     // OutputFormat
 #include "engine/guest/guest_fix.hpp"      // VmwareToolsAction, GuestfsSettings
+#include "engine/verify/accel.hpp"         // AccelChoice
 #include "nodes/common/config/config_error.hpp"
 #include "storage/dedup_key.hpp"           // DedupMethod
 #include "storage/retry_policy.hpp"
@@ -61,6 +62,11 @@ struct ConversionSettings {
   bool rebuild_initramfs = true;
   std::filesystem::path virtio_win_dir;  // empty: Windows guests keep SATA + e1000e
   GuestfsSettings libguestfs;            // backend, backend_settings, launch_timeout_s, memsize_mib
+  // Boot each converted guest (on throwaway overlays) before publishing it;
+  // a guest that does not reach its default target fails the job.
+  bool verify_boot = false;
+  int verify_boot_timeout_s = 300;       // key verify_boot_timeout (a duration, 30s..24h)
+  AccelChoice verify_boot_accel = AccelChoice::Auto;
 };
 
 struct DaemonConfig {

@@ -24,6 +24,16 @@ const char* name(VmwareToolsAction a) {
   return "remove";
 }
 
+// Header-only use of the engine's enum (this library links no engine code).
+const char* name(AccelChoice a) {
+  switch (a) {
+    case AccelChoice::Auto: return "auto";
+    case AccelChoice::Kvm: return "kvm";
+    case AccelChoice::Tcg: return "tcg";
+  }
+  return "auto";
+}
+
 std::string secret(const std::string& s) { return s.empty() ? "" : kRedacted; }
 
 }  // namespace
@@ -98,6 +108,9 @@ nlohmann::json DaemonConfig::to_json() const {
         {"vmware_tools", name(conversion.vmware_tools)},
         {"rebuild_initramfs", conversion.rebuild_initramfs},
         {"virtio_win_dir", conversion.virtio_win_dir.string()},
+        {"verify_boot", conversion.verify_boot},
+        {"verify_boot_timeout", conversion.verify_boot_timeout_s},
+        {"verify_boot_accel", name(conversion.verify_boot_accel)},
         {"libguestfs",
          {{"backend", g.backend},
           {"backend_settings", g.backend_settings},

@@ -64,6 +64,13 @@ void read_conversion(YamlMap& m, ConversionSettings& c) {
                 {"remove", VmwareToolsAction::Remove}});
   m.get("rebuild_initramfs", c.rebuild_initramfs);
   m.get_path("virtio_win_dir", c.virtio_win_dir, /*allow_empty=*/true);
+  m.get("verify_boot", c.verify_boot);
+  // Under 30 s not even a KVM boot gets to its login prompt.
+  std::chrono::milliseconds verify_timeout = std::chrono::seconds(c.verify_boot_timeout_s);
+  if (m.get_duration("verify_boot_timeout", verify_timeout, 30s, 24h))
+    c.verify_boot_timeout_s = static_cast<int>((verify_timeout.count() + 999) / 1000);  // whole seconds, rounded up
+  m.get_choice("verify_boot_accel", c.verify_boot_accel,
+               {{"auto", AccelChoice::Auto}, {"kvm", AccelChoice::Kvm}, {"tcg", AccelChoice::Tcg}});
   auto libguestfs = m.section("libguestfs");
   read_libguestfs(libguestfs, c.libguestfs);
   m.finish();

@@ -1,6 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -90,6 +92,73 @@ BOOST_AUTO_TEST_CASE(a_missing_program_is_an_error_naming_it) {
   } catch (const ConversionError& e) {
     BOOST_TEST(std::string(e.what()).find("/nonexistent/h2k-tool") != std::string::npos);
   }
+}
+
+BOOST_AUTO_TEST_CASE(die_with_parent_runs_the_child_like_the_default) {
+  SubprocessOptions o;
+  o.die_with_parent = true;
+  o.extra_env["H2K_TEST_VALUE"] = "seven";
+  auto r = run_subprocess({"sh", "-c", "echo \"$H2K_TEST_VALUE\"; read x || echo stdin-closed; exit 7"}, o);
+  BOOST_TEST(r.exit_code == 7);
+  BOOST_TEST(r.out == "seven\nstdin-closed\n");
+  o.timeout = 500ms;
+  r = run_subprocess({"sh", "-c", "sleep 30 & echo $!; wait"}, o);
+  BOOST_TEST(r.timed_out);
+  std::this_thread::sleep_for(100ms);
+  BOOST_TEST(!process_alive(std::stoi(r.out)), "the process group was not killed");
+  BOOST_CHECK_THROW(run_subprocess({"/nonexistent/h2k-tool"}, o), ConversionError);
+  BOOST_CHECK_THROW(run_subprocess({"h2k-no-such-tool-in-path"}, o), ConversionError);
+}
+
+namespace {
+// Forks a process that runs `sh -c 'echo $$; exec sleep 60'` through
+// run_subprocess, kills that process with SIGKILL (as a daemon killed by the
+// OOM killer or `kill -9`), and returns the pid of the sleep it had started.
+int child_of_a_killed_parent(bool die_with_parent) {
+  int fds[2];
+  BOOST_REQUIRE(::pipe(fds) == 0);
+  pid_t parent = ::fork();
+  BOOST_REQUIRE(parent >= 0);
+  if (parent == 0) {
+    ::close(fds[0]);
+    SubprocessOptions o;
+    o.die_with_parent = die_with_parent;
+    o.on_stdout_line = [&](const std::string& line) {
+      std::string l = line + "\n";
+      (void)!::write(fds[1], l.data(), l.size());
+    };
+    try {
+      run_subprocess({"sh", "-c", "echo $$; exec sleep 60"}, o);
+    } catch (...) {
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string text;
+  char c;
+  while (::read(fds[0], &c, 1) == 1 && c != '\n') text.push_back(c);
+  ::close(fds[0]);
+  ::kill(parent, SIGKILL);
+  ::waitpid(parent, nullptr, 0);
+  BOOST_REQUIRE(!text.empty());
+  return std::stoi(text);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_child_that_must_die_with_us_dies_when_we_are_killed) {
+  const int orphan = child_of_a_killed_parent(/*die_with_parent=*/false);
+  std::this_thread::sleep_for(300ms);
+  // Without the option the child outlives a SIGKILLed parent: what the option is for.
+  BOOST_TEST(process_alive(orphan));
+  ::kill(orphan, SIGKILL);
+
+  const int child = child_of_a_killed_parent(/*die_with_parent=*/true);
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    gone = !process_alive(child);
+    if (!gone) std::this_thread::sleep_for(100ms);
+  }
+  BOOST_TEST(gone, "child " << child << " survived its parent's SIGKILL");
 }
 
 BOOST_AUTO_TEST_CASE(tail_lines_keeps_the_last_lines) {

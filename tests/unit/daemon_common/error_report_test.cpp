@@ -77,6 +77,7 @@ BOOST_AUTO_TEST_CASE(report_has_every_guide_field_with_the_right_values) {
   BOOST_TEST(r["error_kind"] == "appliance_launch");
   BOOST_TEST(r["phase"] == "guest");
   BOOST_TEST(r["log_tail"] == json(f.ctx.log_tail));
+  BOOST_TEST(r["details"] == json::array());  // only errors with evidence lines (a verification boot) fill it
   const std::string advice = r["suggestion"];
   BOOST_TEST(advice.rfind(suggest_fix("appliance_launch", f.ctx.error), 0) == 0u, advice);
   BOOST_TEST(advice.find(" The daemon retries it at 2026-11-22T14:35:15Z (retry 2 of 3).") != std::string::npos,

@@ -71,6 +71,11 @@ BOOST_AUTO_TEST_CASE(the_error_text_refines_the_advice) {
   BOOST_TEST(has(suggest_fix("invalid_input", "big.vmdk: grain table points past the end of the file"), "incomplete"));
   BOOST_TEST(has(suggest_fix("invalid_input", "web01.vmdk: missing extent web01-flat.vmdk"), "-flat.vmdk"));
   BOOST_TEST(has(suggest_fix("unsupported", "db.vmdk: is a snapshot (differencing) disk"), "Consolidate"));
+  const std::string boot = suggest_fix(
+      "guest_fix", "web01.vmdk: the converted guest failed to boot on virtio (TCG): Gave up waiting for root");
+  BOOST_TEST(has(boot, "verification boot"), boot);
+  BOOST_TEST(has(boot, "conversion.verify_boot_timeout"), boot);
+  BOOST_TEST(boot != suggest_fix("guest_fix", "web01.vmdk: cannot rebuild the initramfs"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

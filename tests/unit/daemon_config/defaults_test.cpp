@@ -71,6 +71,9 @@ BOOST_AUTO_TEST_CASE(no_file_at_all_gives_the_documented_defaults) {
   BOOST_TEST((c.conversion.vmware_tools == VmwareToolsAction::Remove));
   BOOST_TEST(c.conversion.libguestfs.backend == "direct");
   BOOST_TEST(c.conversion.libguestfs.launch_timeout_s == 600);
+  BOOST_TEST(!c.conversion.verify_boot);  // off: it costs a boot per job
+  BOOST_TEST(c.conversion.verify_boot_timeout_s == 300);
+  BOOST_TEST((c.conversion.verify_boot_accel == AccelChoice::Auto));
   BOOST_CHECK_NO_THROW(c.validate());
 }
 

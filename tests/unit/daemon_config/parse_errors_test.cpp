@@ -70,6 +70,28 @@ BOOST_AUTO_TEST_CASE(choices_list_the_allowed_names) {
              "daemon.yaml: conversion.output_format: must be qcow2 or raw (got 'vmdk')");
   BOOST_TEST(error_of("conversion:\n  vmware_tools: delete\n") ==
              "daemon.yaml: conversion.vmware_tools: must be keep, disable or remove (got 'delete')");
+  BOOST_TEST(error_of("conversion:\n  verify_boot_accel: hvf\n") ==
+             "daemon.yaml: conversion.verify_boot_accel: must be auto, kvm or tcg (got 'hvf')");
+}
+
+BOOST_AUTO_TEST_CASE(verification_boot_keys) {
+  const auto c = parse("conversion:\n  verify_boot: true\n  verify_boot_timeout: 10m\n  verify_boot_accel: tcg\n");
+  BOOST_TEST(c.conversion.verify_boot);
+  BOOST_TEST(c.conversion.verify_boot_timeout_s == 600);
+  BOOST_TEST((c.conversion.verify_boot_accel == AccelChoice::Tcg));
+  BOOST_TEST(parse("conversion:\n  verify_boot_timeout: 90.2\n").conversion.verify_boot_timeout_s == 91);  // rounded up
+  BOOST_TEST((parse("conversion:\n  verify_boot_accel: kvm\n").conversion.verify_boot_accel == AccelChoice::Kvm));
+  BOOST_TEST(error_of("conversion:\n  verify_boot: sometimes\n") ==
+             "daemon.yaml: conversion.verify_boot: expected true or false (got 'sometimes')");
+  BOOST_TEST(error_of("conversion:\n  verify_boot_timeout: 5\n") ==
+             "daemon.yaml: conversion.verify_boot_timeout: must be between 30 and 86400 seconds (got 5)");
+  BOOST_TEST(error_of("conversion:\n  verify_boot_timeout: soon\n") ==
+             "daemon.yaml: conversion.verify_boot_timeout: expected a duration: seconds as a number (300) or with a "
+             "unit (90s, 5m, 2h) (got 'soon')");
+  BOOST_TEST(error_of("conversion:\n  verify_boot_timout: 300\n") ==
+             "daemon.yaml: conversion.verify_boot_timout: unknown key (did you mean conversion.verify_boot_timeout?)");
+  BOOST_TEST(error_of("verify_boot: true\n") ==
+             "daemon.yaml: verify_boot: unknown key (it belongs under another section: conversion.verify_boot)");
 }
 
 BOOST_AUTO_TEST_CASE(durations_are_seconds_or_carry_a_unit) {

@@ -50,6 +50,9 @@ retry_policy:
 conversion:
   output_format: raw
   vmware_tools: keep
+  verify_boot: yes
+  verify_boot_timeout: 2m
+  verify_boot_accel: kvm
   libguestfs:
     backend_settings: ""
     memsize: 2048
@@ -62,6 +65,9 @@ conversion:
   BOOST_TEST(j["retry_policy"]["backoff_multiplier"] == 1.5);
   BOOST_TEST(j["conversion"]["output_format"] == "raw");
   BOOST_TEST(j["conversion"]["vmware_tools"] == "keep");
+  BOOST_TEST(j["conversion"]["verify_boot"] == true);
+  BOOST_TEST(j["conversion"]["verify_boot_timeout"] == 120);
+  BOOST_TEST(j["conversion"]["verify_boot_accel"] == "kvm");
   BOOST_TEST(j["conversion"]["libguestfs"]["backend_settings"] == "");
   BOOST_TEST(j["conversion"]["libguestfs"]["memsize"] == 2048);
   BOOST_TEST(j["state_db"] == "/var/lib/hyper2kvm/output/.daemon/state.rocksdb");

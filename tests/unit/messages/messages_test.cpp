@@ -84,10 +84,12 @@ BOOST_AUTO_TEST_CASE(every_message_round_trips_with_its_fields) {
   o.log_tail = {"phase copy", "error: write failed"};
   o.duration_s = 12.5;
   o.bytes_converted = 99;
+  o.error_details = {"Gave up waiting for root file system device.", "(initramfs)"};
   auto o2 = round_trip(sys, o);
   BOOST_TEST(o2.status == "failed");
   BOOST_TEST(o2.log_tail == o.log_tail);
   BOOST_TEST(o2.duration_s == 12.5);
+  BOOST_TEST(o2.error_details == o.error_details);
 
   job_event e;
   e.kind = "retry_scheduled";

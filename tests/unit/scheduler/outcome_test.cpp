@@ -180,6 +180,25 @@ BOOST_AUTO_TEST_CASE(a_permanent_failure_fails_at_once) {
   BOOST_TEST(d.sched->on_tick(kT0 + 60 * kMinute).assignments.empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_failed_verification_boot_puts_the_console_tail_in_the_error_report) {
+  Daemon d(1);
+  d.boot();
+  const std::string id = d.found("web01.ova", kT0);
+  msg::job_outcome o = failed(id, "guest_fix",
+                              "web01.ova: the converted guest failed to boot on virtio (TCG): Gave up waiting for root "
+                              "file system device.; last console lines: (initramfs)");
+  o.phase = "verify";
+  o.error_details = {"Begin: Waiting for root file system ... done.",
+                     "Gave up waiting for root file system device.  Common problems:", "(initramfs)"};
+  auto f = d.sched->on_outcome(o, kT0 + kMinute);
+  BOOST_TEST(kinds(f) == kinds_of({"failed"}), boost::test_tools::per_element());  // guest_fix: not retried
+  const json report = read_json(d.watch / ".errors" / "web01.ova.error.json");
+  BOOST_TEST(report["phase"] == "verify");
+  BOOST_TEST(report["error"] == o.error);
+  BOOST_TEST(strings_of(report["details"]) == o.error_details, boost::test_tools::per_element());
+  BOOST_TEST(strings_of(report["log_tail"]) == o.log_tail, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(with_retries_disabled_a_retryable_error_fails_at_once) {
   Daemon d(1);
   d.settings.retry.enabled = false;

@@ -1,0 +1,164 @@
+// The console classifier on real serial transcripts of the Debian 12 fixture
+// (tests/data/verify/, captured from real boots) and on the messages other
+// distributions print in the same situations.
+#include <boost/test/unit_test.hpp>
+
+#include "engine/verify/boot_evidence.hpp"
+#include "tests/unit/support/test_support.hpp"
+
+using namespace h2k;
+using namespace h2k::test;
+
+namespace {
+
+std::string transcript(const std::string& name) {
+  std::string text = read_file(data_dir("verify") / name);
+  BOOST_TEST_REQUIRE(!text.empty(), "missing transcript " << name);
+  return text;
+}
+
+// Feeds the text in chunks of `n` bytes: evidence must not depend on how the
+// console file happened to grow between two reads.
+ConsoleScan scan_in_chunks(const std::string& text, std::size_t n) {
+  ConsoleScan scan;
+  for (std::size_t i = 0; i < text.size(); i += n) scan.feed(std::string_view(text).substr(i, n));
+  return scan;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(boot_evidence)
+
+BOOST_AUTO_TEST_CASE(converted_guest_on_virtio_reaches_its_login_prompts) {
+  const std::string text = transcript("debian12-converted-virtio-good.log");
+  const ConsoleScan scan = scan_console(text);
+  BOOST_TEST((scan.evidence().signal == BootSignal::Success));
+  BOOST_TEST(scan.evidence().line == "[  OK  ] Reached target getty.target - Login Prompts.");
+  BOOST_TEST(scan.os_output());
+  for (std::size_t chunk : {1u, 7u, 4096u})
+    BOOST_TEST(scan_in_chunks(text, chunk).evidence().line == scan.evidence().line, "chunk size " << chunk);
+}
+
+BOOST_AUTO_TEST_CASE(unconverted_guest_on_virtio_drops_to_the_initramfs_shell) {
+  const std::string text = transcript("debian12-unconverted-virtio-no-root.log");
+  const ConsoleScan scan = scan_console(text);
+  BOOST_TEST((scan.evidence().signal == BootSignal::Fatal));
+  // initramfs-tools gives up on the root device first; the shell follows.
+  BOOST_TEST(scan.evidence().line == "Gave up waiting for root file system device.  Common problems:");
+  BOOST_TEST(scan.os_output());
+  const auto tail = scan.tail();
+  BOOST_TEST_REQUIRE(!tail.empty());
+  BOOST_TEST(tail.back() == "(initramfs)");  // the prompt, without a newline
+  BOOST_TEST(std::count(tail.begin(), tail.end(), "ALERT!  /dev/sda1 does not exist.  Dropping to a shell!") == 1);
+  for (std::size_t chunk : {1u, 13u, 65536u})
+    BOOST_TEST(scan_in_chunks(text, chunk).evidence().line == scan.evidence().line, "chunk size " << chunk);
+}
+
+BOOST_AUTO_TEST_CASE(unconverted_guest_on_sata_boots) {
+  const ConsoleScan scan = scan_console(transcript("debian12-unconverted-sata-good.log"));
+  BOOST_TEST((scan.evidence().signal == BootSignal::Success));
+  BOOST_TEST(scan.evidence().line == "[  OK  ] Reached target getty.target - Login Prompts.");
+}
+
+BOOST_AUTO_TEST_CASE(firmware_and_boot_loader_alone_are_a_silent_console) {
+  // The start of a real transcript, up to GRUB loading the kernel: a guest
+  // whose kernel does not write to ttyS0 shows exactly this much.
+  const std::string text = transcript("debian12-converted-virtio-good.log");
+  const auto kernel_starts = text.find("Linux version");
+  BOOST_TEST_REQUIRE(kernel_starts != std::string::npos);
+  const auto before_kernel = text.substr(0, text.rfind('\n', kernel_starts));
+  const ConsoleScan scan = scan_console(before_kernel);
+  BOOST_TEST(!scan.os_output());
+  BOOST_TEST((scan.evidence().signal == BootSignal::None));
+  BOOST_TEST(scan.bytes() == before_kernel.size());
+}
+
+BOOST_AUTO_TEST_CASE(the_first_decisive_line_wins) {
+  // A fatal state after success (a later reboot's panic) does not undo the
+  // success that was already seen, and the other way round.
+  BOOST_TEST(scan_console("[  OK  ] Reached target multi-user.target - Multi-User System.\nKernel panic - not syncing: x\n")
+                 .evidence().signal == BootSignal::Success);
+  BOOST_TEST(scan_console("You are in emergency mode. After logging in...\nweb01 login: ").evidence().signal ==
+             BootSignal::Fatal);
+}
+
+BOOST_AUTO_TEST_CASE(success_lines_of_other_systemd_versions_and_getty) {
+  for (const char* line : {
+           "[  OK  ] Reached target Multi-User System.",                        // systemd < 249 (RHEL 8, Ubuntu 20.04)
+           "[  OK  ] Reached target Graphical Interface.",
+           "[  OK  ] Reached target multi-user.target - Multi-User System.",    // systemd >= 249
+           "[  OK  ] Reached target multi-user.…- Multi-User System.",          // ellipsized on a narrow console
+           "[  OK  ] Reached target graphical.target - Graphical Interface.",
+           "[   12.3] systemd[1]: Reached target getty.target - Login Prompts.",
+           "web01 login:",
+           "localhost.localdomain login:",
+           "Startup finished in 2.1s (kernel) + 3.0s (initrd) + 9.8s (userspace) = 14.9s.",
+       })
+    BOOST_TEST((classify_line(line) == BootSignal::Success), line);
+}
+
+BOOST_AUTO_TEST_CASE(fatal_lines_of_initramfs_tools_dracut_systemd_and_the_kernel) {
+  for (const char* line : {
+           "[    2.1] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)",
+           "Gave up waiting for root file system device.  Common problems:",
+           "ALERT!  UUID=4832b0a1-0001 does not exist.  Dropping to a shell!",
+           "(initramfs)",
+           "You are in emergency mode. After logging in, type \"journalctl -xb\" to view",
+           "Entering emergency mode. Exit the shell to continue.",
+           "Give root password for maintenance",
+           "dracut:/#",
+           "[  190.4] dracut: FATAL: No or empty root= argument",
+           "Warning: /dev/mapper/rhel-root does not exist  ... Could not boot.",
+           "[  OK  ] Reached target emergency.target - Emergency Mode.",
+           "[  OK  ] Reached target Rescue Mode.",
+           "grub rescue>",
+       })
+    BOOST_TEST((classify_line(line) == BootSignal::Fatal), line);
+}
+
+BOOST_AUTO_TEST_CASE(lines_that_decide_nothing) {
+  for (const char* line : {
+           "Begin: Waiting for root file system ... Begin: Running /scripts/local-block ... done.",  // may just be slow
+           "Gave up waiting for suspend/resume device",   // initramfs-tools boots on
+           "[  OK  ] Reached target basic.target - Basic System.",
+           "[  OK  ] Reached target network-online.target - Network is Online.",
+           "Last login: Tue Dec  2 10:00:00 on ttyS0",
+           "pam_unix(login:session): session opened for user root",
+           "Booting `Debian GNU/Linux'",
+           "",
+       })
+    BOOST_TEST((classify_line(line) == BootSignal::None), line);
+}
+
+BOOST_AUTO_TEST_CASE(an_unfinished_line_is_judged_only_as_a_prompt) {
+  BOOST_TEST((classify_prompt("web01 login: ") == BootSignal::Success));
+  BOOST_TEST((classify_prompt("(initramfs) ") == BootSignal::Fatal));
+  BOOST_TEST((classify_prompt("Gave up waiting for root") == BootSignal::None));
+  // Cut mid-line, the decisive line is still quoted whole once it ends.
+  ConsoleScan scan;
+  scan.feed("Gave up waiting for root");
+  BOOST_TEST((scan.evidence().signal == BootSignal::None));
+  scan.feed(" file system device.  Common problems:\n");
+  BOOST_TEST(scan.evidence().line == "Gave up waiting for root file system device.  Common problems:");
+  scan = ConsoleScan();
+  scan.feed("\r\nh2k-fixture login: ");
+  BOOST_TEST((scan.evidence().signal == BootSignal::Success));
+  BOOST_TEST(scan.evidence().line == "h2k-fixture login:");
+}
+
+BOOST_AUTO_TEST_CASE(clean_lines_drop_escapes_and_keep_utf8) {
+  BOOST_TEST(clean_console_line("\x1b[0;32m  OK  \x1b[0m] Reached\r\t x \x1bM") == "  OK  ] Reached  x");
+  BOOST_TEST(clean_console_line("box \xe2\x94\x8c\xe2\x94\x80 ok") == "box \xe2\x94\x8c\xe2\x94\x80 ok");
+  BOOST_TEST(clean_console_line("bad \xff\xc3 byte") == "bad ?? byte");
+  BOOST_TEST(clean_console_line("trailing   ") == "trailing");
+}
+
+BOOST_AUTO_TEST_CASE(tail_keeps_the_last_lines) {
+  ConsoleScan scan(3);
+  scan.feed("one\r\ntwo\n\nthree\nfour\nfiv");
+  BOOST_TEST(scan.tail() == (std::vector<std::string>{"three", "four", "fiv"}));
+  scan.feed("e\n");
+  BOOST_TEST(scan.tail() == (std::vector<std::string>{"three", "four", "five"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,1 @@
+set(H2K_TEST_LIBS_verify h2k_verify)
