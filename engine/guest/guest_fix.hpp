@@ -49,6 +49,14 @@ struct FixRecord {
   std::string note;
 };
 
+// One thing the final audit checked on the converted guest, read as it will
+// boot on virtio (report.json "checks").
+struct GuestCheck {
+  std::string name;     // "fstab /boot", "root= UUID=...", "initramfs 6.1.0-13-amd64", "bootloader ...", ...
+  bool ok = false;
+  std::string detail;   // what was found, or why it fails
+};
+
 struct FilesystemInfo {
   std::string device;       // appliance device name (/dev/sda1)
   std::string type;         // ext4, xfs, swap, ntfs, vfat, ...
@@ -76,6 +84,7 @@ struct InspectionResult {
 struct GuestFixReport {
   InspectionResult inspection;
   std::vector<FixRecord> fixes;
+  std::vector<GuestCheck> checks;   // the final audit; any failed check fails the conversion
   std::vector<std::string> warnings;
   bool fixes_applied = false;     // false: disks copied as they were
   std::string skip_reason;        // why fixes were not applied

@@ -78,6 +78,17 @@ FixRecord fix_record_from_json(const json& j) {
   return r;
 }
 
+json check_to_json(const GuestCheck& c) { return {{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}}; }
+
+GuestCheck check_from_json(const json& j) {
+  GuestCheck c;
+  const char* what = "guest-fix report";
+  read_opt(j, "name", c.name, what);
+  read_opt(j, "ok", c.ok, what);
+  read_opt(j, "detail", c.detail, what);
+  return c;
+}
+
 json filesystem_to_json(const FilesystemInfo& f) {
   return {{"device", f.device}, {"type", f.type}, {"uuid", f.uuid}, {"label", f.label}, {"mountpoint", f.mountpoint}};
 }
@@ -146,8 +157,11 @@ const char* to_string(VmwareToolsAction a) {
 json to_json(const GuestFixReport& r) {
   json fixes = json::array();
   for (const auto& f : r.fixes) fixes.push_back(fix_record_to_json(f));
+  json checks = json::array();
+  for (const auto& c : r.checks) checks.push_back(check_to_json(c));
   return {{"inspection", inspection_to_json(r.inspection)},
           {"fixes", fixes},
+          {"checks", checks},
           {"warnings", r.warnings},
           {"fixes_applied", r.fixes_applied},
           {"skip_reason", r.skip_reason},
@@ -164,6 +178,7 @@ GuestFixReport guest_fix_report_from_json(const json& j) {
   const char* what = "guest-fix report";
   r.inspection = inspection_from_json(object_or_empty(j, "inspection"));
   for (const auto& f : array_or_empty(j, "fixes")) r.fixes.push_back(fix_record_from_json(f));
+  for (const auto& c : array_or_empty(j, "checks")) r.checks.push_back(check_from_json(c));
   read_opt(j, "warnings", r.warnings, what);
   read_opt(j, "fixes_applied", r.fixes_applied, what);
   read_opt(j, "skip_reason", r.skip_reason, what);

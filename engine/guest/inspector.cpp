@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <strings.h>
 
+#include "engine/guest/block_device_scan.hpp"
 #include "engine/guest/guest_files.hpp"
 #include "engine/guest/guestfs_strings.hpp"
 
@@ -113,7 +114,8 @@ Firmware detect_firmware(GuestfsSession& s, const ApplianceDevices& d) {
   return Firmware::Bios;
 }
 
-void mount_filesystems(GuestfsSession& s, const GuestInspection& in, std::vector<std::string>& warnings) {
+// Non-Linux guests: the mountpoints libguestfs' inspection found.
+void mount_inspected_filesystems(GuestfsSession& s, const GuestInspection& in, std::vector<std::string>& warnings) {
   std::vector<std::pair<std::string, std::string>> mounts(in.devices.mountpoints.begin(), in.devices.mountpoints.end());
   // Parents before children: "/" then "/boot" then "/boot/efi".
   std::stable_sort(mounts.begin(), mounts.end(),
@@ -127,6 +129,61 @@ void mount_filesystems(GuestfsSession& s, const GuestInspection& in, std::vector
                        "): files below " + mp + " are left unchanged");
     s.clear_last_error();
   }
+}
+
+// Linux guests: the root, then every fstab line the way the guest mounts it.
+void mount_linux_filesystems(GuestfsSession& s, GuestInspection& in, std::vector<std::string>& warnings) {
+  guestfs_h* g = s.handle();
+  if (guestfs_mount(g, in.root.c_str(), "/") != 0)
+    s.fail(ErrorKind::GuestFix, in.root, "cannot mount the guest's root filesystem read-write");
+  GuestFiles files(s);
+  if (!files.is_file("/etc/fstab")) {
+    warnings.push_back("the guest has no /etc/fstab: only its root filesystem was mounted");
+    in.devices.mountpoints = {{"/", in.root}};
+    return;
+  }
+  in.mounts = plan_guest_mounts(linux_guest::parse_fstab(files.read("/etc/fstab")), in.blocks);
+  auto unresolved = in.mounts.unresolved_required();
+  if (!unresolved.empty()) {
+    std::string all;
+    for (const auto& u : unresolved) all += (all.empty() ? "" : "; ") + u;
+    throw ConversionError(ErrorKind::GuestFix, "/etc/fstab",
+                          "the guest requires a mount that names no device of the VM (" + all +
+                              "); without it the guest stops in emergency mode. Add the missing disk to the "
+                              "conversion, or mark the line nofail in the source");
+  }
+  for (const auto& p : in.mounts.entries)
+    if (!p.device && !p.entry.is_swap())
+      warnings.push_back(describe_fstab_line(p.entry) + ": " + p.error + " (optional mount: skipped)");
+
+  in.devices.mountpoints = {{"/", in.root}};
+  for (const PlannedMount* p : in.mounts.mount_order()) {
+    const BlockDevice& d = in.blocks.devices[*p->device];
+    const std::string& mp = p->entry.mountpoint;
+    if (!files.is_dir(mp)) files.mkdir_p(mp);
+    std::string subvol = p->entry.option("subvol");
+    std::string options = subvol.empty() ? "" : "subvol=" + subvol;
+    if (guestfs_mount_options(g, options.c_str(), d.device.c_str(), mp.c_str()) == 0) {
+      in.devices.mountpoints[mp] = d.device;
+      continue;
+    }
+    std::string why = s.last_error();
+    s.clear_last_error();
+    if (p->entry.required())
+      throw ConversionError(ErrorKind::GuestFix, "/etc/fstab",
+                            describe_fstab_line(p->entry) + ": " + d.device + " (" + p->via +
+                                ") cannot be mounted: " + why);
+    warnings.push_back(describe_fstab_line(p->entry) + ": cannot mount " + d.device + " (" + why +
+                       "): files below " + mp + " are left unchanged");
+  }
+  for (auto& fs : in.result.filesystems) {
+    fs.mountpoint.clear();
+    for (const auto& [mp, dev] : in.devices.mountpoints)
+      if (dev == fs.device) fs.mountpoint = mp;
+  }
+  in.devices.filesystems = in.result.filesystems;
+  if (in.devices.mountpoints.count("/boot/efi") || in.devices.mountpoints.count("/efi"))
+    in.result.firmware = Firmware::Efi;
 }
 
 // Kernel versions that have both modules and a kernel image, so initramfs
@@ -172,10 +229,15 @@ GuestInspection inspect_and_mount(GuestfsSession& s, std::vector<std::string>& w
     out.result.os_type = "unknown";
   }
   read_device_tables(s, out.root, out);
+  out.blocks = scan_block_devices(s);
   out.result.firmware = detect_firmware(s, out.devices);
   if (out.result.found_os) {
-    mount_filesystems(s, out, warnings);
-    if (out.result.os_type == "linux") out.result.kernels = installed_kernels(s);
+    if (out.result.os_type == "linux") {
+      mount_linux_filesystems(s, out, warnings);
+      out.result.kernels = installed_kernels(s);
+    } else {
+      mount_inspected_filesystems(s, out, warnings);
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include "engine/guest/guest_files.hpp"
 #include "engine/guest/guest_fix.hpp"
 #include "engine/guest/inspector.hpp"
+#include "engine/guest/linux/boot_storage.hpp"
 #include "engine/guest/linux/rewriters.hpp"
 
 namespace h2k {
@@ -43,10 +44,32 @@ struct LinuxFixContext {
 // fstab, /etc/default/grub, grub.cfg, BLS, /etc/kernel/cmdline; true when something changed.
 bool fix_boot_config(LinuxFixContext& ctx);
 void pin_network_interface_names(LinuxFixContext& ctx);
-void fix_initramfs(LinuxFixContext& ctx);              // virtio modules, rebuild, verify
-void regenerate_bootloader_config(LinuxFixContext& ctx, bool boot_config_changed);
+void fix_initramfs(LinuxFixContext& ctx);              // virtio + root storage modules, rebuild
+void regenerate_bootloader_config(LinuxFixContext& ctx);
+// UEFI: the removable-media path \EFI\BOOT\BOOTX64.EFI, which firmware with
+// no boot entry for the guest (a new KVM domain's NVRAM) falls back to.
+void ensure_efi_fallback_loader(LinuxFixContext& ctx);
 void apply_vmware_tools_action(LinuxFixContext& ctx);
 void request_selinux_relabel(LinuxFixContext& ctx);
+
+// The final audit: reads the guest as it will boot on virtio (fstab, root=,
+// each initramfs, the boot loader's entries, the EFI fallback path) and
+// records one GuestCheck each in the report. Throws ConversionError(GuestFix)
+// naming every failed check: a guest that will not boot is never a success.
+void audit_linux_guest(LinuxFixContext& ctx);
+
+// What the initramfs must hold for this guest's root (virtio, its
+// filesystem's driver, LVM/md), and each installed kernel's image checked for it.
+linux_guest::BootStorageNeeds root_storage_needs(const LinuxFixContext& ctx);
+std::vector<GuestCheck> check_initramfs_images(LinuxFixContext& ctx);
+
+// Every grub.cfg a GRUB install may read, BIOS and EFI.
+std::vector<std::string> grub_configs(LinuxFixContext& ctx);
+// The grub.cfg that grub-mkconfig writes and the boot reads ("" when no GRUB).
+std::string main_grub_config(LinuxFixContext& ctx);
+bool uses_bls(LinuxFixContext& ctx);
+// The ESP's mountpoint in the guest ("/boot/efi", "/efi"), "" when none is mounted.
+std::string esp_mountpoint(const LinuxFixContext& ctx);
 
 // Runs the steps above on a mounted Linux guest.
 void fix_linux(GuestFiles& files, const GuestInspection& inspection, const GuestFixOptions& options,

@@ -1,8 +1,8 @@
 // The Linux conversion, step by step. Order matters: device names first (so
 // everything later sees the final fstab), network pins before the initramfs
 // rebuild (so .link files land in the initramfs), GRUB regeneration after the
-// rebuild (so it lists the new images).
-#include "engine/guest/device_resolver.hpp"
+// rebuild (so it lists the new images), and the audit last, reading back
+// everything the boot will read.
 #include "engine/guest/linux_fix_context.hpp"
 
 namespace h2k {
@@ -19,13 +19,17 @@ void request_selinux_relabel(LinuxFixContext& ctx) {
 
 void fix_linux(GuestFiles& files, const GuestInspection& inspection, const GuestFixOptions& options,
                const ProgressSink& progress, GuestFixReport& report) {
-  LinuxFixContext ctx{files, inspection, options, make_device_resolver(inspection.devices), report, progress};
-  bool boot_config_changed = fix_boot_config(ctx);
+  LinuxFixContext ctx{files,  inspection,
+                      options, make_stable_name_resolver(inspection.blocks, inspection.mounts, inspection.root),
+                      report, progress};
+  fix_boot_config(ctx);
   pin_network_interface_names(ctx);
   fix_initramfs(ctx);
-  regenerate_bootloader_config(ctx, boot_config_changed);
+  regenerate_bootloader_config(ctx);
+  ensure_efi_fallback_loader(ctx);
   apply_vmware_tools_action(ctx);
   request_selinux_relabel(ctx);
+  audit_linux_guest(ctx);
 }
 
 }  // namespace h2k

@@ -6,6 +6,7 @@
 // must be an error here rather than a kernel panic later.
 #include <algorithm>
 
+#include "engine/guest/linux/boot_storage.hpp"
 #include "engine/guest/linux_fix_context.hpp"
 
 namespace h2k {
@@ -41,17 +42,29 @@ InitramfsTool detect_tool(LinuxFixContext& ctx) {
   return InitramfsTool::None;
 }
 
+// The virtio drivers plus what the root itself needs (its filesystem's
+// driver, dm_mod under LVM): a MODULES=list or hostonly configuration made
+// on VMware may name only what that hardware needed.
+std::vector<std::string> modules_to_add(const lg::BootStorageNeeds& needs) {
+  std::vector<std::string> modules = lg::kVirtioModules;
+  for (const auto& m : needs.modules)
+    if (std::find(modules.begin(), modules.end(), m) == modules.end()) modules.push_back(m);
+  return modules;
+}
+
 void configure_modules(LinuxFixContext& ctx, InitramfsTool tool) {
+  const lg::BootStorageNeeds needs = root_storage_needs(ctx);
+  const std::vector<std::string> modules = modules_to_add(needs);
   switch (tool) {
     case InitramfsTool::InitramfsTools: {
       const std::string path = "/etc/initramfs-tools/modules";
       if (!ctx.files.is_file(path)) ctx.files.write(path, "");
-      ctx.rewrite_file("initramfs", path, [](const std::string& t) { return lg::add_initramfs_tools_modules(t); });
+      ctx.rewrite_file("initramfs", path, [&](const std::string& t) { return lg::add_initramfs_tools_modules(t, modules); });
       break;
     }
     case InitramfsTool::Dracut: {
       const std::string path = "/etc/dracut.conf.d/60-hyper2kvm-virtio.conf";
-      std::string content = lg::dracut_virtio_conf();
+      std::string content = lg::dracut_virtio_conf(modules, needs.dracut_modules);
       std::string before = ctx.files.is_file(path) ? ctx.files.read(path) : "";
       if (before != content) {
         ctx.files.write(path, content);
@@ -61,7 +74,7 @@ void configure_modules(LinuxFixContext& ctx, InitramfsTool tool) {
     }
     case InitramfsTool::Mkinitcpio:
       ctx.rewrite_file("initramfs", "/etc/mkinitcpio.conf",
-                       [](const std::string& t) { return lg::add_mkinitcpio_modules(t); });
+                       [&](const std::string& t) { return lg::add_mkinitcpio_modules(t, modules); });
       break;
     case InitramfsTool::None:
       break;
@@ -134,44 +147,72 @@ std::string list_initramfs(LinuxFixContext& ctx, InitramfsTool tool, const std::
                             (errors.empty() ? std::string("no lsinitramfs/lsinitrd in the guest") : errors) + ")");
 }
 
-bool module_in(const std::string& listing, const std::string& module) {
-  // Module files may be compressed (virtio_blk.ko.xz, .ko.zst) and some
-  // listings spell the name with dashes.
-  std::string dashed = module;
-  std::replace(dashed.begin(), dashed.end(), '_', '-');
-  for (const auto& name : {module, dashed})
-    if (listing.find("/" + name + ".ko") != std::string::npos) return true;
-  return false;
-}
-
-// Drivers without which a virtio guest cannot reach its root disk.
-const std::vector<std::string> kBootCriticalModules = {"virtio_blk", "virtio_pci"};
-
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
   return out;
 }
 
-// Throws GuestFix naming the image when a boot-critical driver is neither
-// built into the kernel (modules.builtin) nor inside the image.
-void verify_image(LinuxFixContext& ctx, InitramfsTool tool, const std::string& kver, const std::string& image) {
+// The images the boot loader will load, one per installed kernel.
+std::vector<std::pair<std::string, std::string>> boot_images(LinuxFixContext& ctx, InitramfsTool tool) {
+  const auto& kernels = ctx.inspection.result.kernels;
+  std::vector<std::pair<std::string, std::string>> images;   // kernel version, image
+  if (tool == InitramfsTool::Mkinitcpio) {
+    // mkinitcpio names images per kernel package, not per version.
+    for (const auto& image : ctx.files.list_matching("/boot", "initramfs-", ".img"))
+      if (image.find("-fallback") == std::string::npos && !kernels.empty()) images.push_back({kernels.front(), image});
+  } else {
+    for (const auto& k : kernels) images.push_back({k, initramfs_path(ctx, tool, k)});
+  }
+  return images;
+}
+
+// One image against what the root needs: every module either built into
+// the kernel (modules.builtin) or inside the image, every tool inside it.
+GuestCheck check_image(LinuxFixContext& ctx, InitramfsTool tool, const std::string& kver, const std::string& image,
+                       const lg::BootStorageNeeds& needs) {
+  GuestCheck c{"initramfs " + kver, false, ""};
   std::string builtin_path = "/lib/modules/" + kver + "/modules.builtin";
   std::string builtin = ctx.files.is_file(builtin_path) ? ctx.files.read(builtin_path) : "";
-  std::vector<std::string> needed;
-  for (const auto& m : kBootCriticalModules)
-    if (!module_in(builtin, m)) needed.push_back(m);
-  if (needed.empty()) return;
-  if (!ctx.files.is_file(image))
-    throw ConversionError(ErrorKind::GuestFix, image, "kernel " + kver + " has no initramfs");
-  std::string listing = list_initramfs(ctx, tool, image);
-  std::vector<std::string> missing;
-  for (const auto& m : needed)
-    if (!module_in(listing, m)) missing.push_back(m);
-  if (!missing.empty())
-    throw ConversionError(ErrorKind::GuestFix, image,
-                          "initramfs for kernel " + kver + " lacks " + join(missing) +
-                              ": the guest cannot find its disk on virtio");
+  bool all_builtin = needs.tools.empty() && std::all_of(needs.modules.begin(), needs.modules.end(), [&](const std::string& m) {
+                       return lg::listing_has_module(builtin, m);
+                     });
+  if (all_builtin) {
+    c.ok = true;
+    c.detail = "kernel " + kver + " has " + join(needs.modules) + " built in";
+    return c;
+  }
+  if (!ctx.files.is_file(image)) {
+    c.detail = image + " does not exist: kernel " + kver + " has no initramfs";
+    return c;
+  }
+  std::string listing;
+  try {
+    listing = list_initramfs(ctx, tool, image);
+  } catch (const ConversionError& e) {
+    c.detail = e.what();
+    return c;
+  }
+  std::vector<std::string> missing, in_image, built_in;
+  for (const auto& m : needs.modules) {
+    if (lg::listing_has_module(builtin, m)) built_in.push_back(m);
+    else if (lg::listing_has_module(listing, m)) in_image.push_back(m);
+    else missing.push_back(m);
+  }
+  for (const auto& t : needs.tools) {
+    if (lg::listing_has_tool(listing, t)) in_image.push_back(t);
+    else missing.push_back(t + " (program)");
+  }
+  std::string have = image + " holds " + (in_image.empty() ? std::string("none of them") : join(in_image)) +
+                     (built_in.empty() ? "" : "; built into the kernel: " + join(built_in));
+  if (!missing.empty()) {
+    c.detail = image + " lacks " + join(missing) + ", needed on virtio for the " + needs.why + " (" + have +
+               "): the guest cannot mount its root";
+    return c;
+  }
+  c.ok = true;
+  c.detail = have;
+  return c;
 }
 
 }  // namespace
@@ -196,25 +237,37 @@ void fix_initramfs(LinuxFixContext& ctx) {
     ctx.warn("initramfs rebuild disabled: the virtio drivers are configured and will be included "
              "the next time the guest rebuilds its initramfs");
   }
-  ctx.step("verifying the initramfs holds virtio drivers", 78);
-  std::vector<std::pair<std::string, std::string>> images;   // kernel version, image
-  if (tool == InitramfsTool::Mkinitcpio) {
-    // mkinitcpio names images per kernel package, not per version.
-    for (const auto& image : ctx.files.list_matching("/boot", "initramfs-", ".img"))
-      if (image.find("-fallback") == std::string::npos) images.push_back({kernels.front(), image});
-  } else {
-    for (const auto& k : kernels) images.push_back({k, initramfs_path(ctx, tool, k)});
+  // Whether each image really holds what the root needs is checked by the
+  // final audit (check_initramfs_images), together with everything else.
+}
+
+lg::BootStorageNeeds root_storage_needs(const LinuxFixContext& ctx) {
+  const auto& in = ctx.inspection;
+  std::string root = in.root;
+  if (root.rfind("btrfsvol:", 0) == 0) {
+    root = root.substr(9);
+    root = root.substr(0, root.find('/', 5));
   }
-  for (const auto& [kver, image] : images) {
-    try {
-      verify_image(ctx, tool, kver, image);
-    } catch (const ConversionError& e) {
-      // We rebuilt it: a bad image is our failure. Not rebuilt on request:
-      // the operator chose this, so it is a warning they must read.
-      if (ctx.options.rebuild_initramfs) throw;
-      ctx.warn(e.what() + std::string(" (initramfs rebuild disabled)"));
-    }
+  for (const auto& d : in.blocks.devices) {
+    if (d.device != root) continue;
+    lg::RootLayer layer = d.kind == BlockDevice::Kind::LogicalVolume ? lg::RootLayer::Lvm
+                          : d.kind == BlockDevice::Kind::Raid         ? lg::RootLayer::Raid
+                                                                      : lg::RootLayer::Plain;
+    return lg::boot_storage_needs(d.fs_type, layer);
   }
+  return lg::boot_storage_needs("", lg::RootLayer::Plain);
+}
+
+std::vector<GuestCheck> check_initramfs_images(LinuxFixContext& ctx) {
+  std::vector<GuestCheck> checks;
+  InitramfsTool tool = detect_tool(ctx);
+  const lg::BootStorageNeeds needs = root_storage_needs(ctx);
+  if (ctx.inspection.result.kernels.empty()) {
+    checks.push_back({"kernel", false, "no installed kernel found in /boot and /lib/modules"});
+    return checks;
+  }
+  for (const auto& [kver, image] : boot_images(ctx, tool)) checks.push_back(check_image(ctx, tool, kver, image, needs));
+  return checks;
 }
 
 }  // namespace h2k

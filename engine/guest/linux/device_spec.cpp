@@ -38,6 +38,8 @@ bool is_unstable_device_spec(const std::string& spec_in) {
   // Smart Array / NVMe controllers become virtio-blk too.
   if (starts_with(spec, "/dev/cciss/") || starts_with(spec, "/dev/ida/")) return true;
   if (starts_with(spec, "/dev/nvme")) return true;
+  // Device-mapper minors are numbered at boot, in whatever order devices appear.
+  if (starts_with(spec, "/dev/dm-")) return true;
   if (!starts_with(spec, "/dev/")) return false;   // UUID=, LABEL=, PARTUUID=, tmpfs, host:/export ...
   std::string_view name = spec.substr(5);
   // SCSI/SATA, IDE and Xen disks all become /dev/vdX. /dev/vdX itself is kept:

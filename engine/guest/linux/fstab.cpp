@@ -63,11 +63,11 @@ RewriteResult rewrite_fstab(const std::string& fstab, const DeviceResolver& reso
     auto uuid = resolve ? resolve(spec, mountpoint) : std::nullopt;
     if (!uuid || uuid->empty()) {
       result.warnings.push_back("fstab line " + std::to_string(n + 1) + " \"" + detail::display_line(line) +
-                                "\": cannot resolve " + spec + " to a filesystem UUID; left as is");
+                                "\": cannot resolve " + spec + " to a stable name; left as is");
       continue;
     }
     std::string before = detail::display_line(line);
-    line.replace(fields[0].begin, fields[0].size, "UUID=" + *uuid);
+    line.replace(fields[0].begin, fields[0].size, *uuid);
     result.changes.push_back({static_cast<int>(n + 1), before, detail::display_line(line)});
   }
   result.content = result.changes.empty() ? fstab : detail::join_lines(lines);

@@ -46,15 +46,18 @@ RewriteResult add_initramfs_tools_modules(const std::string& text, const std::ve
   return result;
 }
 
-std::string dracut_virtio_conf(const std::vector<std::string>& modules) {
+std::string dracut_virtio_conf(const std::vector<std::string>& modules, const std::vector<std::string>& dracut_modules) {
   std::string list;
   for (const auto& m : modules) list += m + " ";
+  std::string dmods;
+  for (const auto& m : dracut_modules) dmods += m + " ";
   // dracut concatenates every add_drivers+= it reads, so the value must start
   // and end with a space or it glues onto its neighbours ("...pvscsivirtio_blk").
   return "# Written by hyper2kvm: include the virtio drivers in every initramfs so the\n"
          "# converted guest finds its root disk on KVM (a host-only initramfs built on\n"
          "# VMware/Hyper-V lacks them).\n"
-         "add_drivers+=\" " + list + "\"\n";
+         "add_drivers+=\" " + list + "\"\n" +
+         (dmods.empty() ? std::string() : "add_dracutmodules+=\" " + dmods + "\"\n");
 }
 
 }  // namespace h2k::linux_guest

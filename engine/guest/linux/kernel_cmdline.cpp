@@ -61,11 +61,11 @@ RewriteResult rewrite_kernel_cmdline_text(const std::string& text, const DeviceR
         auto uuid = resolve ? resolve(device, std::string(param.mountpoint)) : std::nullopt;
         if (!uuid || uuid->empty()) {
           result.warnings.push_back("line " + std::to_string(n + 1) + ": cannot resolve " + std::string(param.key) +
-                                    device + " to a filesystem UUID; left as is");
+                                    device + " to a stable name; left as is");
           pos = ve;
           break;
         }
-        std::string replacement = "UUID=" + *uuid;
+        std::string replacement = *uuid;
         line.replace(vb, ve - vb, replacement);
         line_changed = true;
         pos = vb + replacement.size();

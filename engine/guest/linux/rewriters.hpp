@@ -26,18 +26,23 @@ struct RewriteResult {
 // Maps a device spec the guest used (e.g. "/dev/sda1", "/dev/hdb2",
 // "/dev/disk/by-id/scsi-36000c29...-part1", "/dev/disk/by-path/pci-0000:03:00.0-scsi-0:0:1:0-part2")
 // plus the mount point it is used for ("" when unknown, "swap" for swap) to the
-// UUID of the filesystem that holds it. nullopt: unknown, leave the line as is.
+// name to write in its place, one that holds on any hardware: "UUID=<uuid>" or,
+// for an LVM volume, "/dev/mapper/<vg>-<lv>". nullopt: unknown, leave the line as is.
 using DeviceResolver = std::function<std::optional<std::string>(const std::string& spec, const std::string& mountpoint)>;
 
 // True for specs that name a kernel device which changes on virtio
 // (/dev/sdX, /dev/hdX, /dev/xvdX, /dev/vdX (kept), /dev/disk/by-path/..., /dev/disk/by-id/...
-// and /dev/cciss/...). UUID=, LABEL=, PARTUUID=, /dev/mapper/..., /dev/<vg>/<lv> and md
+// /dev/cciss/... and /dev/dm-N). UUID=, LABEL=, PARTUUID=, /dev/mapper/..., /dev/<vg>/<lv> and md
 // devices are stable and return false.
 bool is_unstable_device_spec(const std::string& spec);
 
-// Rewrites fstab lines whose first field is an unstable device spec to UUID=<uuid>.
+// Rewrites fstab lines whose first field is an unstable device spec to the resolver's stable name.
 // Comments, spacing and options are preserved; unresolvable entries are warned about.
 RewriteResult rewrite_fstab(const std::string& fstab, const DeviceResolver& resolve);
+
+// /etc/crypttab: rewrites the encrypted device (second field) when it is an
+// unstable name, to the resolver's stable name (the LUKS header's UUID=).
+RewriteResult rewrite_crypttab(const std::string& crypttab, const DeviceResolver& resolve);
 
 // Rewrites root=, resume= (and resume_offset stays) kernel parameters naming
 // unstable devices to root=UUID=... inside any text (a kernel command line,
@@ -55,8 +60,11 @@ RewriteResult rewrite_default_grub(const std::string& text, const DeviceResolver
 extern const std::vector<std::string> kVirtioModules;
 RewriteResult add_initramfs_tools_modules(const std::string& etc_initramfs_tools_modules,
                                           const std::vector<std::string>& modules = kVirtioModules);
-// Content for /etc/dracut.conf.d/60-hyper2kvm-virtio.conf
-std::string dracut_virtio_conf(const std::vector<std::string>& modules = kVirtioModules);
+// Content for /etc/dracut.conf.d/60-hyper2kvm-virtio.conf: the drivers, plus
+// the dracut modules the root needs (lvm, mdraid, btrfs), so a hostonly
+// image built in the conversion appliance still holds them.
+std::string dracut_virtio_conf(const std::vector<std::string>& modules = kVirtioModules,
+                               const std::vector<std::string>& dracut_modules = {});
 // /etc/mkinitcpio.conf: adds modules to MODULES=(...)
 RewriteResult add_mkinitcpio_modules(const std::string& mkinitcpio_conf,
                                      const std::vector<std::string>& modules = kVirtioModules);

@@ -43,7 +43,10 @@ public:
       calls.emplace_back(spec, mountpoint);
       auto it = table_.find(spec);
       if (it == table_.end()) return std::nullopt;
-      return it->second;
+      // The resolver hands back the whole replacement name; a bare UUID in
+      // the table means "UUID=<it>".
+      const std::string& v = it->second;
+      return v.find('=') != std::string::npos || v.rfind("/", 0) == 0 ? v : "UUID=" + v;
     };
   }
   std::vector<std::pair<std::string, std::string>> calls;   // (spec, mountpoint)
