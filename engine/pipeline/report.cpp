@@ -68,6 +68,9 @@ nlohmann::json build_report(const ConversionResult& res, const ConvertRequest& r
         {"changes", fixes.value("fixes", nlohmann::json::array())},
         {"disk_bus", res.guest.disk_bus},
         {"nic_model", res.guest.nic_model}}},
+      // The final audit of the converted guest (what was checked before
+      // success was reported); empty when guest fixes were off or no OS was found.
+      {"checks", fixes.value("checks", nlohmann::json::array())},
       {"warnings", res.warnings},
       {"timings_seconds", timings},
       {"output",
