@@ -53,8 +53,11 @@ JournalEvidence read_last_boot(GuestfsSession& s, std::int64_t boot_started_unix
     out.detail = "cannot open the guest's journal: " + s.last_error();
     return out;
   }
-  // To the newest entry, then backwards through its boot.
-  guestfs_journal_skip(g, std::numeric_limits<std::int64_t>::max());
+  // To the newest entry, then backwards through its boot. sd-journal refuses
+  // skips above INT_MAX (ERANGE), so go in such steps.
+  constexpr std::int64_t kMaxSkip = std::numeric_limits<int>::max();
+  while (guestfs_journal_skip(g, kMaxSkip) == kMaxSkip) {
+  }
   const std::int64_t newest_us = guestfs_journal_get_realtime_usec(g);
   Entry newest = current_entry(g);
   if (newest_us < 0 || newest.boot_id.empty()) {

@@ -8,15 +8,18 @@ namespace {
 std::string secs(double s) { return std::to_string(static_cast<long long>(std::llround(s))) + " s"; }
 
 BootVerdict from_evidence(const BootEvidence& e, const std::string& source, const BootObservation& o) {
+  // Quoted inside a sentence: without a dangling "Common problems:".
+  std::string line = e.line;
+  while (!line.empty() && (line.back() == ':' || line.back() == ' ')) line.pop_back();
   BootVerdict v;
   v.evidence = source;
   v.evidence_line = e.line;
   if (e.signal == BootSignal::Success) {
     v.status = "passed";
-    v.reason = "the converted guest booted " + o.where + " in " + secs(o.seconds) + " (" + source + ": " + e.line + ")";
+    v.reason = "the converted guest booted " + o.where + " in " + secs(o.seconds) + " (" + source + ": " + line + ")";
   } else {
     v.status = "failed";
-    v.reason = "the converted guest failed to boot " + o.where + ": " + e.line + (source == "journal" ? " (from its journal)" : "");
+    v.reason = "the converted guest failed to boot " + o.where + ": " + line + (source == "journal" ? " (from its journal)" : "");
   }
   return v;
 }

@@ -45,6 +45,10 @@ BOOST_AUTO_TEST_CASE(console_evidence_decides_without_the_journal) {
   BOOST_TEST(v.status == "failed");
   BOOST_TEST(v.evidence == "serial");
   BOOST_TEST(v.reason == "the converted guest failed to boot on virtio (TCG): the line");
+  o.console.line = "Gave up waiting for root file system device.  Common problems:";
+  BOOST_TEST(decide_boot(o).reason ==
+             "the converted guest failed to boot on virtio (TCG): Gave up waiting for root file system device.  Common problems");
+  BOOST_TEST(decide_boot(o).evidence_line == o.console.line);  // quoted as it was
 }
 
 BOOST_AUTO_TEST_CASE(an_undecided_console_needs_the_journal) {
