@@ -1,0 +1,83 @@
+// The converter's actor-free part: daemon.yaml `conversion:` settings reach
+// the engine's ConvertRequest, and a failed verification boot reaches the job
+// outcome with its console tail (the .error.json `details`).
+#include <boost/test/unit_test.hpp>
+
+#include "actors/converter/conversion_task.hpp"
+#include "tests/unit/support/test_support.hpp"
+
+using namespace h2k;
+using namespace h2k::test;
+namespace fs = std::filesystem;
+
+BOOST_AUTO_TEST_SUITE(conversion_task)
+
+BOOST_AUTO_TEST_CASE(verification_boot_settings_reach_the_request) {
+  ConverterSettings s;
+  s.watch_root = "/srv/queue";
+  s.output_root = "/srv/out";
+  msg::job_assignment job{"job-1", {"web01.ova"}, "ova", 1, "2026-12-03"};
+  ConvertRequest off = make_convert_request(s, job);
+  BOOST_TEST(!off.verify_boot);  // off unless configured: it costs a boot
+  BOOST_TEST(off.verify_boot_timeout_s == 300);
+  BOOST_TEST(off.verify_boot_accel == "auto");
+
+  s.conversion.verify_boot = true;
+  s.conversion.verify_boot_timeout_s = 600;
+  s.conversion.verify_boot_accel = AccelChoice::Tcg;
+  ConvertRequest on = make_convert_request(s, job);
+  BOOST_TEST(on.verify_boot);
+  BOOST_TEST(on.verify_boot_timeout_s == 600);
+  BOOST_TEST(on.verify_boot_accel == "tcg");
+  BOOST_TEST(on.source == fs::path("/srv/queue/web01.ova"));
+}
+
+BOOST_AUTO_TEST_CASE(the_verify_phase_sits_between_check_and_output_in_the_job_bar) {
+  ProgressEvent e;
+  e.phase = "check";
+  e.percent = 100;
+  const double check_done = job_percent(e);
+  e.phase = "verify";
+  e.percent = 0;
+  BOOST_TEST(job_percent(e) >= check_done);
+  e.percent = 100;
+  const double verify_done = job_percent(e);
+  e.phase = "output";
+  e.percent = 0;
+  BOOST_TEST(job_percent(e) >= verify_done);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_verification_boot_fails_the_job_with_the_console_tail) {
+  // A real conversion of a disk with nothing to boot: the firmware says so on
+  // the serial console within seconds (qemu under TCG).
+  ScratchDir dir("converter-verify");
+  const fs::path queue = dir.path() / "queue";
+  const fs::path out = dir.path() / "out";
+  fs::create_directories(queue);
+  fs::create_directories(out / "2026-12-03");
+  qemu_create(queue / "blank.qcow2", "qcow2", "16M");
+  ConverterSettings s;
+  s.watch_root = queue;
+  s.output_root = out;
+  s.conversion.guest_fixes = false;  // nothing to fix: no OS
+  s.conversion.verify_boot = true;
+  s.conversion.verify_boot_timeout_s = 120;
+  s.conversion.verify_boot_accel = AccelChoice::Tcg;
+  ConvertRequest req = make_convert_request(s, {"job-9", {"blank.qcow2"}, "qcow2", 1, "2026-12-03"});
+  req.validate_xml = false;
+  LogTail log;
+  msg::job_outcome o = run_conversion(req, "job-9", out, {}, CancelToken(), log);
+  BOOST_TEST(o.status == "failed");
+  BOOST_TEST(o.error_kind == "guest_fix");  // permanent: the scheduler does not retry it
+  BOOST_TEST(o.phase == "verify");
+  BOOST_TEST(o.error.find("blank.qcow2: the converted guest failed to boot on virtio (TCG)") != std::string::npos,
+             o.error);
+  BOOST_TEST(o.error.find("No bootable device") != std::string::npos, o.error);
+  BOOST_TEST_REQUIRE(!o.error_details.empty());
+  BOOST_TEST(std::count_if(o.error_details.begin(), o.error_details.end(), [](const std::string& l) {
+               return l.find("No bootable device") != std::string::npos;
+             }) >= 1);
+  BOOST_TEST(fs::is_empty(out / "2026-12-03"));  // nothing published, no staging left
+}
+
+BOOST_AUTO_TEST_SUITE_END()

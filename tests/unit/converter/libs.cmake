@@ -1,0 +1,1 @@
+set(H2K_TEST_LIBS_converter h2k_actor_converter)
