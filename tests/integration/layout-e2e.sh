@@ -50,14 +50,12 @@ vm_dir=$(json_get "$work/report.json" 'j["output"]["vm_dir"]')
 report="$vm_dir/report.json"
 [[ -f "$report" ]] || fail "report.json missing in $vm_dir"
 [[ "$(json_get "$report" 'j["status"]')" == success ]] || fail "report.json status is not success"
-# The engine's final audit: report.json "checks" (top level, or under
-# guest_fixes), objects {name, ok, detail}; at least one, all ok.
+# The engine's final audit of the converted guest: report.json "checks",
+# objects {name, ok, detail}; at least one, all ok.
 python3 - "$report" <<'PY' || fail "report.json checks are missing or not all ok (above)"
 import json, sys
 j = json.load(open(sys.argv[1]))
 checks = j.get("checks")
-if checks is None:
-    checks = j.get("guest_fixes", {}).get("checks")
 if not isinstance(checks, list) or not checks:
     sys.exit("report.json has no 'checks' array with at least one check")
 bad = 0
