@@ -109,9 +109,24 @@ BootSignal classify_prompt(std::string_view line) {
   return is_login_prompt(line) ? BootSignal::Success : BootSignal::None;
 }
 
+namespace {
+
+// systemd's "Dependency failed for" a target the boot cannot do without:
+// emergency mode follows (OnFailure=emergency.target).
+bool essential_target_failed(std::string_view line) {
+  if (!contains(line, "Dependency failed for ")) return false;
+  for (auto what : {"Local File Systems", "local-fs.target", "Initrd Root File System", "initrd-root-fs.target",
+                    "File System Check on Root Device"})
+    if (contains(line, what)) return true;
+  return false;
+}
+
+}  // namespace
+
 BootSignal classify_line(std::string_view line) {
   for (auto marker : kFatal)
     if (contains(line, marker)) return BootSignal::Fatal;
+  if (essential_target_failed(line)) return BootSignal::Fatal;
   if (reached_one_of(line, kFailureTargets)) return BootSignal::Fatal;
   if (BootSignal prompt = classify_prompt(line); prompt != BootSignal::None) return prompt;
   // "Startup finished in ..." is systemd's own "default target reached" (the
@@ -191,18 +206,30 @@ void ConsoleScan::feed(std::string_view chunk) {
 void ConsoleScan::take_line(const std::string& raw, bool finished) {
   std::string line = clean_console_line(raw);
   if (line.empty()) return;
+  const std::size_t line_no = lines_;
   if (finished) {
+    ++lines_;
     tail_.push_back(line);
     while (tail_.size() > tail_max_) tail_.pop_front();
   }
   if (!os_output_ && is_os_output(line)) os_output_ = true;
-  if (evidence_.signal == BootSignal::None) {
-    // An unfinished line may be the start of a longer one ("Gave up waiting
-    // for root" + " file system device."): only a prompt, which waits for
-    // input without a newline, is judged before its end.
-    BootSignal s = finished ? classify_line(line) : classify_prompt(line);
-    if (s != BootSignal::None) evidence_ = {s, line};
-  }
+  if (success_ && fatal_) return;
+  // An unfinished line may be the start of a longer one ("Gave up waiting
+  // for root" + " file system device."): only a prompt, which waits for
+  // input without a newline, is judged before its end.
+  const BootSignal s = finished ? classify_line(line) : classify_prompt(line);
+  if (s == BootSignal::Success && !success_) success_ = Mark{{s, line}, line_no};
+  if (s == BootSignal::Fatal && !fatal_) fatal_ = Mark{{s, line}, line_no};
+}
+
+BootEvidence ConsoleScan::evidence() const {
+  if (fatal_ && (!success_ || fatal_->line_no <= success_->line_no + kConfirmLines)) return fatal_->evidence;
+  if (success_) return success_->evidence;
+  return {};
+}
+
+bool ConsoleScan::success_confirmed() const {
+  return success_ && evidence().signal == BootSignal::Success && lines_ > success_->line_no + kConfirmLines;
 }
 
 std::vector<std::string> ConsoleScan::tail() const {

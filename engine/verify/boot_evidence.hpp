@@ -7,6 +7,7 @@
 // instead of waiting for its timeout.
 #include <cstddef>
 #include <deque>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -40,30 +41,47 @@ bool is_os_output(std::string_view line);
 // control characters removed, trailing blanks trimmed.
 std::string clean_console_line(std::string_view raw);
 
-// Reads a console as it grows (chunks of any size) and keeps the first
-// decisive evidence, whether the OS spoke, and the last lines for reports.
-// Lines end at '\n' or '\r' (status lines redraw with '\r'). The unfinished
-// last line counts too: a "login: " or "(initramfs) " prompt has no newline.
+// Reads a console as it grows (chunks of any size) and keeps the decisive
+// evidence, whether the OS spoke, and the last lines for reports. Lines end
+// at '\n' or '\r' (status lines redraw with '\r'). The unfinished last line
+// counts too: a "login: " or "(initramfs) " prompt has no newline.
+//
+// Success must hold for a few lines: systemd reaches getty.target in the
+// same transaction that starts emergency mode (a real transcript shows
+// "Reached target getty.target" two lines before "Reached target
+// emergency.target"), so a fatal line within kConfirmLines after the first
+// success overrides it. Later fatal lines (a panic while shutting down) do not.
 class ConsoleScan {
 public:
+  static constexpr std::size_t kConfirmLines = 20;
+
   explicit ConsoleScan(std::size_t tail_lines = 40) : tail_max_(tail_lines) {}
 
   void feed(std::string_view chunk);
 
-  // The first Success or Fatal line seen, in console order; None until then.
-  const BootEvidence& evidence() const { return evidence_; }
+  // Fatal when a fatal line came first or within kConfirmLines after the
+  // first success line; else Success when one was seen; else None.
+  BootEvidence evidence() const;
+  // Success, and kConfirmLines more lines have come since: nothing can undo it.
+  bool success_confirmed() const;
   bool os_output() const { return os_output_; }
   std::size_t bytes() const { return bytes_; }
   // The last `tail_lines` non-empty lines, cleaned, the unfinished one included.
   std::vector<std::string> tail() const;
 
 private:
+  struct Mark {
+    BootEvidence evidence;
+    std::size_t line_no = 0;   // index among the non-empty lines
+  };
   void take_line(const std::string& raw, bool finished);
 
   std::size_t tail_max_;
   std::string partial_;
   std::deque<std::string> tail_;
-  BootEvidence evidence_;
+  std::optional<Mark> success_;
+  std::optional<Mark> fatal_;
+  std::size_t lines_ = 0;       // finished non-empty lines so far
   bool os_output_ = false;
   std::size_t bytes_ = 0;
 };

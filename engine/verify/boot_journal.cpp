@@ -123,6 +123,11 @@ JournalEvidence read_boot_journal(const std::vector<DiskForFix>& disks, const Gu
       out.detail = "no operating system found on the disks";
       return out;
     }
+    if (inspection.result.os_type == "windows") {
+      out.status = "no_journal";
+      out.detail = "a Windows guest keeps no journal to read: only a serial console could tell";
+      return out;
+    }
     char* groups[] = {const_cast<char*>("journal"), nullptr};
     if (guestfs_feature_available(session.handle(), groups) != 1) {
       out.status = "unreadable";

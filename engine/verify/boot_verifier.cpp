@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <exception>
 
 #include "engine/core/error.hpp"
 #include "engine/core/subprocess.hpp"
@@ -12,6 +13,9 @@
 
 namespace h2k {
 namespace {
+
+// sockaddr_un.sun_path, with its terminating NUL.
+constexpr std::size_t kMaxUnixSocketPath = 108;
 
 std::int64_t unix_now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -108,6 +112,10 @@ BootVerification verify_boot(const BootVerifyRequest& request, const ProgressSin
   if (spec.firmware == Firmware::Efi) add_uefi(spec, scratch.path(), request.subject);
   spec.serial_log = scratch.path() / "console.log";
   spec.qmp_socket = scratch.path() / "qmp.sock";
+  if (spec.qmp_socket.string().size() >= kMaxUnixSocketPath)
+    throw ConversionError(ErrorKind::Internal, scratch.path().string(),
+                          "the scratch folder's path is too long for qemu's control socket (unix sockets take at most " +
+                              std::to_string(kMaxUnixSocketPath - 1) + " bytes): set TMPDIR to a shorter folder");
   std::vector<std::string> argv;
   try {
     argv = qemu_boot_argv(spec);
@@ -124,7 +132,17 @@ BootVerification verify_boot(const BootVerifyRequest& request, const ProgressSin
   // Backstop only: the watch stops qemu long before (timeout + power-off grace + quit).
   sp.timeout = request.timings.timeout + request.timings.shutdown_grace + request.timings.quit_grace +
                std::chrono::seconds(60);
-  sp.keep_running = [&] { return watch.tick(); };
+  // An exception must not escape run_subprocess's loop with qemu still
+  // running: stop qemu first, rethrow after.
+  std::exception_ptr watch_error;
+  sp.keep_running = [&] {
+    try {
+      return watch.tick();
+    } catch (...) {
+      watch_error = std::current_exception();
+      return false;
+    }
+  };
   sp.die_with_parent = true;
   sp.capture_limit = 16 * 1024;
   SubprocessResult run;
@@ -136,6 +154,7 @@ BootVerification verify_boot(const BootVerifyRequest& request, const ProgressSin
                               e.reason());
   }
   watch.finish();
+  if (watch_error) std::rethrow_exception(watch_error);
   if (run.cancelled) throw ConversionError(ErrorKind::Cancelled, request.subject, "verification boot cancelled");
   const bool stopped_by_us = watch.stop_reason() != BootStop::Running || run.stopped_by_watchdog || run.timed_out;
   if (!stopped_by_us && run.exit_code != 0 && watch.console().bytes() == 0)
@@ -146,7 +165,7 @@ BootVerification verify_boot(const BootVerifyRequest& request, const ProgressSin
                               "): " + tail_lines(run.err + run.out, 5));
 
   BootObservation obs;
-  obs.console = watch.console().evidence();
+  obs.console = watch.evidence();
   obs.console_silent = !watch.console().os_output();
   obs.stop = run.timed_out ? BootStop::Timeout : watch.stop_reason();
   obs.seconds = watch.seconds();

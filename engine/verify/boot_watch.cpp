@@ -172,11 +172,18 @@ bool BootWatch::tick() {
   report_progress(now);
   if (stop_ != BootStop::Running) return continue_stop(now);
 
-  switch (console_.evidence().signal) {
+  const BootEvidence evidence = console_.evidence();
+  switch (evidence.signal) {
     case BootSignal::Success:
-      return begin_stop(BootStop::ConsoleEvidence, timings_.success_grace, /*power_off=*/true);
+      if (!success_seen_at_) success_seen_at_ = now;
+      if (console_.success_confirmed() || now - *success_seen_at_ >= kConfirmTime || now - start_ >= timings_.timeout) {
+        decided_evidence_ = evidence;
+        return begin_stop(BootStop::ConsoleEvidence, timings_.success_grace, /*power_off=*/true);
+      }
+      return true;
     case BootSignal::Fatal:
       // Nothing to save: the overlays are thrown away.
+      decided_evidence_ = evidence;
       return begin_stop(BootStop::ConsoleEvidence, std::chrono::seconds(0), /*power_off=*/false);
     case BootSignal::None:
       break;

@@ -49,6 +49,10 @@ public:
 
   BootStop stop_reason() const { return stop_; }
   const ConsoleScan& console() const { return console_; }
+  // The console's evidence as it was when the watch stopped the boot on it
+  // (what the guest printed while powering off does not change it); the
+  // console's evidence now when the guest ended the boot itself.
+  BootEvidence evidence() const { return decided_evidence_ ? *decided_evidence_ : console_.evidence(); }
   // Seconds from the start to the decision (or to now while undecided).
   double seconds() const;
   // The guest powered off when asked (ACPI), or by itself.
@@ -86,6 +90,12 @@ private:
   std::optional<std::uint64_t> disk_ops_;
   Clock::time_point disk_ops_changed_{};
   Clock::time_point next_blockstats_{};
+
+  // A success must stand for a moment (see ConsoleScan): kConfirmLines more
+  // lines, or this long for a prompt that nothing follows.
+  static constexpr auto kConfirmTime = std::chrono::seconds(10);
+  std::optional<Clock::time_point> success_seen_at_;
+  std::optional<BootEvidence> decided_evidence_;
 
   BootStop stop_ = BootStop::Running;
   bool powerdown_sent_ = false;

@@ -73,13 +73,49 @@ BOOST_AUTO_TEST_CASE(firmware_and_boot_loader_alone_are_a_silent_console) {
   BOOST_TEST(scan.bytes() == before_kernel.size());
 }
 
-BOOST_AUTO_TEST_CASE(the_first_decisive_line_wins) {
-  // A fatal state after success (a later reboot's panic) does not undo the
-  // success that was already seen, and the other way round.
-  BOOST_TEST(scan_console("[  OK  ] Reached target multi-user.target - Multi-User System.\nKernel panic - not syncing: x\n")
-                 .evidence().signal == BootSignal::Success);
-  BOOST_TEST(scan_console("You are in emergency mode. After logging in...\nweb01 login: ").evidence().signal ==
-             BootSignal::Fatal);
+BOOST_AUTO_TEST_CASE(emergency_mode_after_a_missing_filesystem) {
+  // A real boot of the converted guest with an fstab line naming a disk the
+  // VM does not have: systemd times out on the device, local-fs.target fails,
+  // and in the same transaction reaches getty.target AND emergency.target.
+  const std::string text = transcript("debian12-converted-virtio-emergency.log");
+  const ConsoleScan scan = scan_console(text);
+  BOOST_TEST((scan.evidence().signal == BootSignal::Fatal));
+  BOOST_TEST(scan.evidence().line == "[DEPEND] Dependency failed for loca…s.target - Local File Systems.");
+  BOOST_TEST(!scan.success_confirmed());
+  for (std::size_t chunk : {1u, 61u})
+    BOOST_TEST(scan_in_chunks(text, chunk).evidence().line == scan.evidence().line, "chunk size " << chunk);
+
+  // Without the "Dependency failed" lines the login prompts' target comes
+  // first; the emergency target two lines later still decides.
+  std::string without;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t nl = text.find('\n', start);
+    std::size_t end = nl == std::string::npos ? text.size() : nl + 1;
+    std::string line = text.substr(start, end - start);
+    if (line.find("Dependency failed") == std::string::npos) without += line;
+    start = end;
+  }
+  const ConsoleScan later = scan_console(without);
+  BOOST_TEST((later.evidence().signal == BootSignal::Fatal));
+  BOOST_TEST(later.evidence().line == "[  OK  ] Reached target emergency.target - Emergency Mode.");
+}
+
+BOOST_AUTO_TEST_CASE(success_stands_once_enough_lines_followed_it) {
+  const std::string success = "[  OK  ] Reached target multi-user.target - Multi-User System.\n";
+  std::string filler;
+  for (std::size_t i = 0; i < ConsoleScan::kConfirmLines; ++i) filler += "[  OK  ] Started something.service.\n";
+  // A fatal line right after a success overrides it ...
+  BOOST_TEST((scan_console(success + "Kernel panic - not syncing: x\n").evidence().signal == BootSignal::Fatal));
+  BOOST_TEST(!scan_console(success).success_confirmed());
+  // ... one after kConfirmLines more lines (a panic while powering off) does not.
+  const ConsoleScan confirmed = scan_console(success + filler + "more\n");
+  BOOST_TEST(confirmed.success_confirmed());
+  BOOST_TEST((scan_console(success + filler + "more\nKernel panic - not syncing: x\n").evidence().signal ==
+              BootSignal::Success));
+  // A fatal state first stays fatal, whatever follows.
+  BOOST_TEST((scan_console("You are in emergency mode. After logging in...\nweb01 login: ").evidence().signal ==
+              BootSignal::Fatal));
 }
 
 BOOST_AUTO_TEST_CASE(success_lines_of_other_systemd_versions_and_getty) {
@@ -111,6 +147,8 @@ BOOST_AUTO_TEST_CASE(fatal_lines_of_initramfs_tools_dracut_systemd_and_the_kerne
            "Warning: /dev/mapper/rhel-root does not exist  ... Could not boot.",
            "[  OK  ] Reached target emergency.target - Emergency Mode.",
            "[  OK  ] Reached target Rescue Mode.",
+           "[DEPEND] Dependency failed for local-fs.target - Local File Systems.",
+           "Dependency failed for Local File Systems.",
            "grub rescue>",
        })
     BOOST_TEST((classify_line(line) == BootSignal::Fatal), line);
@@ -120,6 +158,8 @@ BOOST_AUTO_TEST_CASE(lines_that_decide_nothing) {
   for (const char* line : {
            "Begin: Waiting for root file system ... Begin: Running /scripts/local-block ... done.",  // may just be slow
            "Gave up waiting for suspend/resume device",   // initramfs-tools boots on
+           "[ TIME ] Timed out waiting for device dev-disk-by\\x2duuid-0badc0de.device.",  // nofail devices too
+           "[DEPEND] Dependency failed for srv-data.mount - /srv/data.",
            "[  OK  ] Reached target basic.target - Basic System.",
            "[  OK  ] Reached target network-online.target - Network is Online.",
            "Last login: Tue Dec  2 10:00:00 on ttyS0",

@@ -136,6 +136,12 @@ BOOST_AUTO_TEST_CASE(missing_tools_are_errors_naming_them) {
   r = request_for(disk, dir.path());
   r.disks[0].format = "qcow2";  // a raw file is no qcow2: qemu-img refuses the overlay
   expect_error([&] { verify_boot(r, {}, CancelToken()); }, ErrorKind::Internal, "empty.raw", "overlay");
+  // qemu's QMP socket must fit a unix socket address.
+  const fs::path deep = dir.path() / std::string(100, 'd');
+  fs::create_directories(deep);
+  r = request_for(disk, deep);
+  expect_error([&] { verify_boot(r, {}, CancelToken()); }, ErrorKind::Internal, "ddd", "set TMPDIR to a shorter folder");
+  BOOST_TEST(fs::is_empty(deep));
 }
 
 BOOST_AUTO_TEST_CASE(qmp_client_talks_to_a_real_qemu) {
