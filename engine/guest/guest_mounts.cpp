@@ -12,7 +12,8 @@ std::optional<std::size_t> index_of(const BlockDeviceTable& t, const BlockDevice
   return static_cast<std::size_t>(d - t.devices.data());
 }
 
-// "btrfsvol:/dev/sda2/@" (libguestfs' name for a subvolume) -> "/dev/sda2".
+}  // namespace
+
 std::string device_of_mountable(const std::string& m) {
   const std::string prefix = "btrfsvol:";
   if (m.rfind(prefix, 0) != 0) return m;
@@ -20,8 +21,6 @@ std::string device_of_mountable(const std::string& m) {
   auto slash = rest.find('/', 5);
   return slash == std::string::npos ? rest : rest.substr(0, slash);
 }
-
-}  // namespace
 
 const PlannedMount* MountPlan::at(const std::string& mountpoint) const {
   for (const auto& e : entries) {

@@ -34,6 +34,9 @@ struct MountPlan {
 
 MountPlan plan_guest_mounts(const std::vector<linux_guest::FstabEntry>& fstab, const BlockDeviceTable& table);
 
+// The device under a libguestfs mountable: "btrfsvol:/dev/sda2/@" -> "/dev/sda2".
+std::string device_of_mountable(const std::string& mountable);
+
 // "fstab line 3 \"/dev/disk/by-path/... /boot ext4 defaults 0 2\"" for messages.
 std::string describe_fstab_line(const linux_guest::FstabEntry& e);
 

@@ -153,19 +153,12 @@ void check_efi_fallback(LinuxFixContext& ctx, std::vector<GuestCheck>& checks) {
   if (esp.empty()) {
     c.detail = "UEFI guest, but no EFI System Partition is mounted from its fstab";
   } else {
-    for (const auto& efi : ctx.files.list(esp)) {
-      if (efi.size() != 3 || (efi != "EFI" && efi != "efi")) continue;
-      for (const auto& boot : ctx.files.list(esp + "/" + efi)) {
-        std::string dir = esp + "/" + efi + "/" + boot;
-        if (boot != "BOOT" && boot != "boot" && boot != "Boot") continue;
-        for (const auto& f : ctx.files.list(dir))
-          if (f == "BOOTX64.EFI" || f == "bootx64.efi" || f == "BOOTx64.EFI") {
-            c.ok = true;
-            c.detail = dir + "/" + f + " present: the guest boots with a fresh NVRAM";
-          }
-      }
-    }
-    if (!c.ok) c.detail = esp + "/EFI/BOOT/BOOTX64.EFI is missing: with no NVRAM boot entry the firmware finds nothing to boot";
+    std::string efi = find_case_insensitive(ctx, esp, "EFI");
+    std::string boot = efi.empty() ? "" : find_case_insensitive(ctx, efi, "BOOT");
+    std::string loader = boot.empty() ? "" : find_case_insensitive(ctx, boot, "BOOTX64.EFI");
+    c.ok = !loader.empty();
+    c.detail = c.ok ? loader + " present: the guest boots with a fresh NVRAM"
+                    : esp + "/EFI/BOOT/BOOTX64.EFI is missing: with no NVRAM boot entry the firmware finds nothing to boot";
   }
   checks.push_back(c);
 }

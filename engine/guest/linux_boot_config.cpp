@@ -159,15 +159,13 @@ bool ci_equal(const std::string& a, const std::string& b) {
   return true;
 }
 
-// `name` in `dir` compared case-insensitively (FAT keeps the case it was
-// written with: EFI/BOOT vs efi/boot), "" when absent.
-std::string find_ci(LinuxFixContext& ctx, const std::string& dir, const std::string& name) {
+}  // namespace
+
+std::string find_case_insensitive(LinuxFixContext& ctx, const std::string& dir, const std::string& name) {
   for (const auto& entry : ctx.files.list(dir))
     if (ci_equal(entry, name)) return dir + "/" + entry;
   return {};
 }
-
-}  // namespace
 
 void ensure_efi_fallback_loader(LinuxFixContext& ctx) {
   if (ctx.inspection.result.firmware != Firmware::Efi) return;
@@ -176,10 +174,10 @@ void ensure_efi_fallback_loader(LinuxFixContext& ctx) {
     ctx.warn("UEFI guest without a mounted EFI System Partition: the removable-media boot path was not checked");
     return;
   }
-  std::string efi = find_ci(ctx, esp, "EFI");
+  std::string efi = find_case_insensitive(ctx, esp, "EFI");
   if (efi.empty()) return;   // the audit reports the missing loader
-  std::string boot_dir = find_ci(ctx, efi, "BOOT");
-  if (!boot_dir.empty() && !find_ci(ctx, boot_dir, "BOOTX64.EFI").empty()) return;
+  std::string boot_dir = find_case_insensitive(ctx, efi, "BOOT");
+  if (!boot_dir.empty() && !find_case_insensitive(ctx, boot_dir, "BOOTX64.EFI").empty()) return;
 
   // The guest's own loader, as its installer put it in EFI/<vendor>/: shim
   // first (it chains grubx64.efi from its own folder, so both are copied).
@@ -188,7 +186,7 @@ void ensure_efi_fallback_loader(LinuxFixContext& ctx) {
     if (ci_equal(vendor, "BOOT") || !ctx.files.is_dir(dir)) continue;
     std::string loader;
     for (const char* name : {"shimx64.efi", "grubx64.efi", "systemd-bootx64.efi"}) {
-      loader = find_ci(ctx, dir, name);
+      loader = find_case_insensitive(ctx, dir, name);
       if (!loader.empty()) break;
     }
     if (loader.empty()) continue;
@@ -204,8 +202,8 @@ void ensure_efi_fallback_loader(LinuxFixContext& ctx) {
     // What the loader reads from its own folder comes along: grubx64.efi
     // (for shim), mmx64.efi, and the grub.cfg stub that finds /boot.
     for (const char* extra : {"grubx64.efi", "mmx64.efi", "grub.cfg"}) {
-      std::string from = find_ci(ctx, dir, extra);
-      if (from.empty() || from == loader || !find_ci(ctx, boot_dir, extra).empty()) continue;
+      std::string from = find_case_insensitive(ctx, dir, extra);
+      if (from.empty() || from == loader || !find_case_insensitive(ctx, boot_dir, extra).empty()) continue;
       std::string to = boot_dir + "/" + extra;
       auto c = ctx.files.sh(std::string(kGuestShellPrelude) + "cp " + shell_quote(from) + " " + shell_quote(to));
       if (!c.ok) throw ConversionError(ErrorKind::GuestFix, to, "cannot copy " + from + ": " + c.error);

@@ -68,6 +68,9 @@ std::vector<std::string> grub_configs(LinuxFixContext& ctx);
 // The grub.cfg that grub-mkconfig writes and the boot reads ("" when no GRUB).
 std::string main_grub_config(LinuxFixContext& ctx);
 bool uses_bls(LinuxFixContext& ctx);
+// `name` in `dir` compared case-insensitively (FAT keeps the case it was
+// written with: EFI/BOOT vs efi/boot); the full path, "" when absent.
+std::string find_case_insensitive(LinuxFixContext& ctx, const std::string& dir, const std::string& name);
 // The ESP's mountpoint in the guest ("/boot/efi", "/efi"), "" when none is mounted.
 std::string esp_mountpoint(const LinuxFixContext& ctx);
 

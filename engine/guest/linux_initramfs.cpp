@@ -243,11 +243,7 @@ void fix_initramfs(LinuxFixContext& ctx) {
 
 lg::BootStorageNeeds root_storage_needs(const LinuxFixContext& ctx) {
   const auto& in = ctx.inspection;
-  std::string root = in.root;
-  if (root.rfind("btrfsvol:", 0) == 0) {
-    root = root.substr(9);
-    root = root.substr(0, root.find('/', 5));
-  }
+  const std::string root = device_of_mountable(in.root);
   for (const auto& d : in.blocks.devices) {
     if (d.device != root) continue;
     lg::RootLayer layer = d.kind == BlockDevice::Kind::LogicalVolume ? lg::RootLayer::Lvm
