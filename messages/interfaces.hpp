@@ -24,8 +24,10 @@ using scheduler_actor = caf::typed_actor<
     caf::reacts_to<job_progress>,
     caf::reacts_to<job_outcome>,
     caf::reacts_to<tick_atom>,
+    caf::reacts_to<commit_atom>,                  // self-sent: one fsync, then the batched effects go out
     caf::reacts_to<shutdown_atom>,                // leave now (after drain/stop has finished)
-    caf::replies_to<job_planned>::with<bool>,     // true once recorded durably
+    caf::replies_to<job_planned>::with<std::string>,  // the reserved output folder ("" = stale lease)
+    caf::replies_to<publish_request>::with<bool>,     // true once recorded durably
     caf::replies_to<control_command>::with<control_reply>>;
 
 // stats.json and the Prometheus metrics.

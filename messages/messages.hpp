@@ -25,6 +25,7 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;  // converter: canc
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;    // write/deliver now and reply (shutdown)
 using save_atom = caf::atom_constant<caf::atom("save")>;      // stats: coalesced write (self-sent)
+using commit_atom = caf::atom_constant<caf::atom("commit")>;  // scheduler: group commit point (self-sent)
 
 // --- watcher -> scheduler ------------------------------------------------
 
@@ -49,26 +50,47 @@ struct watch_problem {
 
 // --- scheduler -> converter ----------------------------------------------
 
+// A lease: the job is the holder's until a report with another epoch is
+// accepted. Every message about the job carries (job_id, epoch, holder) back;
+// the scheduler drops any whose lease is no longer current (stale).
 struct job_assignment {
   std::string job_id;
-  std::vector<std::string> sources;  // relative to the watch root
+  std::uint64_t epoch = 0;           // bumped by every assignment of this job
+  std::string holder;                // the slot (later node/slot) holding the lease
+  std::string source_root = "watch"; // "watch": sources relative to the watch root; "external": absolute
+  std::vector<std::string> sources;
   std::string file_type;
   int attempt = 1;                   // 1 = first try
   std::string output_subdir;         // relative to the output root, e.g. "2026-11-22"
+  std::string staging_tag;           // names the staging folder: ".<vm>.partial-<tag>"
 };
 
 // --- converter -> scheduler (-> stats) -----------------------------------
 
-// Where a job is about to publish (relative to the output root), sent and
-// acknowledged BEFORE anything is published: after a crash, an existing
-// folder at this path means the job had finished (never publish twice).
+// The converter knows the VM's name: the scheduler reserves the output
+// folder for the lease (unique among its jobs and on disk) and answers it,
+// relative to the output root; "" = refused (the lease is no longer current).
 struct job_planned {
   std::string job_id;
-  std::string output_path;
+  std::uint64_t epoch = 0;
+  std::string holder;
+  std::string output_subdir;         // e.g. "2026-11-22"
+  std::string vm_name;
+};
+
+// Fenced publish: asked once the staging folder is complete, before the
+// rename. The scheduler durably records "epoch E publishes into its folder"
+// and answers true; false = stale lease, do not publish.
+struct publish_request {
+  std::string job_id;
+  std::uint64_t epoch = 0;
+  std::string holder;
 };
 
 struct job_progress {
   std::string job_id;
+  std::uint64_t epoch = 0;
+  std::string holder;
   std::string phase;                 // "load", "copy", "guest", ...
   double percent = 0;                // of the whole job, 0..100
   std::uint64_t bytes_done = 0;
@@ -80,6 +102,8 @@ struct job_progress {
 
 struct job_outcome {
   std::string job_id;
+  std::uint64_t epoch = 0;
+  std::string holder;
   std::string status;                // "succeeded", "failed", "cancelled", "duplicate"
   std::string output_path;           // relative to the output root ("" unless succeeded)
   std::string error_kind;            // ErrorKind name ("" on success)
@@ -97,7 +121,8 @@ struct job_outcome {
 
 // One thing that happened to a job, as stats and notifications need it.
 struct job_event {
-  std::string kind;      // queued, started, succeeded, failed, retry_scheduled, duplicate, cancelled, rejected
+  std::string kind;      // queued, started, succeeded, failed, retry_scheduled, duplicate, cancelled, rejected,
+                         // stalled (watchdog), slot_lost, stale_result (a late/duplicate report dropped)
   std::string job_id;
   std::string filename;  // primary source, relative to the watch root
   std::string file_type;
@@ -150,21 +175,25 @@ typename Inspector::result_type inspect(Inspector& f, watch_problem& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_assignment& x) {
-  return f(caf::meta::type_name("h2k::msg::job_assignment"), x.job_id, x.sources, x.file_type, x.attempt,
-           x.output_subdir);
+  return f(caf::meta::type_name("h2k::msg::job_assignment"), x.job_id, x.epoch, x.holder, x.source_root, x.sources,
+           x.file_type, x.attempt, x.output_subdir, x.staging_tag);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_planned& x) {
-  return f(caf::meta::type_name("h2k::msg::job_planned"), x.job_id, x.output_path);
+  return f(caf::meta::type_name("h2k::msg::job_planned"), x.job_id, x.epoch, x.holder, x.output_subdir, x.vm_name);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, publish_request& x) {
+  return f(caf::meta::type_name("h2k::msg::publish_request"), x.job_id, x.epoch, x.holder);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_progress& x) {
-  return f(caf::meta::type_name("h2k::msg::job_progress"), x.job_id, x.phase, x.percent, x.bytes_done,
+  return f(caf::meta::type_name("h2k::msg::job_progress"), x.job_id, x.epoch, x.holder, x.phase, x.percent, x.bytes_done,
            x.bytes_total, x.rate_bps, x.eta_s, x.message);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_outcome& x) {
-  return f(caf::meta::type_name("h2k::msg::job_outcome"), x.job_id, x.status, x.output_path, x.error_kind,
+  return f(caf::meta::type_name("h2k::msg::job_outcome"), x.job_id, x.epoch, x.holder, x.status, x.output_path, x.error_kind,
            x.error_file, x.error, x.phase, x.log_tail, x.warnings, x.duration_s, x.bytes_converted,
            x.error_details);
 }

@@ -83,11 +83,15 @@ bool is_final(JobState s) {
   return s == JobState::Done || s == JobState::Failed || s == JobState::Cancelled;
 }
 
-std::vector<std::filesystem::path> Job::source_paths() const {
+std::vector<std::filesystem::path> Job::source_paths(const std::filesystem::path& watch_root) const {
   std::vector<std::filesystem::path> out;
   out.reserve(sources.size());
-  for (auto& s : sources) out.push_back(source_root / s);
+  for (auto& s : sources) out.push_back(source_root == kWatchRoot ? watch_root / s : s);
   return out;
+}
+
+bool lease_matches(const Job& job, std::uint64_t epoch, const std::string& holder) {
+  return job.state == JobState::Running && job.epoch == epoch && job.holder == holder;
 }
 
 bool is_valid_job_id(std::string_view id) {
@@ -104,14 +108,19 @@ nlohmann::json to_json(const Job& job) {
   nlohmann::json sources = nlohmann::json::array();
   for (auto& s : job.sources) sources.push_back(s.generic_string());
   nlohmann::json j = {
-      {"v", 1},
+      {"v", 2},
       {"id", job.id},
-      {"source_root", job.source_root.generic_string()},
+      {"source_root", job.source_root},
       {"sources", std::move(sources)},
       {"file_type", job.file_type},
       {"priority", to_string(job.priority)},
       {"state", to_string(job.state)},
       {"attempts", job.attempts},
+      {"interrupted", job.interrupted},
+      {"epoch", job.epoch},
+      {"holder", job.holder},
+      {"publishing_epoch", job.publishing_epoch},
+      {"archive_pending", job.archive_pending},
       {"next_attempt_at", job.next_attempt_at},
       {"created_at", job.created_at},
       {"started_at", job.started_at},
@@ -135,6 +144,15 @@ Job job_from_json(const nlohmann::json& j, const std::string& what) {
   job.id = field<std::string>(j, what, "id");
   job.source_root = field<std::string>(j, what, "source_root");
   for (auto& s : field<std::vector<std::string>>(j, what, "sources")) job.sources.emplace_back(s);
+  if (job.source_root != kWatchRoot && job.source_root != kExternalRoot) {
+    // Version 1 stored this host's absolute root: read it as external
+    // (absolute) paths; the scheduler turns those inside its watch folder
+    // back into "watch" ones at start (JobScheduler::start).
+    if (!std::filesystem::path(job.source_root).is_absolute())
+      bad_field(what, "source_root", "unknown root '" + job.source_root + "'");
+    for (auto& s : job.sources) s = std::filesystem::path(job.source_root) / s;
+    job.source_root = kExternalRoot;
+  }
   job.file_type = field<std::string>(j, what, "file_type");
   const auto priority = field<std::string>(j, what, "priority");
   if (auto p = job_priority_from_string(priority)) job.priority = *p;
@@ -143,6 +161,12 @@ Job job_from_json(const nlohmann::json& j, const std::string& what) {
   if (auto s = job_state_from_string(state)) job.state = *s;
   else bad_field(what, "state", "unknown value '" + state + "'");
   job.attempts = field<int>(j, what, "attempts");
+  // Fields added in version 2 (absent from version 1 records).
+  job.interrupted = j.value("interrupted", 0);
+  job.epoch = j.value("epoch", std::uint64_t{0});
+  job.holder = j.value("holder", std::string());
+  job.publishing_epoch = j.value("publishing_epoch", std::uint64_t{0});
+  job.archive_pending = j.value("archive_pending", std::string());
   job.next_attempt_at = field<std::int64_t>(j, what, "next_attempt_at");
   job.created_at = field<std::int64_t>(j, what, "created_at");
   job.started_at = field<std::int64_t>(j, what, "started_at");

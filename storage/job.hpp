@@ -35,42 +35,72 @@ struct JobError {
   std::string phase;
 };
 
+// Paths are stored relative to a NAMED root, never as this host's absolute
+// paths, so a job reads the same on a host that mounts the share elsewhere:
+//   "watch"    the watch folder (the shared queue): sources dropped there
+//   "external" a file the operator queued from outside the queue (queue-job):
+//              its one source is stored as an absolute path and never moved
+//   output paths are always relative to the output folder ("output").
+inline constexpr const char* kWatchRoot = "watch";
+inline constexpr const char* kExternalRoot = "external";
+
 // What a producer (the watcher, the control socket) knows about new work.
 struct NewJob {
   std::string id;                              // empty: JobStore assigns one
-  // Source files relative to source_root (the watched share), kept apart so
-  // the share can be re-mounted elsewhere without rewriting every job.
-  std::filesystem::path source_root;
+  std::string source_root = kWatchRoot;        // kWatchRoot or kExternalRoot
   std::vector<std::filesystem::path> sources;  // first is the primary file (the .ova, .vmx, ...)
   std::string file_type;                       // "ova", "vmdk", "vhdx", ...
   JobPriority priority = JobPriority::Normal;
-  // The folder the conversion publishes (output_dir/<name>); may be set later
-  // with JobStore::set_output_path, but before publishing (crash recovery
-  // treats an existing output_path as "published").
-  std::filesystem::path output_path;
   std::string dedup_key;                       // empty: not deduplicated
 };
 
 struct Job {
   std::string id;
-  std::filesystem::path source_root;
+  std::string source_root = kWatchRoot;  // named root of `sources` (see above)
   std::vector<std::filesystem::path> sources;
   std::string file_type;
   JobPriority priority = JobPriority::Normal;
   JobState state = JobState::Queued;
-  int attempts = 0;                   // claims so far (an interrupted run counts)
+  int attempts = 0;                   // runs started (claims); an interrupted run counts
+  // Runs that ended through no fault of the job (the daemon killed or
+  // stopped, its slot lost): shown in `attempts` but not charged against
+  // retry_policy.max_retries.
+  int interrupted = 0;
+  // The lease. Every claim bumps `epoch` (never reset, not even by
+  // retry-job) in the same write batch that names the `holder` (a slot,
+  // later a node's slot); every report and the publish carry both, and one
+  // that does not match the running job's lease is stale.
+  std::uint64_t epoch = 0;
+  std::string holder;                 // "" unless running
+  // The epoch the scheduler allowed to publish into output_path (fenced
+  // publish): after a crash, the job is done iff this equals `epoch` and the
+  // folder exists; 0 = no publish was allowed in this epoch.
+  std::uint64_t publishing_epoch = 0;
   std::int64_t next_attempt_at = 0;   // unix ms; meaningful in RetryWait
   std::optional<JobError> last_error;
   std::int64_t created_at = 0;        // unix ms; 0 = not yet
   std::int64_t started_at = 0;        // last claim
   std::int64_t finished_at = 0;
+  // Relative to the output root: the folder reserved for this job (unique
+  // among the store's jobs, see JobStore::reserve_output) and, once done,
+  // the published folder.
   std::filesystem::path output_path;
+  // Done jobs whose sources still have to be moved here (relative to the
+  // watch root, e.g. ".processed/2026-12-03"): set in the done batch, cleared
+  // once archived, so a crash mid-archive finishes the move exactly once.
+  std::string archive_pending;
   std::string dedup_key;
   std::uint64_t enqueue_seq = 0;      // FIFO order within a priority; assigned by JobStore
 
-  // source_root / sources[i]
-  std::vector<std::filesystem::path> source_paths() const;
+  // The sources as paths on this host, given where the watch root is mounted.
+  std::vector<std::filesystem::path> source_paths(const std::filesystem::path& watch_root) const;
+  // Runs charged against the retry budget.
+  int charged_attempts() const { return attempts - interrupted; }
 };
+
+// True when a report (progress, outcome, publish) carrying (epoch, holder)
+// comes from the current lease of `job`.
+bool lease_matches(const Job& job, std::uint64_t epoch, const std::string& holder);
 
 // Ids become part of RocksDB keys ("job/<id>"), so they are restricted to
 // [A-Za-z0-9._-], 1..128 characters.

@@ -35,6 +35,8 @@ std::string retry_from(std::int64_t at_ms) { return std::string(kRetry) + padded
 
 std::string dedup(std::string_view dedup_key) { return std::string(kDedup).append(dedup_key); }
 
+std::string out(std::string_view folder) { return std::string(kOut).append(folder); }
+
 std::vector<std::string> index_keys(const Job& job) {
   std::vector<std::string> out{state_prefix(job.state) + job.id};
   if (job.state == JobState::Queued)

@@ -6,6 +6,8 @@
 //   queue/<rank>/<enqueue-seq>/<id>       -> ""   queued jobs; rank 0 = high, 1 = normal, 2 = low
 //   retry/<next-attempt-at-ms>/<id>       -> ""   jobs waiting for a retry
 //   dedup/<dedup-key>                     -> job id of the successful conversion
+//   out/<folder relative to output root>  -> job id holding that output folder name
+//   meta/instance                         -> this store's instance id (staging folder names)
 //   meta/next_seq                         -> next enqueue sequence number (decimal)
 //   meta/retries_scheduled                -> retries ever scheduled (decimal)
 //
@@ -29,6 +31,8 @@ inline constexpr std::string_view kState = "state/";
 inline constexpr std::string_view kQueue = "queue/";
 inline constexpr std::string_view kRetry = "retry/";
 inline constexpr std::string_view kDedup = "dedup/";
+inline constexpr std::string_view kOut = "out/";
+inline constexpr std::string_view kInstance = "meta/instance";
 inline constexpr std::string_view kNextSeq = "meta/next_seq";
 inline constexpr std::string_view kRetriesScheduled = "meta/retries_scheduled";
 
@@ -41,6 +45,7 @@ std::string queue_prefix(int rank);                           // "queue/<rank>/"
 std::string queue_from(int rank, std::uint64_t seq);          // "queue/<rank>/<seq>/" (seek target)
 std::string retry_from(std::int64_t at_ms);                   // "retry/<at>/" (seek target)
 std::string dedup(std::string_view dedup_key);
+std::string out(std::string_view folder);                     // "out/<folder>"
 
 // The secondary keys `job` must have, given its state.
 std::vector<std::string> index_keys(const Job& job);

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <random>
 #include <system_error>
 
 #include <rocksdb/db.h>
@@ -67,6 +68,8 @@ struct JobStore::Impl {
   // counting state/ keys each time would cost O(jobs ever run) per event.
   std::array<std::size_t, 6> state_counts{};
   std::array<long long, 6> pending_counts{};  // deltas of the batch being staged
+  bool unsynced = false;                       // group commit: written but not yet fsynced
+  std::string instance_id;
 
   [[noreturn]] void fail(const std::string& what, const rocksdb::Status& s) const {
     throw StorageError(path.string() + ": " + what + ": " + s.ToString());
@@ -101,6 +104,7 @@ struct JobStore::Impl {
 
   void commit(rocksdb::WriteBatch& batch) {
     auto s = db->Write(write_options, &batch);
+    if (!write_options.sync) unsynced = true;
     auto deltas = pending_counts;
     pending_counts.fill(0);
     if (!s.ok()) fail("writing", s);
@@ -121,6 +125,15 @@ struct JobStore::Impl {
     }
     for (auto& k : new_keys) batch.Put(k, "");
     batch.Put(keys::job(now.id), to_json(now).dump());
+  }
+
+  // The output folder reservation follows the record: released when the job
+  // fails or is cancelled (nothing was published under that name).
+  void stage_release_output(rocksdb::WriteBatch& batch, Job& job) {
+    if (job.output_path.empty()) return;
+    const auto key = keys::out(job.output_path.generic_string());
+    if (auto owner = read(key); owner && *owner == job.id) batch.Delete(key);
+    job.output_path.clear();
   }
 
   // Keeps the seek floors valid after `job` was written (call after commit).
@@ -194,7 +207,7 @@ struct JobStore::Impl {
     retry_floor = std::max(retry_floor, now_ms + 1);
   }
 
-  std::optional<Job> claim_from_queue(std::int64_t now_ms) {
+  std::optional<Job> claim_from_queue(std::int64_t now_ms, const std::string& holder) {
     for (int rank = 0; rank < 3; ++rank) {
       const std::string prefix = keys::queue_prefix(rank);
       const std::string end = prefix_end(prefix);
@@ -215,6 +228,9 @@ struct JobStore::Impl {
       Job after = *before;
       after.state = JobState::Running;
       after.attempts += 1;
+      after.epoch += 1;
+      after.holder = holder;
+      after.publishing_epoch = 0;
       after.started_at = now_ms;
       after = transition(*before, std::move(after));
       queue_floor[rank] = std::max(queue_floor[rank], before->enqueue_seq + 1);
@@ -227,13 +243,22 @@ struct JobStore::Impl {
     if (!is_valid_job_id(job.id))
       throw StorageError(path.string() + ": invalid job id '" + job.id + "' (allowed: A-Z a-z 0-9 . _ -, 1..128 chars)");
     if (job.sources.empty()) throw StorageError(path.string() + ": job '" + job.id + "' has no source files");
+    if (job.source_root != kWatchRoot && job.source_root != kExternalRoot)
+      throw StorageError(path.string() + ": job '" + job.id + "': unknown source root '" + job.source_root +
+                         "' (watch or external)");
     for (auto& s : job.sources) {
+      if (job.source_root == kExternalRoot) {
+        if (!s.is_absolute())
+          throw StorageError(path.string() + ": job '" + job.id + "': external source '" + s.string() +
+                             "' must be an absolute path");
+        continue;
+      }
       bool escapes = s.empty() || s.is_absolute();
       for (auto& part : s)
         if (part == "..") escapes = true;
       if (escapes)
         throw StorageError(path.string() + ": job '" + job.id + "': source '" + s.string() +
-                           "' must be a path relative to the source root, without '..'");
+                           "' must be a path relative to the watch root, without '..'");
     }
   }
 
@@ -264,6 +289,20 @@ JobStore::JobStore(const fs::path& db_path, JobStoreOptions options) : impl_(std
     throw StorageError(db_path.string() + ": cannot open the daemon state database: " + s.ToString() + hint);
   }
   impl_->db.reset(raw);
+  if (auto v = impl_->read(std::string(keys::kInstance))) {
+    impl_->instance_id = *v;
+  } else {
+    // Eight hex digits from the kernel's random source: unique enough to
+    // tell apart the daemons sharing one output folder.
+    std::random_device rd;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(rd()));
+    impl_->instance_id = buf;
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    auto ws = impl_->db->Put(wo, std::string(keys::kInstance), impl_->instance_id);
+    if (!ws.ok()) impl_->fail("writing " + std::string(keys::kInstance), ws);
+  }
   if (auto v = impl_->read(std::string(keys::kNextSeq))) impl_->next_seq = std::max<std::uint64_t>(1, parse_u64(*v));
   if (auto v = impl_->read(std::string(keys::kRetriesScheduled))) impl_->retries_scheduled = parse_u64(*v);
   for (JobState st : {JobState::Queued, JobState::Running, JobState::RetryWait, JobState::Done, JobState::Failed,
@@ -301,7 +340,6 @@ std::vector<Job> JobStore::enqueue_all(std::vector<NewJob> drafts, std::int64_t 
       job.priority = d.priority;
       job.state = JobState::Queued;
       job.created_at = now_ms;
-      job.output_path = std::move(d.output_path);
       job.dedup_key = std::move(d.dedup_key);
       impl_->check_new(job);
       if (!ids.insert(job.id).second || impl_->load(job.id))
@@ -353,10 +391,10 @@ std::vector<Job> JobStore::list(JobState state) const {
   return out;
 }
 
-std::optional<Job> JobStore::claim_next_ready(std::int64_t now_ms) {
+std::optional<Job> JobStore::claim_next_ready(std::int64_t now_ms, const std::string& holder) {
   std::lock_guard lock(impl_->mu);
   impl_->promote_due_retries(now_ms);
-  return impl_->claim_from_queue(now_ms);
+  return impl_->claim_from_queue(now_ms, holder);
 }
 
 std::optional<std::int64_t> JobStore::next_retry_at() const {
@@ -370,26 +408,74 @@ std::optional<std::int64_t> JobStore::next_retry_at() const {
   return keys::retry_time_of(std::string_view(it->key().data(), it->key().size()));
 }
 
-Job JobStore::set_output_path(const std::string& id, const fs::path& output_path) {
+Job JobStore::reserve_output(const std::string& id, const fs::path& subdir, const std::string& vm_name,
+                             const OutputExists& exists) {
   std::lock_guard lock(impl_->mu);
-  Job before = impl_->running_job(id, "set the output path of");
+  Job before = impl_->running_job(id, "reserve an output folder for");
+  auto free_for_us = [&](const fs::path& folder) {
+    auto owner = impl_->read(keys::out(folder.generic_string()));
+    if (owner && *owner != id) return false;
+    return !exists(folder);
+  };
+  if (!before.output_path.empty() && free_for_us(before.output_path)) return before;  // rerun: same name
+  fs::path chosen = subdir / vm_name;
+  for (int n = 1; !free_for_us(chosen); ++n)
+    chosen = subdir / (vm_name + "-" + id + (n == 1 ? "" : "-" + std::to_string(n)));
   Job after = before;
-  after.output_path = output_path;
+  rocksdb::WriteBatch batch;
+  if (!before.output_path.empty()) {
+    const auto old_key = keys::out(before.output_path.generic_string());
+    if (auto owner = impl_->read(old_key); owner && *owner == id) batch.Delete(old_key);
+  }
+  after.output_path = chosen;
+  batch.Put(keys::out(chosen.generic_string()), id);
+  impl_->stage(batch, before, after);
+  impl_->commit(batch);
+  return after;
+}
+
+Job JobStore::begin_publish(const std::string& id) {
+  std::lock_guard lock(impl_->mu);
+  Job before = impl_->running_job(id, "publish");
+  if (before.output_path.empty())
+    throw StorageError(impl_->path.string() + ": job '" + id + "' cannot publish: no output folder reserved");
+  Job after = before;
+  after.publishing_epoch = before.epoch;
   return impl_->transition(before, std::move(after));
 }
 
-Job JobStore::mark_done(const std::string& id, const fs::path& output_path, std::int64_t now_ms) {
+Job JobStore::mark_done(const std::string& id, std::int64_t now_ms, const std::string& archive_pending) {
   std::lock_guard lock(impl_->mu);
   Job before = impl_->running_job(id, "mark done");
   Job after = before;
   after.state = JobState::Done;
   after.finished_at = now_ms;
-  if (!output_path.empty()) after.output_path = output_path;
+  after.holder.clear();
+  after.archive_pending = archive_pending;
   rocksdb::WriteBatch batch;
   impl_->stage(batch, before, after);
   if (!after.dedup_key.empty()) batch.Put(keys::dedup(after.dedup_key), after.id);
   impl_->commit(batch);
   return after;
+}
+
+Job JobStore::mark_archived(const std::string& id) {
+  std::lock_guard lock(impl_->mu);
+  Job before = impl_->load_existing(id);
+  Job after = before;
+  after.archive_pending.clear();
+  return impl_->transition(before, std::move(after));
+}
+
+Job JobStore::requeue(const std::string& id, bool charged) {
+  std::lock_guard lock(impl_->mu);
+  Job before = impl_->running_job(id, "requeue");
+  Job after = before;
+  after.state = JobState::Queued;
+  after.holder.clear();
+  after.publishing_epoch = 0;
+  if (!charged) after.interrupted += 1;
+  return impl_->transition(before, std::move(after));
 }
 
 Job JobStore::mark_failed(const std::string& id, JobError error, std::int64_t now_ms) {
@@ -398,8 +484,13 @@ Job JobStore::mark_failed(const std::string& id, JobError error, std::int64_t no
   Job after = before;
   after.state = JobState::Failed;
   after.finished_at = now_ms;
+  after.holder.clear();
   after.last_error = std::move(error);
-  return impl_->transition(before, std::move(after));
+  rocksdb::WriteBatch batch;
+  impl_->stage_release_output(batch, after);
+  impl_->stage(batch, before, after);
+  impl_->commit(batch);
+  return after;
 }
 
 Job JobStore::mark_retry_wait(const std::string& id, JobError error, std::int64_t next_attempt_at_ms) {
@@ -408,6 +499,8 @@ Job JobStore::mark_retry_wait(const std::string& id, JobError error, std::int64_
   Job after = before;
   after.state = JobState::RetryWait;
   after.next_attempt_at = next_attempt_at_ms;
+  after.holder.clear();
+  after.publishing_epoch = 0;
   after.last_error = std::move(error);
   rocksdb::WriteBatch batch;
   impl_->stage(batch, before, after);
@@ -427,10 +520,16 @@ Job JobStore::cancel(const std::string& id, std::int64_t now_ms) {
   Job after = before;
   after.state = JobState::Cancelled;
   after.finished_at = now_ms;
-  return impl_->transition(before, std::move(after));
+  after.holder.clear();
+  rocksdb::WriteBatch batch;
+  impl_->stage_release_output(batch, after);
+  impl_->stage(batch, before, after);
+  impl_->commit(batch);
+  return after;
 }
 
-RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms) {
+RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms, const OutputExists& exists,
+                                             const std::function<std::string(const Job&)>& archive_dir) {
   std::lock_guard lock(impl_->mu);
   std::vector<std::string> ids;
   impl_->scan(keys::state_prefix(JobState::Running), [&](const rocksdb::Slice& key, const rocksdb::Slice&) {
@@ -443,17 +542,22 @@ RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms) {
   for (auto& id : ids) {
     Job before = impl_->load_existing(id);
     Job after = before;
-    // An error (e.g. permission) reads as "not published": the job runs
-    // again, and the engine's publish step refuses to replace an existing
-    // folder, so the worst case is a visible failure, never a second copy.
-    std::error_code ec;
-    if (!before.output_path.empty() && fs::exists(before.output_path, ec)) {
+    after.holder.clear();
+    // Done only when THIS epoch was allowed to publish and the folder is
+    // there: a folder of that name without the permission is not ours. An
+    // error reading the disk reads as "not published": the job runs again,
+    // and the engine's publish refuses to replace an existing folder, so the
+    // worst case is a visible failure, never a second copy.
+    if (before.publishing_epoch == before.epoch && !before.output_path.empty() && exists(before.output_path)) {
       after.state = JobState::Done;
       after.finished_at = now_ms;
+      after.archive_pending = archive_dir(before);
       if (!after.dedup_key.empty()) batch.Put(keys::dedup(after.dedup_key), after.id);
       result.completed.push_back(id);
     } else {
       after.state = JobState::Queued;
+      after.interrupted += 1;  // the crash was not the job's fault
+      after.publishing_epoch = 0;
       result.requeued.push_back(id);
     }
     impl_->stage(batch, before, after);
@@ -463,6 +567,16 @@ RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms) {
   for (auto& j : written) impl_->note_written(j);
   return result;
 }
+
+void JobStore::sync() {
+  std::lock_guard lock(impl_->mu);
+  if (!impl_->unsynced) return;
+  auto s = impl_->db->SyncWAL();
+  if (!s.ok()) impl_->fail("syncing the log", s);
+  impl_->unsynced = false;
+}
+
+const std::string& JobStore::instance_id() const { return impl_->instance_id; }
 
 JobCounters JobStore::counters() const {
   JobCounters c;

@@ -3,10 +3,11 @@
 // <output_dir>/.daemon/state.rocksdb (the caller passes the path).
 //
 // Every state transition writes the job record and its secondary index
-// entries (state/, queue/, retry/, and dedup/ on success) in ONE WriteBatch
-// with WriteOptions.sync = true: after kill -9 or a power cut a transition is
-// either wholly there or wholly absent, and an acknowledged one is there.
-// Key layout: storage/job_keys.hpp.
+// entries (state/, queue/, retry/, out/, and dedup/ on success) in ONE
+// WriteBatch: after kill -9 or a power cut a transition is either wholly
+// there or wholly absent. With sync_writes (the default) each write is
+// fsynced before it returns; the daemon uses group commit instead (see
+// JobStoreOptions). Key layout: storage/job_keys.hpp.
 //
 // Times are unix milliseconds passed in by the caller (no clock inside), so
 // the scheduler decides what "now" is and tests need no sleeping.
@@ -16,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,8 +30,12 @@
 namespace h2k {
 
 struct JobStoreOptions {
-  // fsync the write-ahead log on every write. Only tests and benchmarks that
-  // do not simulate power loss turn this off.
+  // true: fsync the write-ahead log on every write.
+  // false: group commit. A write reaches RocksDB's log at once (so it
+  // survives kill -9 of the process: the log is in the kernel's page cache),
+  // and the CALLER calls sync() before anything outside the process depends
+  // on it (a reply, an assignment sent, a file moved): many transitions then
+  // share one fsync, and power loss can only drop transitions nobody acted on.
   bool sync_writes = true;
 };
 
@@ -48,6 +54,9 @@ struct RecoveryResult {
   std::vector<std::string> requeued;   // were running, output not published: queued again
   std::vector<std::string> completed;  // were running, output already published: marked done
 };
+
+// Whether a folder (relative to the output root) exists on disk.
+using OutputExists = std::function<bool(const std::filesystem::path& relative_folder)>;
 
 class JobStore {
 public:
@@ -77,16 +86,36 @@ public:
 
   // Moves retry_wait jobs whose time has come (next_attempt_at <= now) back
   // to queued, keeping their enqueue order, then takes the first queued job
-  // (high before normal before low, FIFO within a priority) and marks it
-  // running (attempts + 1, started_at = now) in one batch. nullopt: nothing ready.
-  std::optional<Job> claim_next_ready(std::int64_t now_ms);
+  // (high before normal before low, FIFO within a priority) and leases it to
+  // `holder`: running, attempts + 1, epoch + 1, started_at = now, in one
+  // batch. nullopt: nothing ready.
+  std::optional<Job> claim_next_ready(std::int64_t now_ms, const std::string& holder);
   // The earliest next_attempt_at among retry_wait jobs (for the scheduler's timer).
   std::optional<std::int64_t> next_retry_at() const;
 
-  // Records where a running job will publish, before it publishes.
-  Job set_output_path(const std::string& id, const std::filesystem::path& output_path);
-  // running -> done; also records dedup/<dedup_key> -> id when the job has a key.
-  Job mark_done(const std::string& id, const std::filesystem::path& output_path, std::int64_t now_ms);
+  // Reserves the folder a running job will publish into (relative to the
+  // output root): `subdir/vm_name`, or `subdir/vm_name-<id>` (then -2, -3...)
+  // when another job of this store holds that name (out/ keys) or the folder
+  // exists on disk. A job that already holds a reservation not yet on disk
+  // keeps it (its rerun after a crash or a retry publishes under the same
+  // name). Record and out/ key in one batch.
+  Job reserve_output(const std::string& id, const std::filesystem::path& subdir, const std::string& vm_name,
+                     const OutputExists& exists);
+  // Fenced publish: records that the current epoch may rename its staging
+  // folder into output_path (publishing_epoch = epoch). Call sync() before
+  // letting the converter rename.
+  Job begin_publish(const std::string& id);
+  // running -> done; also records dedup/<dedup_key> -> id when the job has a
+  // key. `archive_pending` (relative to the watch root; "" = nothing to
+  // move) is where its sources still have to go.
+  Job mark_done(const std::string& id, std::int64_t now_ms, const std::string& archive_pending = "");
+  // done: the sources were archived (archive_pending cleared).
+  Job mark_archived(const std::string& id);
+  // running -> queued at once (the lease is dropped: its slot was lost, or
+  // its run was interrupted). `charged`: the run counts against the retry
+  // budget (the failure was the job's own); otherwise it is counted in
+  // `interrupted`.
+  Job requeue(const std::string& id, bool charged);
   // running -> failed (final).
   Job mark_failed(const std::string& id, JobError error, std::int64_t now_ms);
   // running -> retry_wait until next_attempt_at_ms.
@@ -96,11 +125,21 @@ public:
   Job cancel(const std::string& id, std::int64_t now_ms);
 
   // For start-up, before any claim: every job left running by a previous
-  // process is queued again, unless its output_path exists (the engine
-  // publishes by renaming a finished folder into place, so an existing
-  // output_path is a finished conversion): that job is marked done, so
-  // nothing is ever published twice. Queued and retry_wait jobs are kept.
-  RecoveryResult recover_after_crash(std::int64_t now_ms);
+  // process is queued again (its run counted as interrupted), unless its
+  // current epoch was allowed to publish and output_path exists (the engine
+  // publishes by renaming a finished folder into place): that job is marked
+  // done, with archive_pending = archive_dir(job), so nothing is ever
+  // published twice. Queued and retry_wait jobs are kept.
+  RecoveryResult recover_after_crash(std::int64_t now_ms, const OutputExists& exists,
+                                     const std::function<std::string(const Job&)>& archive_dir);
+
+  // Group commit: makes every write so far durable (one fsync of the log).
+  // Cheap when nothing was written since the last call.
+  void sync();
+
+  // A random id made when the database was created: names this store's
+  // staging folders, so a sweep never touches another daemon's.
+  const std::string& instance_id() const;
 
   JobCounters counters() const;
 

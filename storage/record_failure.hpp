@@ -1,9 +1,10 @@
 #pragma once
 // What the scheduler does when a running job's conversion fails: ask the
 // RetryPolicy, then record the answer — retry_wait until now + delay, or
-// failed for good. One place for the "attempts" arithmetic: Job::attempts
-// counts claims (the failed run included), RetryPolicy::delay counts
-// retries already made.
+// failed for good. One place for the "attempts" arithmetic:
+// Job::charged_attempts() counts the runs that were the job's own (the failed
+// run included; runs interrupted by a crash or a lost slot are not),
+// RetryPolicy::delay counts retries already made.
 #include <cstdint>
 #include <string>
 

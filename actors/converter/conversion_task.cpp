@@ -6,11 +6,17 @@
 
 namespace h2k {
 
+std::filesystem::path source_path(const ConverterSettings& s, const msg::job_assignment& job) {
+  if (job.sources.empty()) return s.watch_root;
+  if (job.source_root == "external") return job.sources.front();
+  return s.watch_root / job.sources.front();
+}
+
 ConvertRequest make_convert_request(const ConverterSettings& s, const msg::job_assignment& job) {
   ConvertRequest req;
-  // An absolute source (queue-job of a file outside the queue) stays as is.
-  req.source = job.sources.empty() ? s.watch_root : s.watch_root / job.sources.front();
+  req.source = source_path(s, job);
   req.output_dir = s.output_root / job.output_subdir;
+  req.staging_tag = job.staging_tag;
   req.verify_manifest = true;
   req.copy.format = s.conversion.output_format;
   req.guest.enabled = s.conversion.guest_fixes;
@@ -27,13 +33,11 @@ ConvertRequest make_convert_request(const ConverterSettings& s, const msg::job_a
   return req;
 }
 
-std::string plan_vm_name(const ConvertRequest& request, const std::string& job_id) {
+std::string source_vm_name(const ConvertRequest& request) {
   LoadOptions options;
   options.verify_manifest = false;  // convert_vm verifies; here only the name is wanted
   options.name_override = request.name_override;
-  SourceVm vm = load_source(request.source, options);
-  if (!std::filesystem::exists(request.output_dir / vm.name)) return vm.name;
-  return vm.name + "-" + job_id;
+  return load_source(request.source, options).name;
 }
 
 double job_percent(const ProgressEvent& e) {
@@ -113,7 +117,7 @@ msg::job_outcome run_conversion(const ConvertRequest& request, const std::string
     out.output_path = relative_to(res.vm_dir, output_root);
     for (const auto& d : res.disks) out.bytes_converted += d.allocated_bytes;
     out.warnings = res.warnings;
-    log.add("published " + res.vm_dir.string());
+    log.add("published " + out.output_path);
   } catch (const PhaseError& e) {
     fail(e, e.phase());
   } catch (const ConversionError& e) {

@@ -1,6 +1,7 @@
 #include "actors/converter/converter_actor.hpp"
 
 #include <chrono>
+#include <stdexcept>
 
 #include <caf/all.hpp>
 
@@ -13,21 +14,30 @@ converter_state::~converter_state() {
 
 namespace {
 
+using namespace std::chrono_literals;
+
 // Forwards engine progress, throttled: the scheduler and stats need a live
-// figure, not thousands of messages a second.
+// figure, not thousands of messages a second. Every report carries the
+// lease (epoch, holder) it belongs to.
 class ProgressForwarder {
 public:
-  explicit ProgressForwarder(msg::scheduler_actor to) : to_(std::move(to)) {}
-  void operator()(const msg::job_progress& p) {
+  ProgressForwarder(msg::scheduler_actor to, const msg::job_assignment& job, const FaultPlan& faults)
+      : to_(std::move(to)), job_(job), faults_(faults) {}
+  void operator()(msg::job_progress p) {
+    if (p.phase == "copy" && p.bytes_done > 0) faults_.exit_if_at("mid_copy", job_.job_id);
     auto now = std::chrono::steady_clock::now();
     if (p.phase == phase_ && now - last_ < std::chrono::seconds(1)) return;
     phase_ = p.phase;
     last_ = now;
-    caf::anon_send(to_, p);
+    p.epoch = job_.epoch;
+    p.holder = job_.holder;
+    caf::anon_send(to_, std::move(p));
   }
 
 private:
   msg::scheduler_actor to_;
+  const msg::job_assignment& job_;
+  const FaultPlan& faults_;
   std::string phase_;
   std::chrono::steady_clock::time_point last_{};
 };
@@ -45,36 +55,69 @@ msg::job_outcome failed_before_start(const std::string& job_id, const Conversion
   return out;
 }
 
-// The worker thread's whole life: plan the output folder, have the scheduler
-// record it durably, convert, report.
+std::string relative_to(const std::string& file, const std::filesystem::path& root) {
+  auto rel = std::filesystem::path(file).lexically_relative(root);
+  if (file.empty() || rel.empty() || *rel.begin() == "..") return file;
+  return rel.string();
+}
+
+// The worker thread's whole life: have the scheduler reserve the output
+// folder for this lease, convert into a staging folder named after the
+// lease, ask the scheduler's permission to publish (fenced: a stale lease is
+// refused and its staging removed), report.
 void run_job(caf::actor_system& sys, msg::scheduler_actor scheduler, ConverterSettings settings,
              msg::job_assignment job, CancelToken cancel, std::shared_ptr<std::atomic<bool>> busy) {
   LogTail log;
   ConvertRequest req = make_convert_request(settings, job);
+  const FaultPlan& faults = settings.faults;
   msg::job_outcome outcome;
   try {
-    log.add("attempt " + std::to_string(job.attempt) + " of " + req.source.string());
-    req.name_override = plan_vm_name(req, job.job_id);
-    auto rel = (std::filesystem::path(job.output_subdir) / req.name_override).string();
-    bool recorded = false;
+    log.add("attempt " + std::to_string(job.attempt) + " (epoch " + std::to_string(job.epoch) + ", " + job.holder +
+            ") of " + (job.sources.empty() ? std::string() : job.sources.front()));
+    faults.exit_if_at("before_staging", job.job_id);
+    const std::string name = source_vm_name(req);
     caf::scoped_actor self{sys};
-    self->request(scheduler, std::chrono::seconds(60), msg::job_planned{job.job_id, rel})
-        .receive([&](bool ok) { recorded = ok; }, [&](const caf::error&) { recorded = false; });
-    if (!recorded)
+    std::string folder;
+    // Bounded waits: a scheduler that cannot answer must not hold the slot forever.
+    self->request(scheduler, 60s, msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, name})
+        .receive([&](std::string& f) { folder = std::move(f); }, [&](const caf::error&) {});
+    if (folder.empty())
       throw ConversionError(ErrorKind::Io, req.source.string(),
-                            "the scheduler could not record the output folder " + rel + " (job state store unavailable)");
-    ProgressForwarder forward(scheduler);
+                            "the scheduler reserved no output folder (the job's lease is no longer current, or its "
+                            "state store is unavailable)");
+    const std::filesystem::path rel(folder);
+    req.output_dir = settings.output_root / rel.parent_path();
+    req.name_override = rel.filename().string();
+    req.before_publish = [&] {
+      faults.exit_if_at("staging_complete", job.job_id);
+      bool allowed = false;
+      self->request(scheduler, 60s, msg::publish_request{job.job_id, job.epoch, job.holder})
+          .receive([&](bool ok) { allowed = ok; }, [&](const caf::error&) {});
+      if (!allowed)
+        throw ConversionError(ErrorKind::Io, req.source.string(),
+                              "the scheduler did not allow publishing " + folder +
+                                  " (the job's lease is no longer current, or its state store is unavailable); "
+                                  "the staging folder is removed");
+    };
+    req.after_publish = [&] { faults.exit_if_at("after_publish_rename", job.job_id); };
+    ProgressForwarder forward(scheduler, job, faults);
     outcome = run_conversion(req, job.job_id, settings.output_root, std::ref(forward), cancel, log);
   } catch (const ConversionError& e) {
     outcome = failed_before_start(job.job_id, e, log);
   } catch (const std::exception& e) {
     outcome = failed_before_start(job.job_id, ConversionError(ErrorKind::Internal, req.source.string(), e.what()), log);
   }
+  outcome.epoch = job.epoch;
+  outcome.holder = job.holder;
+  outcome.error_file = relative_to(outcome.error_file, settings.watch_root);
   busy->store(false);
   caf::anon_send(scheduler, std::move(outcome));
 }
 
 }  // namespace
+
+// A job id no job can have (ids are [A-Za-z0-9._-]): the slot_throw fault.
+constexpr const char* kThrowNow = "<fault:throw>";
 
 msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::stateful_pointer<converter_state> self,
                                                        msg::scheduler_actor scheduler, ConverterSettings settings) {
@@ -85,6 +128,8 @@ msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::sta
           // The scheduler never double-books a slot; answer rather than lose the job.
           msg::job_outcome out;
           out.job_id = job.job_id;
+          out.epoch = job.epoch;
+          out.holder = job.holder;
           out.status = "failed";
           out.error_kind = "io_error";  // retryable: the job itself is fine
           out.error = "converter slot busy with " + st.job_id;
@@ -95,10 +140,15 @@ msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::sta
         st.cancel = CancelToken();
         st.job_id = job.job_id;
         st.busy->store(true);
+        // Test-only (H2K_FAULT=slot_throw): the slot dies mid-job, on the
+        // job's first attempt, as a bug in the actor would make it.
+        const bool throw_later = settings.faults.at("slot_throw", job.job_id) && job.attempt == 1;
         st.worker = std::thread(run_job, std::ref(self->system()), scheduler, settings, std::move(job), st.cancel,
                                 st.busy);
+        if (throw_later) self->delayed_send(self, std::chrono::seconds(2), msg::cancel_atom::value, std::string(kThrowNow));
       },
       [=](msg::cancel_atom, const std::string& job_id) {
+        if (job_id == kThrowNow) throw std::runtime_error("H2K_FAULT slot_throw: converter slot made to throw");
         if (job_id == self->state.job_id && self->state.busy->load()) self->state.cancel.cancel();
       },
       [=](msg::shutdown_atom) {

@@ -7,6 +7,7 @@
 #include "actors/common/iso_time.hpp"
 #include "actors/scheduler/job_view.hpp"
 #include "actors/scheduler/source_files.hpp"
+#include "actors/scheduler/staging_sweep.hpp"
 #include "storage/record_failure.hpp"
 
 namespace h2k {
@@ -23,6 +24,8 @@ ErrorKind error_kind_from_string(const std::string& s) {
 }
 
 std::string primary(const Job& job) { return job.sources.empty() ? std::string() : job.sources.front().string(); }
+
+bool in_watch(const Job& job) { return job.source_root == kWatchRoot; }
 
 std::vector<std::string> strings(const std::vector<fs::path>& paths) {
   std::vector<std::string> out;
@@ -68,42 +71,145 @@ std::optional<std::size_t> JobScheduler::slot_of(const std::string& job_id) cons
   return std::nullopt;
 }
 
+std::string JobScheduler::holder_of(std::size_t slot) const {
+  return settings_.node + "/slot-" + std::to_string(slot + 1);
+}
+
+std::optional<std::size_t> JobScheduler::lease_slot(const std::string& job_id, std::uint64_t epoch,
+                                                    const std::string& holder) const {
+  auto i = slot_of(job_id);
+  if (!i || slots_[*i].epoch != epoch || holder_of(*i) != holder) return std::nullopt;
+  return i;
+}
+
+void JobScheduler::free_slot(std::size_t i) {
+  progress_.erase(slots_[i].job_id);
+  slots_[i] = Slot{};
+}
+
+void JobScheduler::note_stale(const std::string& what, const std::string& job_id, std::uint64_t epoch,
+                              const std::string& holder, std::int64_t now_ms, SchedulerEffects& fx) {
+  ++stale_results_;
+  std::string current = "not running";
+  if (auto i = slot_of(job_id)) current = "running as epoch " + std::to_string(slots_[*i].epoch) + " on " + holder_of(*i);
+  log_->warn("stale {} for job {} (epoch {}, {}) dropped: the job is {}", what, job_id, epoch,
+             holder.empty() ? "no holder" : holder, current);
+  msg::job_event e;
+  e.kind = "stale_result";
+  e.job_id = job_id;
+  e.error = what + " of epoch " + std::to_string(epoch) + " dropped";
+  e.at_ms = now_ms;
+  fx.events.push_back(std::move(e));
+}
+
+void JobScheduler::remove_staging_of(const std::string& job_id, std::uint64_t epoch) {
+  auto removed = sweep_staging(settings_.output_root, store_->instance_id(), [&](const StagingName& n) {
+    return n.job_id == job_id && n.epoch == epoch;
+  });
+  for (const auto& p : removed) log_->warn("removed the staging folder {} of a stale attempt", p.string());
+}
+
 msg::job_event JobScheduler::event_for(const Job& job, const std::string& kind, std::int64_t now_ms) const {
   msg::job_event e;
   e.kind = kind;
   e.job_id = job.id;
   e.filename = primary(job);
   e.file_type = job.file_type;
-  e.file_size = sources_size(job.source_root, strings(job.sources));
+  e.file_size = sources_size(in_watch(job) ? settings_.watch_root : fs::path("/"), strings(job.sources));
   e.attempt = job.attempts;
   e.max_retries = settings_.retry.enabled ? settings_.retry.max_retries : 0;
   if (job.last_error) {
     e.error = job.last_error->reason;
     e.phase = job.last_error->phase;
   }
-  if (!job.output_path.empty()) e.output_path = job.output_path.lexically_relative(settings_.output_root).string();
+  if (!job.output_path.empty() && job.state == JobState::Done) e.output_path = job.output_path.generic_string();
   e.next_retry_at_ms = job.state == JobState::RetryWait ? job.next_attempt_at : 0;
   e.at_ms = now_ms;
   return e;
 }
 
+std::string JobScheduler::archive_dir_for(const Job& job, std::int64_t now_ms) const {
+  if (!settings_.archive_processed || !in_watch(job)) return "";
+  return (fs::path(".processed") / date_folder(now_ms)).string();
+}
+
+void JobScheduler::migrate_legacy_paths() {
+  // Records of version 1 held this host's absolute paths: sources under the
+  // watch folder become "watch" ones again, outputs relative to the output
+  // folder. Once; a record already in the new form is left alone.
+  for (JobState st : {JobState::Queued, JobState::RetryWait, JobState::Running, JobState::Failed, JobState::Cancelled,
+                      JobState::Done}) {
+    for (Job job : store_->list(st)) {
+      bool changed = false;
+      if (job.source_root == kExternalRoot) {
+        std::vector<fs::path> rel;
+        for (const auto& s : job.sources) {
+          auto r = s.lexically_normal().lexically_relative(settings_.watch_root);
+          if (r.empty() || *r.begin() == "..") break;
+          rel.push_back(r);
+        }
+        if (rel.size() == job.sources.size()) {
+          job.source_root = kWatchRoot;
+          job.sources = rel;
+          changed = true;
+        }
+      }
+      if (job.output_path.is_absolute()) {
+        auto r = job.output_path.lexically_relative(settings_.output_root);
+        if (!r.empty() && *r.begin() != "..") {
+          job.output_path = r;
+          changed = true;
+        }
+      }
+      if (changed) store_->put(job);
+    }
+  }
+}
+
+void JobScheduler::archive_done(Job job, std::int64_t now_ms) {
+  if (job.archive_pending.empty()) return;
+  store_->sync();  // "done" is durable before the sources move
+  settings_.faults.exit_if_at("after_done_commit", job.id);
+  auto moved = move_sources(settings_.watch_root, strings(job.sources), settings_.watch_root / job.archive_pending,
+                            [&](const std::string&) { settings_.faults.exit_if_at("mid_archive", job.id); });
+  if (!moved.empty()) log_->info("job {}: sources archived to {}", job.id, job.archive_pending);
+  store_->mark_archived(job.id);
+  active_sources_.erase(primary(job));
+  (void)now_ms;
+}
+
 SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
   SchedulerEffects fx;
-  RecoveryResult rec = store_->recover_after_crash(now_ms);
-  for (const auto& id : rec.requeued) log_->warn("job {} was interrupted (daemon stopped or crashed): queued again", id);
-  for (const auto& id : rec.completed) {
-    // Published just before the crash: finish its bookkeeping now.
-    auto job = store_->get(id);
-    if (!job) continue;
-    log_->info("job {} had already published {} before the restart: marked done", id, job->output_path.string());
-    archive(*job, now_ms);
-  }
+  migrate_legacy_paths();
+  auto exists = [&](const fs::path& rel) {
+    std::error_code ec;
+    return fs::exists(settings_.output_root / rel, ec);
+  };
+  RecoveryResult rec =
+      store_->recover_after_crash(now_ms, exists, [&](const Job& j) { return archive_dir_for(j, now_ms); });
+  store_->sync();
+  for (const auto& id : rec.requeued)
+    log_->warn("job {} was interrupted (daemon stopped or crashed): queued again", id);
+  for (const auto& id : rec.completed)
+    log_->info("job {} had already published {} before the restart: marked done", id,
+               store_->get(id) ? store_->get(id)->output_path.string() : std::string("?"));
+  // Staging folders of this daemon's attempts: none is running now.
+  for (const auto& p : sweep_staging(settings_.output_root, store_->instance_id(), [](const StagingName&) { return true; }))
+    log_->warn("removed the unfinished output {} (left by an interrupted conversion)", p.string());
   for (JobState s : {JobState::Queued, JobState::RetryWait})
-    for (const auto& job : store_->list(s)) active_sources_[primary(job)] = job.id;
+    for (const auto& job : store_->list(s))
+      if (in_watch(job)) active_sources_[primary(job)] = job.id;
+  // Done jobs whose archiving was interrupted: finish it now, exactly once
+  // (the watcher must not take their remaining files for a new VM).
+  for (const auto& job : store_->list(JobState::Done)) {
+    if (job.archive_pending.empty()) continue;
+    active_sources_[primary(job)] = job.id;
+    log_->info("job {}: finishing the archiving of its sources", job.id);
+    archive_done(job, now_ms);
+  }
   for (const auto& job : store_->list(JobState::Cancelled))
-    if (!job.sources.empty() && fs::exists(job.source_root / job.sources.front())) ignored_sources_.insert(primary(job));
-  auto problems = store_->check_consistency();
-  for (const auto& p : problems) log_->error("job store inconsistency: {}", p);
+    if (in_watch(job) && !job.sources.empty() && fs::exists(settings_.watch_root / job.sources.front()))
+      ignored_sources_.insert(primary(job));
   dispatch(now_ms, fx);
   return fx;
 }
@@ -112,16 +218,21 @@ void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
   if (mode_ != "running") return;
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     if (!slots_[i].job_id.empty()) continue;
-    auto job = store_->claim_next_ready(now_ms);
+    auto job = store_->claim_next_ready(now_ms, holder_of(i));
     if (!job) break;
-    slots_[i].job_id = job->id;
+    slots_[i] = Slot{job->id, job->epoch, now_ms, 0, false};
     msg::job_assignment a;
     a.job_id = job->id;
-    for (const auto& s : job->sources) a.sources.push_back((job->source_root == settings_.watch_root ? s : job->source_root / s).string());
+    a.epoch = job->epoch;
+    a.holder = holder_of(i);
+    a.source_root = job->source_root;
+    for (const auto& s : job->sources) a.sources.push_back(s.string());
     a.file_type = job->file_type;
     a.attempt = job->attempts;
     a.output_subdir = date_folder(now_ms);
-    log_->info("job {} started (attempt {}): {}", job->id, job->attempts, primary(*job));
+    a.staging_tag = staging_tag(job->id, job->epoch, store_->instance_id());
+    log_->info("job {} started (attempt {}, epoch {}, {}): {}", job->id, job->attempts, job->epoch, a.holder,
+               primary(*job));
     fx.assignments.emplace_back(i, std::move(a));
     fx.events.push_back(event_for(*job, "started", now_ms));
   }
@@ -153,7 +264,7 @@ SchedulerEffects JobScheduler::on_found(const msg::vm_found& vm, std::int64_t no
     }
   }
   NewJob draft;
-  draft.source_root = settings_.watch_root;
+  draft.source_root = kWatchRoot;
   for (const auto& s : vm.sources) draft.sources.emplace_back(s);
   draft.file_type = vm.file_type;
   draft.priority = job_priority_from_string(vm.priority).value_or(JobPriority::Normal);
@@ -196,33 +307,64 @@ SchedulerEffects JobScheduler::on_problem(const msg::watch_problem& p, std::int6
   return fx;
 }
 
-bool JobScheduler::on_planned(const msg::job_planned& p) {
+std::string JobScheduler::on_planned(const msg::job_planned& p, std::int64_t now_ms, SchedulerEffects& fx) {
+  auto slot = lease_slot(p.job_id, p.epoch, p.holder);
+  if (!slot) {
+    note_stale("output folder request", p.job_id, p.epoch, p.holder, now_ms, fx);
+    return "";
+  }
+  slots_[*slot].last_report_ms = now_ms;
   try {
-    store_->set_output_path(p.job_id, settings_.output_root / p.output_path);
+    auto exists = [&](const fs::path& rel) {
+      std::error_code ec;
+      return fs::exists(fs::symlink_status(settings_.output_root / rel, ec));
+    };
+    std::string name = p.vm_name;
+    // The name becomes a folder: never a path.
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos || name[0] == '.')
+      name = p.job_id;
+    Job job = store_->reserve_output(p.job_id, p.output_subdir, name, exists);
+    return job.output_path.generic_string();
+  } catch (const std::exception& e) {
+    log_->error("job {}: cannot reserve its output folder: {}", p.job_id, e.what());
+    return "";
+  }
+}
+
+bool JobScheduler::on_publish(const msg::publish_request& r, std::int64_t now_ms, SchedulerEffects& fx) {
+  auto slot = lease_slot(r.job_id, r.epoch, r.holder);
+  if (!slot) {
+    note_stale("publish request", r.job_id, r.epoch, r.holder, now_ms, fx);
+    return false;
+  }
+  slots_[*slot].last_report_ms = now_ms;
+  try {
+    Job job = store_->begin_publish(r.job_id);
+    log_->debug("job {}: epoch {} publishes {}", job.id, job.epoch, job.output_path.string());
     return true;
   } catch (const std::exception& e) {
-    log_->error("job {}: cannot record its output folder: {}", p.job_id, e.what());
+    log_->error("job {}: cannot record its publish: {}", r.job_id, e.what());
     return false;
   }
 }
 
-void JobScheduler::on_progress(const msg::job_progress& p) {
-  if (slot_of(p.job_id)) progress_[p.job_id] = p;
-}
-
-void JobScheduler::archive(Job& job, std::int64_t now_ms) {
-  if (!settings_.archive_processed || job.source_root != settings_.watch_root) return;
-  auto moved = move_sources(job.source_root, strings(job.sources),
-                            settings_.watch_root / ".processed" / date_folder(now_ms));
-  if (!moved.empty()) log_->info("job {}: sources archived to .processed/{}", job.id, date_folder(now_ms));
+void JobScheduler::on_progress(const msg::job_progress& p, std::int64_t now_ms, SchedulerEffects& fx) {
+  auto slot = lease_slot(p.job_id, p.epoch, p.holder);
+  if (!slot) {
+    note_stale("progress report", p.job_id, p.epoch, p.holder, now_ms, fx);
+    return;
+  }
+  slots_[*slot].last_report_ms = now_ms;
+  progress_[p.job_id] = p;
 }
 
 void JobScheduler::fail_for_good(Job job, const JobError& error, const std::vector<std::string>& log_tail,
                                  const std::vector<std::string>& details,
                                  std::int64_t now_ms, SchedulerEffects& fx) {
   FailureContext ctx;
-  ctx.file = job.sources.empty() ? job.source_root : job.source_root / job.sources.front();
-  ctx.file_size = sources_size(job.source_root, strings(job.sources));
+  const fs::path root = in_watch(job) ? settings_.watch_root : fs::path("/");
+  ctx.file = job.sources.empty() ? root : root / job.sources.front();
+  ctx.file_size = sources_size(root, strings(job.sources));
   ctx.error = error.reason;
   ctx.error_kind = to_string(error.kind);
   ctx.phase = error.phase;
@@ -235,8 +377,9 @@ void JobScheduler::fail_for_good(Job job, const JobError& error, const std::vect
   ctx.job_id = job.id;
   msg::job_event e = event_for(job, "failed", now_ms);
   const fs::path errors = settings_.watch_root / ".errors";
-  if (job.source_root == settings_.watch_root) {
-    auto moved = move_sources(job.source_root, strings(job.sources), errors);
+  store_->sync();  // the failure is durable before the files move
+  if (in_watch(job)) {
+    auto moved = move_sources(settings_.watch_root, strings(job.sources), errors);
     if (!moved.empty()) {
       // Remember where the files went, so retry-job finds them.
       job.sources.assign(moved.begin(), moved.end());
@@ -252,19 +395,54 @@ void JobScheduler::fail_for_good(Job job, const JobError& error, const std::vect
 
 SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_t now_ms) {
   SchedulerEffects fx;
-  auto slot = slot_of(o.job_id);
-  if (slot) slots_[*slot].job_id.clear();
-  progress_.erase(o.job_id);
+  auto slot = lease_slot(o.job_id, o.epoch, o.holder);
+  if (!slot) {
+    // Late (its job was requeued: the slot was lost or the watchdog fired),
+    // duplicate, or from an older epoch: whatever that attempt staged goes;
+    // the job's real state is untouched.
+    note_stale("outcome '" + o.status + "'", o.job_id, o.epoch, o.holder, now_ms, fx);
+    auto job = store_->get(o.job_id);
+    if (!job || job->epoch != o.epoch || job->state != JobState::Running) remove_staging_of(o.job_id, o.epoch);
+    return fx;
+  }
+  try {
+    fx = handle_outcome(o, *slot, now_ms);
+  } catch (const std::exception& e) {
+    // The store refused the transition (disk full, damaged database): the
+    // job stays running in the store and is recovered at the next start;
+    // the slot is freed so the daemon keeps working.
+    log_->critical("job {}: cannot record its outcome '{}': {}", o.job_id, o.status, e.what());
+    free_slot(*slot);
+  }
+  finish_if_idle(fx);
+  dispatch(now_ms, fx);
+  return fx;
+}
+
+SchedulerEffects JobScheduler::handle_outcome(const msg::job_outcome& o, std::size_t slot, std::int64_t now_ms) {
+  SchedulerEffects fx;
+  const bool stalled = slots_[slot].stalled;
+  free_slot(slot);
   auto current = store_->get(o.job_id);
   if (!current) {
     log_->error("outcome for unknown job {}", o.job_id);
     return fx;
   }
   const std::string first = primary(*current);
+  if (o.status == "succeeded" && current->publishing_epoch != current->epoch) {
+    // Success without the fenced publish: not ours to trust.
+    msg::job_outcome bad = o;
+    bad.status = "failed";
+    bad.error_kind = to_string(ErrorKind::Internal);
+    bad.error = "the converter reported success without permission to publish (epoch " + std::to_string(o.epoch) + ")";
+    log_->error("job {}: {}", o.job_id, bad.error);
+    slots_[slot] = Slot{o.job_id, o.epoch, now_ms, 0, false};
+    return handle_outcome(bad, slot, now_ms);
+  }
   if (o.status == "succeeded") {
-    Job job = store_->mark_done(o.job_id, settings_.output_root / o.output_path, now_ms);
+    Job job = store_->mark_done(o.job_id, now_ms, archive_dir_for(*current, now_ms));
     msg::job_event e = event_for(job, "succeeded", now_ms);  // before archiving: it reads the sources' sizes
-    archive(job, now_ms);
+    archive_done(job, now_ms);
     active_sources_.erase(first);
     log_->info("job {} succeeded in {:.1f} s: {} -> {}", job.id, o.duration_s, first, job.output_path.string());
     for (const auto& w : o.warnings) log_->warn("job {}: {}", job.id, w);
@@ -273,8 +451,23 @@ SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_
     e.error.clear();
     if (job.attempts > 1 && current->last_error) e.previous_error = current->last_error->reason;
     fx.events.push_back(std::move(e));
+  } else if (o.status == "cancelled" && stalled) {
+    JobError err{ErrorKind::Timeout,
+                 "no progress report for " + std::to_string(settings_.job_stall_timeout_ms / 1000) +
+                     " s (job_stall_timeout): the attempt was cancelled",
+                 o.phase.empty() ? "watchdog" : o.phase};
+    Job job = record_failure(*store_, settings_.retry, o.job_id, err, now_ms);
+    if (job.state == JobState::RetryWait) {
+      log_->warn("job {} stalled: {}; retry {} of {} at {}", job.id, err.reason, job.charged_attempts(),
+                 settings_.retry.max_retries, iso8601_utc(job.next_attempt_at));
+      fx.events.push_back(event_for(job, "retry_scheduled", now_ms));
+    } else {
+      active_sources_.erase(first);
+      fail_for_good(job, err, o.log_tail, o.error_details, now_ms, fx);
+    }
   } else if (o.status == "cancelled" && mode_ == "stopping" && !cancel_requested_.count(o.job_id)) {
-    // Left "running" in the store on purpose: the next start queues it again.
+    // Interrupted by stop: queued again now (not charged), runs at the next start.
+    store_->requeue(o.job_id, false);
     log_->info("job {} interrupted by stop; it runs again at the next start", o.job_id);
   } else if (o.status == "cancelled") {
     cancel_requested_.erase(o.job_id);
@@ -287,7 +480,7 @@ SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_
     JobError err{error_kind_from_string(o.error_kind), o.error, o.phase};
     Job job = record_failure(*store_, settings_.retry, o.job_id, err, now_ms);
     if (job.state == JobState::RetryWait) {
-      log_->warn("job {} failed ({}): {}; retry {} of {} at {}", job.id, o.error_kind, o.error, job.attempts,
+      log_->warn("job {} failed ({}): {}; retry {} of {} at {}", job.id, o.error_kind, o.error, job.charged_attempts(),
                  settings_.retry.max_retries, iso8601_utc(job.next_attempt_at));
       msg::job_event e = event_for(job, "retry_scheduled", now_ms);
       e.duration_s = o.duration_s;
@@ -298,6 +491,40 @@ SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_
       fx.events.back().duration_s = o.duration_s;
     }
   }
+  return fx;
+}
+
+SchedulerEffects JobScheduler::on_slot_lost(std::size_t slot, bool charged, const std::string& reason,
+                                            std::int64_t now_ms) {
+  SchedulerEffects fx;
+  if (slot >= slots_.size()) return fx;
+  const std::string id = slots_[slot].job_id;
+  charged = charged || slots_[slot].stalled;
+  free_slot(slot);
+  if (id.empty()) {
+    log_->error("{} stopped ({}) while idle; replaced", holder_of(slot), reason);
+  } else {
+    try {
+      auto before = store_->get(id);
+      const int budget = settings_.retry.enabled ? settings_.retry.max_retries + 1 : 1;
+      if (charged && before && before->charged_attempts() >= budget) {
+        // Its own failure, and out of attempts: fail it rather than lose slots forever.
+        JobError err{ErrorKind::Internal, holder_of(slot) + " stopped while converting it: " + reason, "convert"};
+        Job job = store_->mark_failed(id, err, now_ms);
+        active_sources_.erase(primary(job));
+        fail_for_good(job, err, {}, {}, now_ms, fx);
+      } else {
+        Job job = store_->requeue(id, charged);
+        log_->error("{} stopped ({}) while running job {}: replaced; the job is queued again{}", holder_of(slot),
+                    reason, id, charged ? " (charged as an attempt)" : " (not charged)");
+        msg::job_event e = event_for(job, "slot_lost", now_ms);
+        e.error = holder_of(slot) + " stopped: " + reason;
+        fx.events.push_back(std::move(e));
+      }
+    } catch (const std::exception& e) {
+      log_->critical("job {}: cannot queue it again after its slot was lost: {}", id, e.what());
+    }
+  }
   finish_if_idle(fx);
   dispatch(now_ms, fx);
   return fx;
@@ -305,6 +532,33 @@ SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_
 
 SchedulerEffects JobScheduler::on_tick(std::int64_t now_ms) {
   SchedulerEffects fx;
+  // Watchdog: a lease with no report for job_stall_timeout is cancelled (its
+  // subprocesses killed by the engine's cancel token); a slot that does not
+  // even answer the cancel is killed and replaced.
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    auto& sl = slots_[i];
+    if (sl.job_id.empty()) continue;
+    if (sl.stalled) {
+      if (now_ms - sl.cancel_sent_ms >= settings_.stall_kill_grace_ms) {
+        log_->error("job {}: {} did not answer the cancel within {} s: killing the slot", sl.job_id, holder_of(i),
+                    settings_.stall_kill_grace_ms / 1000);
+        fx.kill_slots.push_back(i);
+        sl.cancel_sent_ms = now_ms;  // once per grace period
+      }
+      continue;
+    }
+    if (now_ms - sl.last_report_ms < settings_.job_stall_timeout_ms) continue;
+    sl.stalled = true;
+    sl.cancel_sent_ms = now_ms;
+    fx.cancels.emplace_back(i, sl.job_id);
+    log_->error("job {} stalled: no progress report for {} s (job_stall_timeout): cancelling the attempt", sl.job_id,
+                (now_ms - sl.last_report_ms) / 1000);
+    if (auto job = store_->get(sl.job_id)) {
+      msg::job_event e = event_for(*job, "stalled", now_ms);
+      e.error = "no progress report for " + std::to_string((now_ms - sl.last_report_ms) / 1000) + " s";
+      fx.events.push_back(std::move(e));
+    }
+  }
   dispatch(now_ms, fx);
   finish_if_idle(fx);
   return fx;
@@ -362,14 +616,14 @@ msg::control_reply JobScheduler::queue_job(const nlohmann::json& args, std::int6
   NewJob draft;
   fs::path rel = path.lexically_normal().lexically_relative(settings_.watch_root);
   if (!rel.empty() && *rel.begin() != ".." && *rel.begin()->string().begin() != '.') {
-    draft.source_root = settings_.watch_root;  // inside the queue: archived like dropped files
+    draft.source_root = kWatchRoot;     // inside the queue: archived like dropped files
     draft.sources = {rel};
   } else {
-    draft.source_root = path.parent_path();    // elsewhere: the operator's file, never moved
-    draft.sources = {path.filename()};
+    draft.source_root = kExternalRoot;  // elsewhere: the operator's file, never moved
+    draft.sources = {path.lexically_normal()};
   }
   const std::string first = draft.sources.front().string();
-  if (draft.source_root == settings_.watch_root && active_sources_.count(first))
+  if (draft.source_root == kWatchRoot && active_sources_.count(first))
     return error("queue-job: " + path.string() + " is already job " + active_sources_[first]);
   draft.file_type = file_type_of(path);
   if (args.contains("priority")) {
@@ -378,7 +632,7 @@ msg::control_reply JobScheduler::queue_job(const nlohmann::json& args, std::int6
     draft.priority = *p;
   }
   Job job = store_->enqueue(std::move(draft), now_ms);
-  if (job.source_root == settings_.watch_root) active_sources_[first] = job.id;
+  if (in_watch(job)) active_sources_[first] = job.id;
   log_->info("job {} queued by the operator: {}", job.id, path.string());
   fx.events.push_back(event_for(job, "queued", now_ms));
   dispatch(now_ms, fx);
@@ -395,7 +649,8 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
       auto q = queue_state();
       return ok({{"status", mode_}, {"pid", ::getpid()}, {"uptime_s", (now_ms - settings_.started_at_ms) / 1000},
                  {"queued", q.queued}, {"running", q.running}, {"retry_wait", q.retry_wait},
-                 {"version", settings_.version}, {"max_concurrent_jobs", slots_.size()}});
+                 {"version", settings_.version}, {"max_concurrent_jobs", slots_.size()},
+                 {"slots_alive", slots_alive_}, {"stale_results", stale_results_}});
     }
     if (cmd == "pause") {
       if (mode_ == "running") mode_ = "paused";
@@ -460,11 +715,11 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
     if (cmd == "retry-job") {
       if (job->state != JobState::Failed && job->state != JobState::Cancelled)
         return error("retry-job: job " + id + " is " + to_string(job->state) + "; only failed or cancelled jobs are retried");
-      for (const auto& s : job->sources)
-        if (!fs::exists(job->source_root / s))
-          return error("retry-job: source " + (job->source_root / s).string() + " no longer exists");
+      for (const auto& s : job->source_paths(settings_.watch_root))
+        if (!fs::exists(s)) return error("retry-job: source " + s.string() + " no longer exists");
       job->state = JobState::Queued;
       job->attempts = 0;
+      job->interrupted = 0;
       job->next_attempt_at = 0;
       job->finished_at = 0;
       store_->put(*job);

@@ -4,7 +4,13 @@
 // command. Durable state lives in the JobStore (RocksDB); this class keeps
 // only what a restart may lose (live progress, the pause flag). Each call
 // returns the effects (assignments for slots, events for stats and the
-// notifier) for the scheduler actor to send.
+// notifier) for the scheduler actor to send AFTER JobStore::sync() (group
+// commit: see JobStoreOptions).
+//
+// Jobs are leases (storage/job.hpp): a report (planned, progress, publish,
+// outcome) is accepted only from the current (epoch, holder) of a running
+// job; anything else is stale: logged, counted (stale_results()) and
+// dropped, never trusted and never fatal. No input makes these calls throw.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -17,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
+#include "actors/common/fault_injection.hpp"
 #include "messages/messages.hpp"
 #include "storage/job_store.hpp"
 #include "storage/retry_policy.hpp"
@@ -32,11 +39,19 @@ struct SchedulerSettings {
   bool archive_processed = true;
   std::string version = "0.1.0";
   std::int64_t started_at_ms = 0;
+  // Watchdog: a running job with no report for this long is cancelled and
+  // retried (error_kind timeout); a slot that does not answer the cancel
+  // within stall_kill_grace_ms is killed and replaced.
+  std::int64_t job_stall_timeout_ms = 900'000;
+  std::int64_t stall_kill_grace_ms = 120'000;
+  std::string node = "local";         // holders are "<node>/slot-<n>"
+  FaultPlan faults;                    // test-only (H2K_FAULT)
 };
 
 struct SchedulerEffects {
   std::vector<std::pair<std::size_t, msg::job_assignment>> assignments;  // slot index, job
   std::vector<std::pair<std::size_t, std::string>> cancels;             // slot index, job id
+  std::vector<std::size_t> kill_slots;  // slots to kill and replace (stalled, did not answer a cancel)
   std::vector<msg::job_event> events;
   bool finished = false;  // drain/stop is complete: the daemon may exit
 };
@@ -51,22 +66,51 @@ public:
 
   SchedulerEffects on_found(const msg::vm_found& vm, std::int64_t now_ms);
   SchedulerEffects on_problem(const msg::watch_problem& p, std::int64_t now_ms);
-  // Records where a job will publish; false if it could not be recorded.
-  bool on_planned(const msg::job_planned& p);
-  void on_progress(const msg::job_progress& p);
+  // Reserves the job's output folder; returns it (relative to the output
+  // root), or "" for a stale lease or a store failure.
+  std::string on_planned(const msg::job_planned& p, std::int64_t now_ms, SchedulerEffects& fx);
+  // Fenced publish: true once "epoch E publishes" is recorded (the caller
+  // syncs the store before answering).
+  bool on_publish(const msg::publish_request& r, std::int64_t now_ms, SchedulerEffects& fx);
+  void on_progress(const msg::job_progress& p, std::int64_t now_ms, SchedulerEffects& fx);
   SchedulerEffects on_outcome(const msg::job_outcome& o, std::int64_t now_ms);
   SchedulerEffects on_tick(std::int64_t now_ms);
+  // A slot's actor died. `charged`: the failure is the job's own (an
+  // exception escaping its conversion; a stalled job) rather than the slot
+  // being killed from outside. Its job goes back to the queue at once (or
+  // fails for good when charged and out of retries); the caller has already
+  // spawned the replacement slot.
+  SchedulerEffects on_slot_lost(std::size_t slot, bool charged, const std::string& reason, std::int64_t now_ms);
   // Commands of the control socket (all but `stats`, which the stats actor answers).
   msg::control_reply on_control(const msg::control_command& c, std::int64_t now_ms, SchedulerEffects& fx);
 
   msg::queue_state queue_state() const;
   const std::string& mode() const { return mode_; }
   std::size_t running() const;
+  std::size_t slot_count() const { return slots_.size(); }
+  std::string holder_of(std::size_t slot) const;
+  std::uint64_t stale_results() const { return stale_results_; }
+  void set_slots_alive(std::size_t n) { slots_alive_ = n; }
+  // Counts a stale report and explains it in the log (also for the actor's
+  // own checks).
+  void note_stale(const std::string& what, const std::string& job_id, std::uint64_t epoch, const std::string& holder,
+                  std::int64_t now_ms, SchedulerEffects& fx);
 
 private:
   struct Slot {
-    std::string job_id;  // "" when free
+    std::string job_id;        // "" when free
+    std::uint64_t epoch = 0;   // of the lease it holds
+    std::int64_t last_report_ms = 0;
+    std::int64_t cancel_sent_ms = 0;  // watchdog: when the stalled attempt was cancelled
+    bool stalled = false;
   };
+  // The slot holding the current lease (job, epoch, holder), if any.
+  std::optional<std::size_t> lease_slot(const std::string& job_id, std::uint64_t epoch, const std::string& holder) const;
+  void free_slot(std::size_t i);
+  void archive_done(Job job, std::int64_t now_ms);
+  void remove_staging_of(const std::string& job_id, std::uint64_t epoch);
+  SchedulerEffects handle_outcome(const msg::job_outcome& o, std::size_t slot, std::int64_t now_ms);
+  void migrate_legacy_paths();
 
   void dispatch(std::int64_t now_ms, SchedulerEffects& fx);
   void finish_if_idle(SchedulerEffects& fx);
@@ -74,7 +118,7 @@ private:
   void fail_for_good(Job job, const JobError& error, const std::vector<std::string>& log_tail,
                      const std::vector<std::string>& details, std::int64_t now_ms,
                      SchedulerEffects& fx);
-  void archive(Job& job, std::int64_t now_ms);
+  std::string archive_dir_for(const Job& job, std::int64_t now_ms) const;
   std::optional<std::size_t> slot_of(const std::string& job_id) const;
   std::vector<Job> queued_in_order() const;  // high before normal before low, FIFO within
   std::optional<std::size_t> queue_position(const Job& job) const;
@@ -96,6 +140,8 @@ private:
   std::set<std::string> ignored_sources_;
   // Running jobs the operator cancelled, until their converter answers.
   std::set<std::string> cancel_requested_;
+  std::uint64_t stale_results_ = 0;
+  std::size_t slots_alive_ = 0;  // told by the actor (set_slots_alive)
 };
 
 }  // namespace h2k

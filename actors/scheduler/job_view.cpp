@@ -16,13 +16,17 @@ nlohmann::json job_view(const Job& job, const msg::job_progress* progress, std::
   j["file_type"] = job.file_type;
   j["sources"] = nlohmann::json::array();
   for (const auto& s : job.sources) j["sources"].push_back(s.string());
-  j["source_root"] = job.source_root.string();
+  j["source_root"] = job.source_root;  // a named root: "watch" or "external" (absolute sources)
   j["attempts"] = job.attempts;
   j["created_at"] = time_or_null(job.created_at);
   j["started_at"] = time_or_null(job.started_at);
   j["finished_at"] = time_or_null(job.finished_at);
   j["next_attempt_at"] = job.state == JobState::RetryWait ? time_or_null(job.next_attempt_at) : nlohmann::json();
-  j["output_path"] = job.output_path.empty() ? nlohmann::json() : nlohmann::json(job.output_path.string());
+  // Relative to the output folder (the reserved folder while running).
+  j["output_path"] = job.output_path.empty() ? nlohmann::json() : nlohmann::json(job.output_path.generic_string());
+  j["epoch"] = job.epoch;
+  j["interrupted"] = job.interrupted;
+  j["holder"] = job.holder.empty() ? nlohmann::json() : nlohmann::json(job.holder);
   j["queue_position"] = queue_position ? nlohmann::json(*queue_position) : nlohmann::json();
   if (job.last_error)
     j["last_error"] = {{"kind", to_string(job.last_error->kind)},

@@ -10,20 +10,85 @@ namespace h2k {
 
 namespace {
 
-
 using self_ptr = msg::scheduler_actor::stateful_pointer<scheduler_state>;
 
-void apply(self_ptr self, SchedulerEffects fx) {
+void append(SchedulerEffects& to, SchedulerEffects&& from) {
+  for (auto& a : from.assignments) to.assignments.push_back(std::move(a));
+  for (auto& c : from.cancels) to.cancels.push_back(std::move(c));
+  for (auto& k : from.kill_slots) to.kill_slots.push_back(k);
+  for (auto& e : from.events) to.events.push_back(std::move(e));
+  to.finished = to.finished || from.finished;
+}
+
+// Effects wait for the next commit (see the header).
+void apply(self_ptr self, SchedulerEffects fx, bool queue_changed = true) {
   auto& st = self->state;
+  append(st.pending, std::move(fx));
+  st.queue_changed = st.queue_changed || queue_changed;
+  if (!st.commit_scheduled) {
+    st.commit_scheduled = true;
+    self->send(self, msg::commit_atom::value);
+  }
+}
+
+// Runs a handler's body so that nothing thrown can stop the scheduler: a
+// message from outside (late, duplicate, malformed) must never kill it.
+template <typename Fn>
+void guarded(self_ptr self, const char* what, Fn&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    self->state.log->critical("scheduler: {} failed: {} (message dropped; the scheduler keeps running)", what,
+                              e.what());
+  }
+}
+
+void spawn_slot(self_ptr self, std::size_t i) {
+  auto& st = self->state;
+  auto conv = st.make_converter(self->system(), caf::actor_cast<msg::scheduler_actor>(self));
+  self->monitor(conv);
+  if (i < st.slots.size()) st.slots[i] = conv;
+  else st.slots.push_back(conv);
+}
+
+std::size_t alive_slots(self_ptr self) {
+  std::size_t n = 0;
+  for (auto& s : self->state.slots) n += s ? 1 : 0;
+  return n;
+}
+
+void commit(self_ptr self) {
+  auto& st = self->state;
+  st.commit_scheduled = false;
+  try {
+    st.store->sync();
+  } catch (const std::exception& e) {
+    // Nothing may act on state that is not durable: hold everything back
+    // and try again shortly.
+    st.log->critical("scheduler: cannot sync the job store: {}; retrying in 1 s", e.what());
+    st.commit_scheduled = true;
+    self->delayed_send(self, std::chrono::seconds(1), msg::commit_atom::value);
+    return;
+  }
+  SchedulerEffects fx = std::move(st.pending);
+  st.pending = SchedulerEffects{};
+  for (auto& [rp, folder] : st.planned_replies) rp.deliver(std::move(folder));
+  st.planned_replies.clear();
+  for (auto& [rp, ok] : st.publish_replies) rp.deliver(ok);
+  st.publish_replies.clear();
   for (auto& [slot, job] : fx.assignments) self->send(st.slots.at(slot), std::move(job));
   for (auto& [slot, id] : fx.cancels) self->send(st.slots.at(slot), msg::cancel_atom::value, id);
+  for (auto slot : fx.kill_slots) self->send_exit(st.slots.at(slot), caf::exit_reason::kill);
   for (auto& e : fx.events) {
     if (st.stats) self->send(st.stats, e);
     if (st.notifier) self->send(st.notifier, e);
   }
-  auto q = st.core->queue_state();
-  if (st.stats) self->send(st.stats, q);
-  if (st.notifier) self->send(st.notifier, q);
+  if (st.queue_changed) {
+    st.queue_changed = false;
+    auto q = st.core->queue_state();
+    if (st.stats) self->send(st.stats, q);
+    if (st.notifier) self->send(st.notifier, q);
+  }
   if (fx.finished) {
     st.log->info("no job running: scheduler done ({})", st.core->mode());
     // Let the reply to the drain/stop command go out first.
@@ -39,49 +104,93 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
                                                        msg::stats_actor stats, msg::notifier_actor notifier) {
   auto& st = self->state;
   const std::size_t n = std::max<std::size_t>(1, settings.slots);
-  st.core = std::make_unique<JobScheduler>(std::move(settings), std::move(store), log);
+  st.core = std::make_unique<JobScheduler>(std::move(settings), store, log);
+  st.store = std::move(store);
   st.log = log;
+  st.make_converter = std::move(make_converter);
   st.stats = std::move(stats);
   st.notifier = std::move(notifier);
-  msg::scheduler_actor me = caf::actor_cast<msg::scheduler_actor>(self);
-  for (std::size_t i = 0; i < n; ++i) {
-    auto conv = make_converter(self->system(), me);
-    self->monitor(conv);
-    st.slots.push_back(conv);
-  }
+  for (std::size_t i = 0; i < n; ++i) spawn_slot(self, i);
+  st.core->set_slots_alive(alive_slots(self));
   self->set_down_handler([=](caf::down_msg& dm) {
-    // A slot that dies is a bug; its job stays "running" in the store and is
-    // queued again at the next start. Say so loudly.
-    self->state.log->critical("a converter slot stopped unexpectedly: {}", caf::to_string(dm.reason));
+    // A slot died (a bug in it, an exception escaping, or the watchdog
+    // killed it): replace it at once so throughput does not drop, and put
+    // its job back in the queue. Only the slots are monitored.
+    auto& st = self->state;
+    for (std::size_t i = 0; i < st.slots.size(); ++i) {
+      if (!st.slots[i] || st.slots[i].address() != dm.source) continue;
+      const bool killed_from_outside =
+          dm.reason == caf::exit_reason::kill || dm.reason == caf::exit_reason::user_shutdown;
+      const std::string reason = caf::to_string(dm.reason);
+      spawn_slot(self, i);
+      st.core->set_slots_alive(alive_slots(self));
+      guarded(self, "replacing a lost slot",
+              [&] { apply(self, st.core->on_slot_lost(i, !killed_from_outside, reason, unix_now_ms())); });
+      return;
+    }
   });
   self->set_exit_handler([=](caf::exit_msg& em) {
     for (auto& c : self->state.slots) self->send(c, msg::shutdown_atom::value);
     self->quit(em.reason);
   });
-  apply(self, st.core->start(unix_now_ms()));
+  guarded(self, "start-up recovery", [&] { apply(self, st.core->start(unix_now_ms())); });
   self->delayed_send(self, std::chrono::seconds(1), msg::tick_atom::value);
   return {
-      [=](msg::vm_found& vm) { apply(self, self->state.core->on_found(vm, unix_now_ms())); },
-      [=](msg::watch_problem& p) { apply(self, self->state.core->on_problem(p, unix_now_ms())); },
-      [=](msg::job_progress& p) {
-        self->state.core->on_progress(p);
-        if (self->state.stats) self->send(self->state.stats, p);
+      [=](msg::vm_found& vm) {
+        guarded(self, "vm_found", [&] { apply(self, self->state.core->on_found(vm, unix_now_ms())); });
       },
-      [=](msg::job_outcome& o) { apply(self, self->state.core->on_outcome(o, unix_now_ms())); },
+      [=](msg::watch_problem& p) {
+        guarded(self, "watch_problem", [&] { apply(self, self->state.core->on_problem(p, unix_now_ms())); });
+      },
+      [=](msg::job_progress& p) {
+        guarded(self, "job_progress", [&] {
+          SchedulerEffects fx;
+          self->state.core->on_progress(p, unix_now_ms(), fx);
+          if (!fx.events.empty()) apply(self, std::move(fx), false);
+          else if (self->state.stats) self->send(self->state.stats, p);  // live progress: no durable state behind it
+        });
+      },
+      [=](msg::job_outcome& o) {
+        guarded(self, "job_outcome", [&] { apply(self, self->state.core->on_outcome(o, unix_now_ms())); });
+      },
       [=](msg::tick_atom) {
-        auto fx = self->state.core->on_tick(unix_now_ms());
-        // Ticks only matter when something may start; keep stats quiet otherwise.
-        if (!fx.assignments.empty() || fx.finished) apply(self, std::move(fx));
+        guarded(self, "tick", [&] {
+          auto fx = self->state.core->on_tick(unix_now_ms());
+          // Ticks only matter when something changed; keep stats quiet otherwise.
+          if (!fx.assignments.empty() || !fx.cancels.empty() || !fx.kill_slots.empty() || !fx.events.empty() ||
+              fx.finished)
+            apply(self, std::move(fx));
+        });
         self->delayed_send(self, std::chrono::seconds(1), msg::tick_atom::value);
       },
+      [=](msg::commit_atom) { commit(self); },
       [=](msg::shutdown_atom) {
+        commit(self);
         for (auto& c : self->state.slots) self->send(c, msg::shutdown_atom::value);
         self->quit();
       },
-      [=](msg::job_planned& p) -> bool { return self->state.core->on_planned(p); },
+      [=](msg::job_planned& p) -> caf::typed_response_promise<std::string> {
+        auto rp = self->make_response_promise<std::string>();
+        std::string folder;
+        SchedulerEffects fx;
+        guarded(self, "job_planned", [&] { folder = self->state.core->on_planned(p, unix_now_ms(), fx); });
+        self->state.planned_replies.emplace_back(rp, std::move(folder));
+        apply(self, std::move(fx), false);
+        return rp;
+      },
+      [=](msg::publish_request& r) -> caf::typed_response_promise<bool> {
+        auto rp = self->make_response_promise<bool>();
+        bool ok = false;
+        SchedulerEffects fx;
+        guarded(self, "publish_request", [&] { ok = self->state.core->on_publish(r, unix_now_ms(), fx); });
+        self->state.publish_replies.emplace_back(rp, ok);
+        apply(self, std::move(fx), false);
+        return rp;
+      },
       [=](msg::control_command& c) -> msg::control_reply {
         SchedulerEffects fx;
-        auto reply = self->state.core->on_control(c, unix_now_ms(), fx);
+        msg::control_reply reply{false, R"({"ok":false,"error":"internal error"})"};
+        guarded(self, "control command", [&] { reply = self->state.core->on_control(c, unix_now_ms(), fx); });
         apply(self, std::move(fx));
         return reply;
       },

@@ -1,13 +1,23 @@
 #pragma once
-// The scheduler actor: holds a JobScheduler (the decisions) and the job
-// slots (converter actors it spawns and monitors), and forwards what happens
-// to the stats and notifier actors. It ticks once a second to start retries
-// whose time has come.
+// The scheduler actor: holds a JobScheduler (the decisions) and supervises
+// the job slots (converter actors it spawns, monitors and replaces), and
+// forwards what happens to the stats and notifier actors. It ticks once a
+// second (retries whose time has come, the stall watchdog).
+//
+// Group commit: handlers write to the store without waiting for the disk;
+// their effects (assignments, events, replies to planned/publish requests)
+// are held until a self-sent commit message, which syncs the store once and
+// then lets them all out. Messages already queued are handled before it, so
+// a burst of outcomes shares one fsync, and nothing leaves the actor before
+// the state it depends on is durable.
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include "actors/scheduler/job_scheduler.hpp"
 #include "messages/interfaces.hpp"
@@ -20,10 +30,18 @@ using ConverterFactory = std::function<msg::converter_actor(caf::actor_system&, 
 
 struct scheduler_state {
   std::unique_ptr<JobScheduler> core;
+  std::shared_ptr<JobStore> store;
   std::vector<msg::converter_actor> slots;
+  ConverterFactory make_converter;
   msg::stats_actor stats;
   msg::notifier_actor notifier;
   std::shared_ptr<spdlog::logger> log;
+  // Held until the next commit.
+  SchedulerEffects pending;
+  std::vector<std::pair<caf::typed_response_promise<std::string>, std::string>> planned_replies;
+  std::vector<std::pair<caf::typed_response_promise<bool>, bool>> publish_replies;
+  bool commit_scheduled = false;
+  bool queue_changed = false;
   static inline const char* name = "scheduler";
 };
 

@@ -31,7 +31,7 @@ void move_file(const fs::path& from, const fs::path& to) {
 }  // namespace
 
 std::vector<std::string> move_sources(const fs::path& root, const std::vector<std::string>& sources,
-                                      const fs::path& dest_dir) {
+                                      const fs::path& dest_dir, const std::function<void(const std::string&)>& after_each) {
   std::vector<std::string> moved;
   for (const auto& s : sources) {
     fs::path rel(s);
@@ -52,6 +52,7 @@ std::vector<std::string> move_sources(const fs::path& root, const std::vector<st
     fs::create_directories(to.parent_path());
     move_file(from, to);
     moved.push_back(to.lexically_relative(root).string());
+    if (after_each) after_each(s);
   }
   return moved;
 }

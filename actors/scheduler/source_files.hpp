@@ -6,6 +6,7 @@
 // being overwritten.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,11 @@ namespace h2k {
 // returns the new paths relative to `root`. Missing files are skipped (and
 // left out of the result); an absolute source is left where it is (files
 // outside the queue belong to the operator).
+// `after_each` (optional) is called after each file moved, with its source
+// (the fault-injection point mid_archive).
 std::vector<std::string> move_sources(const std::filesystem::path& root, const std::vector<std::string>& sources,
-                                      const std::filesystem::path& dest_dir);
+                                      const std::filesystem::path& dest_dir,
+                                      const std::function<void(const std::string&)>& after_each = {});
 
 // Sum of the sizes of the files that exist.
 std::uint64_t sources_size(const std::filesystem::path& root, const std::vector<std::string>& sources);

@@ -105,12 +105,17 @@ void fsync_dir(const fs::path& dir) {
   ::close(fd);
 }
 
-StagingDir::StagingDir(const fs::path& parent, const std::string& final_name) : final_(parent / final_name) {
+StagingDir::StagingDir(const fs::path& parent, const std::string& final_name, const std::string& tag)
+    : final_(parent / final_name) {
   static std::atomic<unsigned> counter{0};
   std::error_code ec;
   fs::create_directories(parent, ec);
   if (ec) throw ConversionError(kind_for_errno(ec.value()), parent.string(), "cannot create output folder: " + ec.message());
-  path_ = parent / ("." + final_name + ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  path_ = parent / ("." + final_name + ".partial-" +
+                    (tag.empty() ? std::to_string(::getpid()) + "-" + std::to_string(counter++) : tag));
+  // A folder of that name is a leftover of the same attempt (tags are unique
+  // per job epoch): start clean.
+  if (!tag.empty()) fs::remove_all(path_, ec);
   fs::create_directory(path_, ec);
   if (ec) throw ConversionError(kind_for_errno(ec.value()), path_.string(), "cannot create staging folder: " + ec.message());
 }

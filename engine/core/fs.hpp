@@ -27,8 +27,9 @@ void fsync_dir(const fs::path& dir);
 // A directory that is removed on destruction unless commit() renamed it into place.
 class StagingDir {
 public:
-  // Creates `<parent>/.<final_name>.partial-<pid>-<n>`.
-  StagingDir(const fs::path& parent, const std::string& final_name);
+  // Creates `<parent>/.<final_name>.partial-<tag>`, or
+  // `<parent>/.<final_name>.partial-<pid>-<n>` when tag is empty.
+  StagingDir(const fs::path& parent, const std::string& final_name, const std::string& tag = "");
   ~StagingDir();
   StagingDir(const StagingDir&) = delete;
   StagingDir& operator=(const StagingDir&) = delete;

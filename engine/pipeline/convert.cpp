@@ -151,7 +151,7 @@ ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& p
 
   // 2. Everything is written into a staging folder that is only renamed into
   // place when complete and checked; on any error it is removed.
-  StagingDir staging(request.output_dir, vm.name);
+  StagingDir staging(request.output_dir, vm.name, request.staging_tag);
   fs::path final_dir = staging.final_path();
   if (fs::exists(final_dir))
     throw PhaseError(ConversionError(ErrorKind::InvalidInput, final_dir.string(),
@@ -266,7 +266,9 @@ ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& p
     result.finished_at = iso_now();
     atomic_write_file(staging.path() / "report.json", build_report(result, request).dump(2) + "\n");
     cancel.throw_if_cancelled(request.source.string());
+    if (request.before_publish) request.before_publish();
     staging.commit();
+    if (request.after_publish) request.after_publish();
   });
 
   // 7. Optional: define in libvirt. The output is complete and published

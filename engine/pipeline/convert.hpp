@@ -3,6 +3,7 @@
 // -> domain XML -> report -> publish (-> define). Plain functions over the engine's small
 // types; the CLI and the daemon's converter actor both call convert_vm().
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,17 @@ struct ConvertRequest {
   bool verify_boot = false;
   int verify_boot_timeout_s = 300;
   std::string verify_boot_accel = "auto";  // auto, kvm or tcg
+  // Names the staging folder ".<name>.partial-<tag>" ("" = "<pid>-<n>", for
+  // the CLI). The daemon passes "<job>.e<epoch>.<instance>" so that a
+  // start-up sweep can tell its own dead attempts from live ones.
+  std::string staging_tag;
+  // Called once the staging folder is complete and checked, just before the
+  // rename that publishes it; throwing stops the publish (the staging folder
+  // is removed). The daemon asks its scheduler for permission here (fenced
+  // publish: a stale lease must never publish).
+  std::function<void()> before_publish;
+  // Called right after the rename (the output is published).
+  std::function<void()> after_publish;
 };
 
 struct OutputDisk {

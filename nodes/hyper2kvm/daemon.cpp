@@ -26,26 +26,6 @@ namespace fs = std::filesystem;
 namespace {
 
 
-// Staging folders (".<vm>.partial-*") left by a conversion that was killed:
-// never visible as output, but they hold disk space. Only the daemon's own
-// layout is searched: the output root and its date folders.
-void remove_stale_staging(const fs::path& output_root, spdlog::logger& log) {
-  auto sweep = [&](const fs::path& dir) {
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      const std::string name = e.path().filename().string();
-      if (name.size() > 1 && name[0] == '.' && name.find(".partial-") != std::string::npos && e.is_directory()) {
-        log.warn("removing the unfinished output {} (left by an interrupted conversion)", e.path().string());
-        fs::remove_all(e.path(), ec);
-      }
-    }
-  };
-  sweep(output_root);
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(output_root, ec))
-    if (e.is_directory() && e.path().filename().string()[0] != '.') sweep(e.path());
-}
-
 void notify_systemd(const std::string& state) { sd_notify(0, state.c_str()); }
 
 }  // namespace
@@ -61,10 +41,15 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
 
   auto log = make_daemon_logger(config.log_file, config.verbose);
   std::shared_ptr<JobStore> store;
+  FaultPlan faults;
   try {
+    faults = FaultPlan::from_env();  // test-only; a malformed value stops the start
     for (const auto& dir : {config.watch_dir, config.output_dir, config.work_dir, config.state_dir()})
       fs::create_directories(dir);
-    store = std::make_shared<JobStore>(config.state_db_path());
+    // Group commit: the scheduler syncs the store before anything acts on it.
+    JobStoreOptions store_options;
+    store_options.sync_writes = false;
+    store = std::make_shared<JobStore>(config.state_db_path(), store_options);
   } catch (const std::exception& e) {
     log->critical("cannot start: {}", e.what());
     std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";
@@ -73,7 +58,6 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
   log->info("hyper2kvm daemon starting (pid {}): watch {} -> output {}", ::getpid(), config.watch_dir.string(),
             config.output_dir.string());
   log->info("configuration: {}", config.to_json().dump());
-  remove_stale_staging(config.output_dir, *log);
 
   caf::actor_system_config cfg;
   msg::register_messages(cfg);
@@ -96,16 +80,30 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
   sched.enable_deduplication = config.enable_deduplication;
   sched.archive_processed = config.archive_processed;
   sched.started_at_ms = started;
+  sched.job_stall_timeout_ms = config.job_stall_timeout.count();
+  sched.faults = faults;
+  if (faults.armed()) log->warn("fault injection armed (H2K_FAULT): {} for {}", faults.point, faults.job_id);
 
   ConverterSettings conv;
   conv.watch_root = config.watch_dir;
   conv.output_root = config.output_dir;
   conv.conversion = config.conversion;
   conv.self_exe = self_exe;
+  conv.faults = faults;
   ConverterFactory make_converter = [conv](caf::actor_system& sys, msg::scheduler_actor scheduler) {
     return sys.spawn(converter_actor_fn, scheduler, conv);
   };
   auto scheduler = system.spawn(scheduler_actor_fn, sched, store, log, make_converter, stats, notifier);
+  {
+    // The watcher starts only once the scheduler has recovered the store
+    // (a job interrupted mid-archive must be finished before its remaining
+    // files could be taken for a new VM): any answer means start-up is over.
+    caf::scoped_actor self{system};
+    self->request(scheduler, caf::infinite, msg::control_command{"status", "{}"})
+        .receive([](msg::control_reply&) {}, [&](caf::error& e) {
+          log->critical("scheduler did not start: {}", caf::to_string(e));
+        });
+  }
 
   WatcherOptions watch;
   watch.settings.watch_dir = config.watch_dir;

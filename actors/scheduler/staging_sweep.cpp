@@ -1,0 +1,53 @@
+#include "actors/scheduler/staging_sweep.hpp"
+
+#include <charconv>
+#include <system_error>
+
+namespace h2k {
+namespace fs = std::filesystem;
+
+std::string staging_tag(const std::string& job_id, std::uint64_t epoch, const std::string& instance) {
+  return job_id + ".e" + std::to_string(epoch) + "." + instance;
+}
+
+std::optional<StagingName> parse_staging_folder(const std::string& name) {
+  if (name.size() < 2 || name[0] != '.') return std::nullopt;
+  const auto mark = name.rfind(".partial-");
+  if (mark == std::string::npos || mark == 0) return std::nullopt;
+  const std::string tag = name.substr(mark + 9);
+  const auto dot_instance = tag.rfind('.');
+  if (dot_instance == std::string::npos || dot_instance + 1 >= tag.size()) return std::nullopt;
+  const auto dot_epoch = tag.rfind('.', dot_instance - 1);
+  if (dot_epoch == std::string::npos || dot_epoch == 0 || dot_instance == 0) return std::nullopt;
+  const std::string epoch = tag.substr(dot_epoch + 1, dot_instance - dot_epoch - 1);
+  if (epoch.size() < 2 || epoch[0] != 'e') return std::nullopt;
+  StagingName out;
+  auto [end, ec] = std::from_chars(epoch.data() + 1, epoch.data() + epoch.size(), out.epoch);
+  if (ec != std::errc() || end != epoch.data() + epoch.size()) return std::nullopt;
+  out.job_id = tag.substr(0, dot_epoch);
+  out.instance = tag.substr(dot_instance + 1);
+  return out;
+}
+
+std::vector<fs::path> sweep_staging(const fs::path& output_root, const std::string& instance,
+                                    const std::function<bool(const StagingName&)>& is_dead) {
+  std::vector<fs::path> removed;
+  auto sweep = [&](const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      auto name = parse_staging_folder(e.path().filename().string());
+      if (!name || name->instance != instance || !e.is_directory(ec) || !is_dead(*name)) continue;
+      fs::remove_all(e.path(), ec);
+      if (!ec) removed.push_back(e.path());
+    }
+  };
+  sweep(output_root);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(output_root, ec)) {
+    const std::string n = e.path().filename().string();
+    if (!n.empty() && n[0] != '.' && e.is_directory(ec)) sweep(e.path());
+  }
+  return removed;
+}
+
+}  // namespace h2k

@@ -1,0 +1,34 @@
+#pragma once
+// Staging folders of the daemon's conversions: ".<vm>.partial-<tag>" next to
+// where the VM will be published, with tag "<job>.e<epoch>.<instance>". The
+// tag says which attempt wrote it (job + lease epoch) and which daemon (the
+// instance id of its state store), so a start-up sweep removes only its own
+// dead attempts, never a folder another daemon sharing the output folder is
+// still writing, nor one a `hyperctl convert` CLI run is writing (those are
+// named "<pid>-<n>" and never match).
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace h2k {
+
+struct StagingName {
+  std::string job_id;
+  std::uint64_t epoch = 0;
+  std::string instance;
+};
+
+std::string staging_tag(const std::string& job_id, std::uint64_t epoch, const std::string& instance);
+// Parses a folder NAME (not a path); nullopt for anything not written by a daemon.
+std::optional<StagingName> parse_staging_folder(const std::string& folder_name);
+
+// Removes the staging folders of `instance` under output_root and its
+// immediate sub-folders (the date folders) for which is_dead(name) holds.
+// Returns what was removed.
+std::vector<std::filesystem::path> sweep_staging(const std::filesystem::path& output_root, const std::string& instance,
+                                                 const std::function<bool(const StagingName&)>& is_dead);
+
+}  // namespace h2k
