@@ -32,6 +32,11 @@ struct Calls {
     std::unique_lock lock(m);
     return cv.wait_for(lock, limit, [&] { return at.size() >= n; });
   }
+  // Waits for a call at or after `t`.
+  bool wait_for_call_after(Clock::time_point t, std::chrono::milliseconds limit) {
+    std::unique_lock lock(m);
+    return cv.wait_for(lock, limit, [&] { return !at.empty() && at.back() >= t; });
+  }
   std::vector<Clock::time_point> snapshot() {
     std::lock_guard lock(m);
     return at;
@@ -64,7 +69,11 @@ BOOST_AUTO_TEST_CASE(a_burst_of_changes_is_coalesced_and_the_last_one_is_not_los
     write_file(dir / ("f" + std::to_string(i) + ".ova"), "x");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  // The trailing call comes about 200 ms after the last change; on a busy
+  // machine later, so it is awaited rather than assumed after a fixed sleep.
+  BOOST_TEST(calls.wait_for_call_after(last_write, std::chrono::seconds(10)),
+             "a call after the last change, so it is not missed");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // room for a (wrong) extra call
   const auto at = calls.snapshot();
   const double span_s = std::chrono::duration<double>(last_write - start).count();
   BOOST_TEST_MESSAGE(at.size() << " calls for 50 files over " << span_s << " s");
