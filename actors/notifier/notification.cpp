@@ -116,6 +116,17 @@ std::optional<Notification> notification_for(const msg::job_event& e, const Noti
     }
   } else if (e.kind == "retry_scheduled" || e.kind == "failed" || e.kind == "rejected") {
     if (s.notify_on_failure) n = failure(e);
+  } else if (e.kind == "stalled" && s.notify_on_stall) {
+    // The watchdog cancelled a job that stopped reporting progress.
+    Notification st;
+    st.event = "job_stalled";
+    st.title = "\u26A0\uFE0F Conversion Stalled";
+    st.text = "Conversion of " + valid_utf8(e.filename) + " stopped making progress: the attempt was cancelled";
+    st.fields = {{"Filename", valid_utf8(e.filename)}, {"Job", e.job_id}, {"Reason", valid_utf8(e.error)}};
+    st.color = "warning";
+    st.details = base_details(e);
+    st.details["error"] = valid_utf8(e.error);
+    n = std::move(st);
   }
   if (n) n->at_ms = e.at_ms;
   return n;

@@ -60,6 +60,19 @@ bool StatsModel::on_event(const msg::job_event& e) {
     finish(e, k);
     return true;
   }
+  if (k == "stale_result") {  // a late or duplicate report the scheduler dropped
+    ++totals_.stale_results;
+    return true;
+  }
+  if (k == "slot_lost") {     // the job went back to the queue
+    ++totals_.slots_lost;
+    running_.erase(e.job_id);
+    return true;
+  }
+  if (k == "stalled") {       // the watchdog cancelled the attempt; retry_scheduled/failed follows
+    ++totals_.stalled;
+    return true;
+  }
   return false;
 }
 

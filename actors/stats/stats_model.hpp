@@ -73,6 +73,8 @@ private:
   };
   struct Totals {
     std::uint64_t processed = 0, failed = 0, retried = 0, duplicates = 0, cancelled = 0, rejected = 0;
+    // Lifecycle faults, since the daemon started (metrics only).
+    std::uint64_t stale_results = 0, slots_lost = 0, stalled = 0;
     std::uint64_t bytes_converted = 0;
   };
 

@@ -24,6 +24,14 @@ std::string StatsModel::prometheus(std::int64_t now_ms) const {
   p.family("hyper2kvm_retries_total", "counter", "Failed attempts that were scheduled for another try.");
   p.sample("hyper2kvm_retries_total", totals_.retried);
 
+  p.family("hyper2kvm_stale_results_total", "counter",
+           "Reports (progress, outcome, publish) from a lease that was no longer current, dropped.");
+  p.sample("hyper2kvm_stale_results_total", totals_.stale_results);
+  p.family("hyper2kvm_slots_lost_total", "counter", "Converter slots that died and were replaced.");
+  p.sample("hyper2kvm_slots_lost_total", totals_.slots_lost);
+  p.family("hyper2kvm_stalled_jobs_total", "counter", "Attempts cancelled by the stall watchdog (job_stall_timeout).");
+  p.sample("hyper2kvm_stalled_jobs_total", totals_.stalled);
+
   const std::string h = "hyper2kvm_conversion_duration_seconds";
   p.family(h, "histogram", "Duration of successful conversions in seconds.");
   for (std::size_t i = 0; i < DurationHistogram::kBounds.size(); ++i)
