@@ -87,6 +87,9 @@ std::string render_status(const json& reply) {
   out += line("Queued", count_field(reply, "queued"));
   out += line("Running", count_field(reply, "running"));
   out += line("Waiting to retry", count_field(reply, "retry_wait"));
+  if (reply.contains("slots_alive"))
+    out += line("Slots", count_field(reply, "slots_alive") + " of " + count_field(reply, "max_concurrent_jobs") + " alive");
+  if (reply.contains("stale_results")) out += line("Stale reports dropped", count_field(reply, "stale_results"));
   out += line("Version", text_field(reply, "version"));
   return out;
 }
