@@ -20,8 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/control/control_protocol.hpp"
-#include "actors/control/unix_socket.hpp"
+#include "actors/control_protocol/control_protocol.hpp"
+#include "actors/control_protocol/unix_socket.hpp"
 
 namespace h2k {
 

@@ -9,10 +9,10 @@
 #include <functional>
 #include <string>
 
+#include "actors/settings/conversion_settings.hpp"
 #include "engine/core/progress.hpp"
 #include "engine/pipeline/convert.hpp"
 #include "messages/messages.hpp"
-#include "nodes/common/config/daemon_config.hpp"
 
 namespace h2k {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "actors/notifier/curl_easy.hpp"
-#include "nodes/common/config/daemon_config.hpp"  // redact_url
+#include "actors/settings/redact_url.hpp"
 
 namespace h2k {
 

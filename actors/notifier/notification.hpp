@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/settings/notification_settings.hpp"
 #include "messages/messages.hpp"
-#include "nodes/common/config/daemon_config.hpp"
 
 namespace h2k {
 

@@ -25,7 +25,7 @@
 #include "actors/notifier/http_poster.hpp"
 #include "actors/notifier/notification.hpp"
 #include "actors/notifier/smtp_sender.hpp"
-#include "nodes/common/config/daemon_config.hpp"
+#include "actors/settings/notification_settings.hpp"
 
 namespace h2k {
 

@@ -11,8 +11,8 @@
 
 #include "actors/notifier/notification_dispatcher.hpp"
 #include "actors/notifier/stall_detector.hpp"
+#include "actors/settings/notification_settings.hpp"
 #include "messages/interfaces.hpp"
-#include "nodes/common/config/daemon_config.hpp"
 
 namespace h2k {
 

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/notifier/notification.hpp"
-#include "nodes/common/config/daemon_config.hpp"
+#include "actors/settings/notification_settings.hpp"
 
 namespace h2k {
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "actors/notifier/delivery_result.hpp"
-#include "nodes/common/config/daemon_config.hpp"
+#include "actors/settings/notification_settings.hpp"
 
 namespace h2k {
 

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/control/unix_socket.hpp"
+#include "actors/control_protocol/unix_socket.hpp"
 
 namespace h2k::hyperctl {
 

@@ -1,5 +1,5 @@
 // hyperctl: controls a running hyper2kvm daemon over its control socket
-// (<output_dir>/.daemon/control.sock; protocol in actors/control/control_protocol.hpp).
+// (<output_dir>/.daemon/control.sock; protocol in actors/control_protocol/control_protocol.hpp).
 #include <chrono>
 #include <cmath>
 #include <filesystem>

@@ -1,6 +1,6 @@
 #pragma once
 // hyperctl's human output: each function turns one ok reply of the daemon
-// (see the protocol in actors/control/control_protocol.hpp) into the text
+// (see the protocol in actors/control_protocol/control_protocol.hpp) into the text
 // printed on stdout. Pure functions, so the output depends only on the reply.
 #include <string>
 

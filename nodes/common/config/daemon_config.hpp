@@ -5,6 +5,10 @@
 // options live under `conversion:`. cluster-config/daemon.yaml documents
 // every key with its default.
 //
+// The parts the actors are started with (ConversionSettings,
+// NotificationSettings) are defined below the node, in actors/settings: the
+// actors never include from nodes/.
+//
 // Errors (ConfigError) name the file and the key path. Unknown keys at any
 // level are errors, so a misspelt setting never silently falls back to its
 // default.
@@ -17,57 +21,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/copy/disk_copier.hpp"     // OutputFormat
-#include "engine/guest/guest_fix.hpp"      // VmwareToolsAction, GuestfsSettings
-#include "engine/verify/accel.hpp"         // AccelChoice
+#include "actors/settings/conversion_settings.hpp"    // ConversionSettings (engine option types)
+#include "actors/settings/notification_settings.hpp"  // NotificationSettings, WebhookType
+#include "actors/settings/redact_url.hpp"
 #include "nodes/common/config/config_error.hpp"
 #include "storage/dedup_key.hpp"           // DedupMethod
 #include "storage/retry_policy.hpp"
 
 namespace h2k {
-
-enum class WebhookType { Slack, Discord, Generic };
-const char* to_string(WebhookType t);  // "slack", "discord", "generic"
-inline std::ostream& operator<<(std::ostream& os, WebhookType t) { return os << to_string(t); }
-
-struct NotificationSettings {
-  bool enabled = false;
-  std::string webhook_url;                          // a secret: Slack/Discord carry their token in it
-  WebhookType webhook_type = WebhookType::Generic;  // generic: plain JSON any endpoint accepts
-  std::map<std::string, std::string> webhook_headers;
-  bool notify_on_success = false;
-  bool notify_on_failure = true;
-  bool notify_on_stall = true;
-  // A stall alert fires when nothing finished for this long while work is waiting.
-  std::chrono::milliseconds stall_check_interval = std::chrono::hours(1);
-  bool email_enabled = false;
-  std::string smtp_server;
-  int smtp_port = 587;
-  bool smtp_use_tls = true;                         // STARTTLS
-  std::string smtp_username;
-  std::string smtp_password;
-  std::string email_from;
-  std::vector<std::string> email_to;
-  std::string email_subject_prefix = "[Hyper2KVM]";
-  // PEM CA certificates that https webhooks and SMTP TLS servers are checked
-  // against instead of the system's CAs (private CAs); empty: system CAs.
-  std::filesystem::path tls_ca_file;
-};
-
-// How each job is converted (what `hyper2kvm convert` takes as options).
-struct ConversionSettings {
-  OutputFormat output_format = OutputFormat::Qcow2;
-  bool guest_fixes = true;
-  VmwareToolsAction vmware_tools = VmwareToolsAction::Remove;
-  bool rebuild_initramfs = true;
-  std::filesystem::path virtio_win_dir;  // empty: Windows guests keep SATA + e1000e
-  GuestfsSettings libguestfs;            // backend, backend_settings, launch_timeout_s, memsize_mib
-  // Boot each converted guest (on throwaway overlays) before publishing it;
-  // a guest that does not reach its default target fails the job.
-  bool verify_boot = false;
-  int verify_boot_timeout_s = 300;       // key verify_boot_timeout (a duration, 30s..24h)
-  AccelChoice verify_boot_accel = AccelChoice::Auto;
-};
 
 struct DaemonConfig {
   static constexpr const char* kDefaultBase = "/var/lib/hyper2kvm";
@@ -123,8 +84,5 @@ DaemonConfig load_daemon_config(const std::filesystem::path& file,
 // names starting with '.'). Both paths absolute; symlinks are resolved where
 // they exist.
 bool in_watch_scan_area(const std::filesystem::path& watch_dir, const std::filesystem::path& path);
-
-// `url` with any user info and everything after the host replaced by "***".
-std::string redact_url(const std::string& url);
 
 }  // namespace h2k

@@ -1,4 +1,5 @@
-// DaemonConfig::to_json(): what --check-config prints, secrets redacted.
+// DaemonConfig::to_json(): what --check-config prints, secrets redacted
+// (webhook URLs through redact_url, actors/settings).
 #include "nodes/common/config/daemon_config.hpp"
 
 namespace h2k {
@@ -37,28 +38,6 @@ const char* name(AccelChoice a) {
 std::string secret(const std::string& s) { return s.empty() ? "" : kRedacted; }
 
 }  // namespace
-
-const char* to_string(WebhookType t) {
-  switch (t) {
-    case WebhookType::Slack: return "slack";
-    case WebhookType::Discord: return "discord";
-    case WebhookType::Generic: return "generic";
-  }
-  return "generic";
-}
-
-std::string redact_url(const std::string& url) {
-  if (url.empty()) return url;
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return kRedacted;  // not a URL: could be a bare token
-  const auto host_start = scheme_end + 3;
-  const auto host_end = url.find_first_of("/?#", host_start);
-  std::string host = url.substr(host_start, host_end == std::string::npos ? std::string::npos : host_end - host_start);
-  if (auto at = host.rfind('@'); at != std::string::npos) host = std::string(kRedacted) + host.substr(at);
-  std::string out = url.substr(0, host_start) + host;
-  if (host_end != std::string::npos && url.size() > host_end + 1) out += "/***";
-  return out;
-}
 
 nlohmann::json DaemonConfig::to_json() const {
   const auto& n = notifications;

@@ -16,9 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/control/control_protocol.hpp"
+#include "actors/control_protocol/control_protocol.hpp"
 #include "actors/control/control_server.hpp"
-#include "actors/control/unix_socket.hpp"
+#include "actors/control_protocol/unix_socket.hpp"
 #include "tests/unit/support/test_support.hpp"
 
 namespace h2k::test {

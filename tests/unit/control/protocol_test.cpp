@@ -3,7 +3,7 @@
 // argument at fault.
 #include <boost/test/unit_test.hpp>
 
-#include "actors/control/control_protocol.hpp"
+#include "actors/control_protocol/control_protocol.hpp"
 
 using namespace h2k;
 using json = nlohmann::json;

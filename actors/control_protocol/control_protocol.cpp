@@ -1,4 +1,4 @@
-#include "actors/control/control_protocol.hpp"
+#include "actors/control_protocol/control_protocol.hpp"
 
 #include <algorithm>
 #include <functional>

@@ -1,4 +1,4 @@
-#include "actors/control/unix_socket.hpp"
+#include "actors/control_protocol/unix_socket.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>

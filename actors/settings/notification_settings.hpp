@@ -1,0 +1,43 @@
+#pragma once
+// What the notifier needs from daemon.yaml `notifications:` (webhook and
+// email channels, which events, the stall check). Plain data: the YAML
+// parsing and the checks between keys live with the node's configuration
+// (h2k_daemon_config, the node's library), which fills these in.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace h2k {
+
+enum class WebhookType { Slack, Discord, Generic };
+const char* to_string(WebhookType t);  // "slack", "discord", "generic"
+inline std::ostream& operator<<(std::ostream& os, WebhookType t) { return os << to_string(t); }
+
+struct NotificationSettings {
+  bool enabled = false;
+  std::string webhook_url;                          // a secret: Slack/Discord carry their token in it
+  WebhookType webhook_type = WebhookType::Generic;  // generic: plain JSON any endpoint accepts
+  std::map<std::string, std::string> webhook_headers;
+  bool notify_on_success = false;
+  bool notify_on_failure = true;
+  bool notify_on_stall = true;
+  // A stall alert fires when nothing finished for this long while work is waiting.
+  std::chrono::milliseconds stall_check_interval = std::chrono::hours(1);
+  bool email_enabled = false;
+  std::string smtp_server;
+  int smtp_port = 587;
+  bool smtp_use_tls = true;                         // STARTTLS
+  std::string smtp_username;
+  std::string smtp_password;
+  std::string email_from;
+  std::vector<std::string> email_to;
+  std::string email_subject_prefix = "[Hyper2KVM]";
+  // PEM CA certificates that https webhooks and SMTP TLS servers are checked
+  // against instead of the system's CAs (private CAs); empty: system CAs.
+  std::filesystem::path tls_ca_file;
+};
+
+}  // namespace h2k

@@ -1,0 +1,101 @@
+# unit.layering: the dependency rule, checked on every test run.
+#
+#   nodes, tools, bench  ->  actors  ->  storage / engine  ->  messages
+#
+# Nothing includes or links from a layer above its own; hyperctl (tools)
+# depends on the CAF-free control protocol alone; the CAF-free actor folders
+# (H2K_ACTOR_CAF_FREE_<folder>, see actors/CMakeLists.txt) never reach CAF.
+# Includes are read from the sources when the test runs; the link graph is
+# written here, at configure time (every target exists once tests/ is
+# added), as lines the checker reads:
+#   target <name> <layer>     a target defined under <layer>/
+#   direct <name> <dep>       what <name> links directly (PUBLIC, PRIVATE, INTERFACE)
+#   closure <name> <dep>      everything linking <name> pulls in, transitively
+
+# "<lib>" for "$<LINK_ONLY:<lib>>" (how a static library records a PRIVATE
+# dependency); other generator expressions and plain flags are dropped.
+function(_h2k_layering_deps target out)
+  set(result "")
+  get_target_property(type ${target} TYPE)
+  set(props INTERFACE_LINK_LIBRARIES)
+  if(NOT type STREQUAL "INTERFACE_LIBRARY")
+    list(APPEND props LINK_LIBRARIES)
+  endif()
+  foreach(prop ${props})
+    get_target_property(libs ${target} ${prop})
+    if(NOT libs)
+      continue()
+    endif()
+    foreach(lib ${libs})
+      if(lib MATCHES "^\\$<LINK_ONLY:([^>]+)>$")
+        set(lib ${CMAKE_MATCH_1})
+      endif()
+      if(lib MATCHES "[$<>]" OR lib MATCHES "^-")
+        continue()
+      endif()
+      list(APPEND result ${lib})
+    endforeach()
+  endforeach()
+  list(REMOVE_DUPLICATES result)
+  set(${out} ${result} PARENT_SCOPE)
+endfunction()
+
+function(_h2k_layering_closure target out)
+  set(seen "")
+  set(todo ${target})
+  while(todo)
+    list(POP_FRONT todo t)
+    if(t IN_LIST seen OR NOT TARGET ${t})
+      if(NOT t IN_LIST seen)
+        list(APPEND seen ${t})  # a plain library name (-lfoo, a path): a leaf
+      endif()
+      continue()
+    endif()
+    list(APPEND seen ${t})
+    _h2k_layering_deps(${t} deps)
+    list(APPEND todo ${deps})
+  endwhile()
+  list(REMOVE_ITEM seen ${target})
+  set(${out} ${seen} PARENT_SCOPE)
+endfunction()
+
+set(_h2k_layering_lines "")
+foreach(layer messages engine storage actors nodes tools bench)
+  set(dirs ${PROJECT_SOURCE_DIR}/${layer})
+  # Targets of sub-folders added with add_subdirectory (nodes/common/config, tools/hyperctl, ...).
+  get_property(subdirs DIRECTORY ${PROJECT_SOURCE_DIR}/${layer} PROPERTY SUBDIRECTORIES)
+  while(subdirs)
+    list(POP_FRONT subdirs sub)
+    list(APPEND dirs ${sub})
+    get_property(more DIRECTORY ${sub} PROPERTY SUBDIRECTORIES)
+    list(APPEND subdirs ${more})
+  endwhile()
+  foreach(dir ${dirs})
+    get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+    foreach(t ${targets})
+      get_target_property(type ${t} TYPE)
+      if(type STREQUAL "UTILITY")
+        continue()
+      endif()
+      list(APPEND _h2k_layering_lines "target ${t} ${layer}")
+      _h2k_layering_deps(${t} deps)
+      foreach(d ${deps})
+        list(APPEND _h2k_layering_lines "direct ${t} ${d}")
+      endforeach()
+      _h2k_layering_closure(${t} closure)
+      foreach(d ${closure})
+        list(APPEND _h2k_layering_lines "closure ${t} ${d}")
+      endforeach()
+    endforeach()
+  endforeach()
+endforeach()
+list(JOIN _h2k_layering_lines "\n" _h2k_layering_text)
+set(H2K_LAYERING_LINKS ${PROJECT_BINARY_DIR}/layering/links.txt)
+file(WRITE ${H2K_LAYERING_LINKS} "${_h2k_layering_text}\n")
+
+set(_h2k_layering_args --source-dir ${PROJECT_SOURCE_DIR} --links ${H2K_LAYERING_LINKS})
+if(TARGET hyperctl)
+  list(APPEND _h2k_layering_args --hyperctl $<TARGET_FILE:hyperctl>)
+endif()
+add_test(NAME unit.layering COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/check_layering.py ${_h2k_layering_args})
+set_tests_properties(unit.layering PROPERTIES LABELS unit TIMEOUT 120)
