@@ -61,23 +61,44 @@ BOOST_AUTO_TEST_CASE(every_message_round_trips_with_its_fields) {
   BOOST_TEST(p2.permanent);
   BOOST_TEST(p2.related == p.related);
 
-  job_assignment a{"job-7", {"a.vmdk"}, "vmdk", 3, "2026-11-22"};
+  job_assignment a{"job-7", 4, "local/slot-2", "external", {"/srv/images/a.vmdk"}, "vmdk", 3, "2026-11-22",
+                   "job-7.e4.0badcafe"};
   auto a2 = round_trip(sys, a);
   BOOST_TEST(a2.job_id == "job-7");
+  BOOST_TEST(a2.epoch == 4u);
+  BOOST_TEST(a2.holder == "local/slot-2");
+  BOOST_TEST(a2.source_root == "external");
+  BOOST_TEST(a2.sources == a.sources);
   BOOST_TEST(a2.attempt == 3);
   BOOST_TEST(a2.output_subdir == "2026-11-22");
+  BOOST_TEST(a2.staging_tag == "job-7.e4.0badcafe");
 
-  job_planned pl{"job-7", "2026-11-22/web01"};
-  BOOST_TEST(round_trip(sys, pl).output_path == "2026-11-22/web01");
+  job_planned pl{"job-7", 4, "local/slot-2", "2026-11-22", "web01"};
+  auto pl2 = round_trip(sys, pl);
+  BOOST_TEST(pl2.job_id == "job-7");
+  BOOST_TEST(pl2.epoch == 4u);
+  BOOST_TEST(pl2.holder == "local/slot-2");
+  BOOST_TEST(pl2.output_subdir == "2026-11-22");
+  BOOST_TEST(pl2.vm_name == "web01");
 
-  job_progress pr{"job-7", "copy", 45.5, 100, 200, 1.5e8, 12.0, "disk 1/2"};
+  publish_request pub{"job-7", 4, "local/slot-2"};
+  auto pub2 = round_trip(sys, pub);
+  BOOST_TEST(pub2.job_id == "job-7");
+  BOOST_TEST(pub2.epoch == 4u);
+  BOOST_TEST(pub2.holder == "local/slot-2");
+
+  job_progress pr{"job-7", 4, "local/slot-2", "copy", 45.5, 100, 200, 1.5e8, 12.0, "disk 1/2"};
   auto pr2 = round_trip(sys, pr);
+  BOOST_TEST(pr2.epoch == 4u);
+  BOOST_TEST(pr2.holder == "local/slot-2");
   BOOST_TEST(pr2.percent == 45.5);
   BOOST_TEST(pr2.bytes_total == 200u);
   BOOST_TEST(pr2.message == "disk 1/2");
 
   job_outcome o;
   o.job_id = "job-7";
+  o.epoch = 5;
+  o.holder = "local/slot-1";
   o.status = "failed";
   o.error_kind = "io_error";
   o.error = "write failed";
@@ -86,6 +107,8 @@ BOOST_AUTO_TEST_CASE(every_message_round_trips_with_its_fields) {
   o.bytes_converted = 99;
   o.error_details = {"Gave up waiting for root file system device.", "(initramfs)"};
   auto o2 = round_trip(sys, o);
+  BOOST_TEST(o2.epoch == 5u);
+  BOOST_TEST(o2.holder == "local/slot-1");
   BOOST_TEST(o2.status == "failed");
   BOOST_TEST(o2.log_tail == o.log_tail);
   BOOST_TEST(o2.duration_s == 12.5);
