@@ -166,9 +166,14 @@ void JobScheduler::migrate_legacy_paths() {
   }
 }
 
+void JobScheduler::archive_pending_sources(const std::string& job_id) {
+  auto job = store_->get(job_id);
+  if (job && job->state == JobState::Done) archive_done(*job, 0);
+}
+
 void JobScheduler::archive_done(Job job, std::int64_t now_ms) {
   if (job.archive_pending.empty()) return;
-  store_->sync();  // "done" is durable before the sources move
+  store_->sync();  // "done" is durable before the sources move (a no-op after a group commit)
   settings_.faults.exit_if_at("after_done_commit", job.id);
   auto moved = move_sources(settings_.watch_root, strings(job.sources), settings_.watch_root / job.archive_pending,
                             [&](const std::string&) { settings_.faults.exit_if_at("mid_archive", job.id); });
@@ -442,8 +447,10 @@ SchedulerEffects JobScheduler::handle_outcome(const msg::job_outcome& o, std::si
   if (o.status == "succeeded") {
     Job job = store_->mark_done(o.job_id, now_ms, archive_dir_for(*current, now_ms));
     msg::job_event e = event_for(job, "succeeded", now_ms);  // before archiving: it reads the sources' sizes
-    archive_done(job, now_ms);
-    active_sources_.erase(first);
+    // Archived after the group commit made "done" durable (the sources stay
+    // in active_sources_ until then: the watcher may report them meanwhile).
+    if (!job.archive_pending.empty()) fx.archives.push_back(job.id);
+    else active_sources_.erase(first);
     log_->info("job {} succeeded in {:.1f} s: {} -> {}", job.id, o.duration_s, first, job.output_path.string());
     for (const auto& w : o.warnings) log_->warn("job {}: {}", job.id, w);
     e.duration_s = o.duration_s;

@@ -52,6 +52,9 @@ struct SchedulerEffects {
   std::vector<std::pair<std::size_t, msg::job_assignment>> assignments;  // slot index, job
   std::vector<std::pair<std::size_t, std::string>> cancels;             // slot index, job id
   std::vector<std::size_t> kill_slots;  // slots to kill and replace (stalled, did not answer a cancel)
+  // Done jobs whose sources are to be archived once "done" is durable: the
+  // caller syncs the store, then calls JobScheduler::archive_pending_sources.
+  std::vector<std::string> archives;
   std::vector<msg::job_event> events;
   bool finished = false;  // drain/stop is complete: the daemon may exit
 };
@@ -75,6 +78,9 @@ public:
   void on_progress(const msg::job_progress& p, std::int64_t now_ms, SchedulerEffects& fx);
   SchedulerEffects on_outcome(const msg::job_outcome& o, std::int64_t now_ms);
   SchedulerEffects on_tick(std::int64_t now_ms);
+  // Moves a done job's sources to its archive folder and clears the mark.
+  // Call only after JobStore::sync() made the done transition durable.
+  void archive_pending_sources(const std::string& job_id);
   // A slot's actor died. `charged`: the failure is the job's own (an
   // exception escaping its conversion; a stalled job) rather than the slot
   // being killed from outside. Its job goes back to the queue at once (or

@@ -16,6 +16,7 @@ void append(SchedulerEffects& to, SchedulerEffects&& from) {
   for (auto& a : from.assignments) to.assignments.push_back(std::move(a));
   for (auto& c : from.cancels) to.cancels.push_back(std::move(c));
   for (auto& k : from.kill_slots) to.kill_slots.push_back(k);
+  for (auto& id : from.archives) to.archives.push_back(std::move(id));
   for (auto& e : from.events) to.events.push_back(std::move(e));
   to.finished = to.finished || from.finished;
 }
@@ -72,13 +73,12 @@ void commit(self_ptr self) {
   }
   SchedulerEffects fx = std::move(st.pending);
   st.pending = SchedulerEffects{};
-  for (auto& [rp, folder] : st.planned_replies) rp.deliver(std::move(folder));
-  st.planned_replies.clear();
   for (auto& [rp, ok] : st.publish_replies) rp.deliver(ok);
   st.publish_replies.clear();
   for (auto& [slot, job] : fx.assignments) self->send(st.slots.at(slot), std::move(job));
   for (auto& [slot, id] : fx.cancels) self->send(st.slots.at(slot), msg::cancel_atom::value, id);
   for (auto slot : fx.kill_slots) self->send_exit(st.slots.at(slot), caf::exit_reason::kill);
+  for (auto& id : fx.archives) guarded(self, "archiving sources", [&] { st.core->archive_pending_sources(id); });
   for (auto& e : fx.events) {
     if (st.stats) self->send(st.stats, e);
     if (st.notifier) self->send(st.notifier, e);
@@ -169,14 +169,16 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         for (auto& c : self->state.slots) self->send(c, msg::shutdown_atom::value);
         self->quit();
       },
-      [=](msg::job_planned& p) -> caf::typed_response_promise<std::string> {
-        auto rp = self->make_response_promise<std::string>();
+      [=](msg::job_planned& p) -> std::string {
+        // Answered at once, without waiting for the disk: a reservation lost
+        // with a power cut costs nothing, because the attempt that used it
+        // can never publish (its publish request needs the lease, which the
+        // restart has replaced).
         std::string folder;
         SchedulerEffects fx;
         guarded(self, "job_planned", [&] { folder = self->state.core->on_planned(p, unix_now_ms(), fx); });
-        self->state.planned_replies.emplace_back(rp, std::move(folder));
-        apply(self, std::move(fx), false);
-        return rp;
+        if (!fx.events.empty()) apply(self, std::move(fx), false);
+        return folder;
       },
       [=](msg::publish_request& r) -> caf::typed_response_promise<bool> {
         auto rp = self->make_response_promise<bool>();

@@ -5,7 +5,7 @@
 // second (retries whose time has come, the stall watchdog).
 //
 // Group commit: handlers write to the store without waiting for the disk;
-// their effects (assignments, events, replies to planned/publish requests)
+// their effects (assignments, events, archive moves, replies to publish requests)
 // are held until a self-sent commit message, which syncs the store once and
 // then lets them all out. Messages already queued are handled before it, so
 // a burst of outcomes shares one fsync, and nothing leaves the actor before
@@ -38,7 +38,6 @@ struct scheduler_state {
   std::shared_ptr<spdlog::logger> log;
   // Held until the next commit.
   SchedulerEffects pending;
-  std::vector<std::pair<caf::typed_response_promise<std::string>, std::string>> planned_replies;
   std::vector<std::pair<caf::typed_response_promise<bool>, bool>> publish_replies;
   bool commit_scheduled = false;
   bool queue_changed = false;
