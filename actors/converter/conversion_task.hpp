@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "actors/common/fault_injection.hpp"
 #include "actors/settings/conversion_settings.hpp"
 #include "engine/core/progress.hpp"
 #include "engine/pipeline/convert.hpp"
@@ -22,16 +23,20 @@ struct ConverterSettings {
   ConversionSettings conversion;       // daemon.yaml `conversion:`
   std::filesystem::path self_exe;      // implements `__guest-fix` (isolation of libguestfs)
   int guest_fix_timeout_s = 3 * 3600;
+  FaultPlan faults;                    // test-only (H2K_FAULT); unarmed in production
 };
 
 ConvertRequest make_convert_request(const ConverterSettings& settings, const msg::job_assignment& job);
 
-// The VM's folder name under request.output_dir: the name the engine would
-// give it, or "<name>-<job id>" when another VM of that name was already
-// published there (two exports of "web01" on one day must not collide, and a
-// re-run of the SAME job after a crash never gets here: its folder is known
-// to the scheduler beforehand). Reads only the input's headers.
-std::string plan_vm_name(const ConvertRequest& request, const std::string& job_id);
+// The VM's name as the engine would give it (reads only the input's
+// headers). The scheduler turns it into a reserved output folder, unique
+// among its jobs ("<name>" or "<name>-<job id>"): two exports of "web01"
+// converted at once never collide.
+std::string source_vm_name(const ConvertRequest& request);
+
+// The source path the engine reads: the watch root joined with a "watch"
+// source, an "external" source as it is.
+std::filesystem::path source_path(const ConverterSettings& settings, const msg::job_assignment& job);
 
 // Maps the engine's per-phase progress onto the whole job (0..100 %), so an
 // operator sees one bar that never goes backwards.
