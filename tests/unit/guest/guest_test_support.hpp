@@ -25,6 +25,11 @@ struct ScratchDir : h2k::test::ScratchDir {
   explicit ScratchDir(const std::string& tag) : h2k::test::ScratchDir("guest-" + tag) {}
 };
 
+// The overall deadline of a whole guest fix in TCG (appliance launch, inspection,
+// initramfs rebuild): only a guard against a hang. A quiet machine needs 2-3
+// minutes; one busy with other work took more than 8 (under 900 s, too close).
+inline constexpr std::chrono::seconds kGuestFixDeadline{1800};
+
 // Runs a host command (within 5 minutes); fails the test (with its stderr) if
 // it does not succeed.
 inline std::string run_ok(const std::vector<std::string>& argv) {

@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(vmware_shaped_debian_disk_is_rewritten_to_boot_on_virtio) {
   std::vector<ProgressEvent> events;
   GuestFixReport report = run_guest_fix_isolated({{disk, "qcow2"}}, options,
                                                  [&](const ProgressEvent& e) { events.push_back(e); }, {}, kChild,
-                                                 std::chrono::seconds(900));
+                                                 kGuestFixDeadline);
 
   for (const auto& w : report.warnings) BOOST_TEST_MESSAGE("warning: " << w);
   // What inspection found.
@@ -181,7 +181,7 @@ BOOST_AUTO_TEST_CASE(initramfs_without_virtio_after_the_rebuild_is_an_error_nami
   broken.initramfs_rebuild_honours_config = false;
   fs::path disk = build_tiny_debian(dir, broken);
   try {
-    run_guest_fix_isolated({{disk, "qcow2"}}, GuestFixOptions{}, {}, {}, kChild, std::chrono::seconds(900));
+    run_guest_fix_isolated({{disk, "qcow2"}}, GuestFixOptions{}, {}, {}, kChild, kGuestFixDeadline);
     BOOST_FAIL("an initramfs without virtio_blk was accepted");
   } catch (const ConversionError& e) {
     BOOST_TEST((e.kind() == ErrorKind::GuestFix));

@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(disk_without_an_os_is_left_unchanged_with_a_warning) {
 
   GuestFixOptions options;
   GuestFixReport r = run_guest_fix_isolated({{disk, "raw"}}, options, {}, {}, H2K_GUEST_FIX_CHILD,
-                                            std::chrono::seconds(900));
+                                            kGuestFixDeadline);
   BOOST_TEST(!r.inspection.found_os);
   BOOST_TEST(!r.fixes_applied);
   BOOST_TEST(r.fixes.empty());
