@@ -8,6 +8,7 @@
 namespace h2k {
 
 converter_state::~converter_state() {
+  abandoned->store(true);
   cancel.cancel();
   if (worker.joinable()) worker.join();
 }
@@ -66,7 +67,8 @@ std::string relative_to(const std::string& file, const std::filesystem::path& ro
 // lease, ask the scheduler's permission to publish (fenced: a stale lease is
 // refused and its staging removed), report.
 void run_job(caf::actor_system& sys, msg::scheduler_actor scheduler, ConverterSettings settings,
-             msg::job_assignment job, CancelToken cancel, std::shared_ptr<std::atomic<bool>> busy) {
+             msg::job_assignment job, CancelToken cancel, std::shared_ptr<std::atomic<bool>> busy,
+             std::shared_ptr<std::atomic<bool>> abandoned) {
   LogTail log;
   ConvertRequest req = make_convert_request(settings, job);
   const FaultPlan& faults = settings.faults;
@@ -111,7 +113,7 @@ void run_job(caf::actor_system& sys, msg::scheduler_actor scheduler, ConverterSe
   outcome.holder = job.holder;
   outcome.error_file = relative_to(outcome.error_file, settings.watch_root);
   busy->store(false);
-  caf::anon_send(scheduler, std::move(outcome));
+  if (!abandoned->load()) caf::anon_send(scheduler, std::move(outcome));
 }
 
 }  // namespace
@@ -144,7 +146,7 @@ msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::sta
         // job's first attempt, as a bug in the actor would make it.
         const bool throw_later = settings.faults.at("slot_throw", job.job_id) && job.attempt == 1;
         st.worker = std::thread(run_job, std::ref(self->system()), scheduler, settings, std::move(job), st.cancel,
-                                st.busy);
+                                st.busy, st.abandoned);
         if (throw_later) self->delayed_send(self, std::chrono::seconds(2), msg::cancel_atom::value, std::string(kThrowNow));
       },
       [=](msg::cancel_atom, const std::string& job_id) {

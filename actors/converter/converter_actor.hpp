@@ -23,6 +23,11 @@ struct converter_state {
   CancelToken cancel;
   std::string job_id;                               // "" when idle
   std::shared_ptr<std::atomic<bool>> busy = std::make_shared<std::atomic<bool>>(false);
+  // Set when the slot dies (its state is destroyed without a shutdown): the
+  // worker then reports nothing. The scheduler learns of the loss from its
+  // monitor and decides (requeue, charged or not; or done if it published),
+  // which a "cancelled" outcome racing the down message would pre-empt.
+  std::shared_ptr<std::atomic<bool>> abandoned = std::make_shared<std::atomic<bool>>(false);
   ~converter_state();
   static inline const char* name = "converter";
 };

@@ -472,10 +472,13 @@ SchedulerEffects JobScheduler::handle_outcome(const msg::job_outcome& o, std::si
       active_sources_.erase(first);
       fail_for_good(job, err, o.log_tail, o.error_details, now_ms, fx);
     }
-  } else if (o.status == "cancelled" && mode_ == "stopping" && !cancel_requested_.count(o.job_id)) {
-    // Interrupted by stop: queued again now (not charged), runs at the next start.
+  } else if (o.status == "cancelled" && !cancel_requested_.count(o.job_id)) {
+    // Nobody asked to cancel this job: it was interrupted (by `stop`, or its
+    // slot shutting down). Queued again (not charged); it runs at the next
+    // dispatch or start.
     store_->requeue(o.job_id, false);
-    log_->info("job {} interrupted by stop; it runs again at the next start", o.job_id);
+    log_->info("job {} interrupted{}; it runs again{}", o.job_id, mode_ == "stopping" ? " by stop" : "",
+               mode_ == "stopping" ? " at the next start" : "");
   } else if (o.status == "cancelled") {
     cancel_requested_.erase(o.job_id);
     Job job = store_->cancel(o.job_id, now_ms);
@@ -514,7 +517,18 @@ SchedulerEffects JobScheduler::on_slot_lost(std::size_t slot, bool charged, cons
     try {
       auto before = store_->get(id);
       const int budget = settings_.retry.enabled ? settings_.retry.max_retries + 1 : 1;
-      if (charged && before && before->charged_attempts() >= budget) {
+      std::error_code ec;
+      if (before && before->publishing_epoch == before->epoch && before->epoch != 0 && !before->output_path.empty() &&
+          fs::exists(settings_.output_root / before->output_path, ec)) {
+        // It had published before its slot died (the slot's worker is joined
+        // before the loss is reported, so no rename can follow): done, once.
+        Job job = store_->mark_done(id, now_ms, archive_dir_for(*before, now_ms));
+        log_->warn("{} stopped ({}) after job {} published {}: marked done", holder_of(slot), reason, id,
+                   job.output_path.string());
+        if (!job.archive_pending.empty()) fx.archives.push_back(job.id);
+        else active_sources_.erase(primary(job));
+        fx.events.push_back(event_for(job, "succeeded", now_ms));
+      } else if (charged && before && before->charged_attempts() >= budget) {
         // Its own failure, and out of attempts: fail it rather than lose slots forever.
         JobError err{ErrorKind::Internal, holder_of(slot) + " stopped while converting it: " + reason, "convert"};
         Job job = store_->mark_failed(id, err, now_ms);
