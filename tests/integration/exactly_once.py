@@ -25,7 +25,8 @@ Usage: exactly_once.py --output O --watch Q --jobs LIST-JOBS.json
                        --expect EXPECT.json [--attempts job-1=2 ...]
                        [--ignore NAME ...]
 EXPECT.json: {"vms": [{"name": "alpha", "sources": {"alpha.vmdk": "<sha256>"}}, ...]}
-(source names are relative to the watch folder; the first one is the one the
+--watch and --jobs may be repeated (daemons sharing one output folder: their
+queues and job lists together). (Source names are relative to the watch folder; the first one is the one the
 job is known by). --ignore names top-level entries of the output folder that
 are not results (the daemon's legacy state folder `.daemon`).
 """
@@ -53,8 +54,8 @@ def sha256(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--output", required=True)
-    ap.add_argument("--watch", required=True)
-    ap.add_argument("--jobs", required=True)
+    ap.add_argument("--watch", action="append", required=True)
+    ap.add_argument("--jobs", action="append", required=True)
     ap.add_argument("--expect", required=True)
     ap.add_argument("--attempts", action="append", default=[])
     ap.add_argument("--ignore", action="append", default=[])
@@ -62,7 +63,7 @@ def main():
     problems = []
     bad = problems.append
 
-    jobs = json.load(open(a.jobs))["jobs"]
+    jobs = [j for f in a.jobs for j in json.load(open(f))["jobs"]]
     vms = json.load(open(a.expect))["vms"]
     want_attempts = dict(x.split("=", 1) for x in a.attempts)
 
@@ -172,17 +173,17 @@ def main():
                 bad("job %s: %s/%s: qemu-img reads it as %s (%s)" % (j["id"], rel, d, fmt, r.stderr.strip()))
 
     # --- watch folder -----------------------------------------------------
-    w = a.watch
-    left = sorted(e for e in os.listdir(w) if e not in (".processed", ".errors"))
-    if left:
-        bad("left in the queue: %s" % left)
-    errors = os.path.join(w, ".errors")
-    if os.path.isdir(errors) and os.listdir(errors):
-        bad(".errors/ is not empty: %s" % sorted(os.listdir(errors)))
     archived = {}
-    for p in glob.glob(os.path.join(w, ".processed", "**"), recursive=True):
-        if os.path.isfile(p):
-            archived.setdefault(os.path.basename(p), []).append(p)
+    for w in a.watch:
+        left = sorted(e for e in os.listdir(w) if e not in (".processed", ".errors"))
+        if left:
+            bad("left in the queue %s: %s" % (w, left))
+        errors = os.path.join(w, ".errors")
+        if os.path.isdir(errors) and os.listdir(errors):
+            bad("%s is not empty: %s" % (errors, sorted(os.listdir(errors))))
+        for p in glob.glob(os.path.join(w, ".processed", "**"), recursive=True):
+            if os.path.isfile(p):
+                archived.setdefault(os.path.basename(p), []).append(p)
     expected = {}
     for vm in vms:
         for name, digest in vm["sources"].items():
@@ -190,12 +191,12 @@ def main():
     for name, digest in expected.items():
         places = archived.get(name, [])
         if len(places) != 1:
-            bad("source %s archived %d times: %s" % (name, len(places), [os.path.relpath(x, w) for x in places]))
+            bad("source %s archived %d times: %s" % (name, len(places), places))
         elif digest and sha256(places[0]) != digest:
-            bad("source %s archived with a different content: %s" % (name, os.path.relpath(places[0], w)))
+            bad("source %s archived with a different content: %s" % (name, places[0]))
     for name, places in archived.items():
         if name not in expected:
-            bad("unexpected file under .processed/: %s" % [os.path.relpath(x, w) for x in places])
+            bad("unexpected file under .processed/: %s" % places)
 
     if problems:
         for p in problems:
