@@ -43,6 +43,8 @@ std::vector<std::string> index_keys(const Job& job) {
     out.push_back(queue_from(priority_rank(job.priority), job.enqueue_seq) + job.id);
   else if (job.state == JobState::RetryWait)
     out.push_back(retry_from(job.next_attempt_at) + job.id);
+  else if (job.state == JobState::Done && !job.archive_pending.empty())
+    out.push_back(std::string(kArchive) + job.id);
   return out;
 }
 

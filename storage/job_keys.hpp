@@ -7,6 +7,7 @@
 //   retry/<next-attempt-at-ms>/<id>       -> ""   jobs waiting for a retry
 //   dedup/<dedup-key>                     -> job id of the successful conversion
 //   out/<folder relative to output root>  -> job id holding that output folder name
+//   archive/<id>                          -> ""   done jobs whose sources are still to be archived
 //   meta/instance                         -> this store's instance id (staging folder names)
 //   meta/next_seq                         -> next enqueue sequence number (decimal)
 //   meta/retries_scheduled                -> retries ever scheduled (decimal)
@@ -32,6 +33,8 @@ inline constexpr std::string_view kQueue = "queue/";
 inline constexpr std::string_view kRetry = "retry/";
 inline constexpr std::string_view kDedup = "dedup/";
 inline constexpr std::string_view kOut = "out/";
+inline constexpr std::string_view kArchive = "archive/";
+inline constexpr std::string_view kPathsV2 = "meta/paths_v2";  // records hold named roots (migration done)
 inline constexpr std::string_view kInstance = "meta/instance";
 inline constexpr std::string_view kNextSeq = "meta/next_seq";
 inline constexpr std::string_view kRetriesScheduled = "meta/retries_scheduled";

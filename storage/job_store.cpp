@@ -578,6 +578,23 @@ void JobStore::sync() {
 
 const std::string& JobStore::instance_id() const { return impl_->instance_id; }
 
+std::vector<Job> JobStore::list_archive_pending() const {
+  std::vector<Job> out;
+  impl_->scan(std::string(keys::kArchive), [&](const rocksdb::Slice& key, const rocksdb::Slice&) {
+    if (auto job = impl_->load(std::string(keys::id_of(std::string_view(key.data(), key.size()))))) out.push_back(*job);
+  });
+  return out;
+}
+
+bool JobStore::paths_migrated() const { return impl_->read(std::string(keys::kPathsV2)).has_value(); }
+
+void JobStore::mark_paths_migrated() {
+  std::lock_guard lock(impl_->mu);
+  rocksdb::WriteBatch batch;
+  batch.Put(std::string(keys::kPathsV2), "1");
+  impl_->commit(batch);
+}
+
 JobCounters JobStore::counters() const {
   JobCounters c;
   std::lock_guard<std::mutex> lock(impl_->mu);
@@ -614,7 +631,7 @@ std::vector<std::string> JobStore::check_consistency() const {
       problems.push_back(k + ": unreadable: " + e.what());
     }
   });
-  for (std::string_view prefix : {keys::kState, keys::kQueue, keys::kRetry}) {
+  for (std::string_view prefix : {keys::kState, keys::kQueue, keys::kRetry, keys::kArchive}) {
     impl_->scan(std::string(prefix), [&](const rocksdb::Slice& key, const rocksdb::Slice&) {
       const std::string k = key.ToString();
       if (!expected_index.erase(k)) problems.push_back(k + ": index entry without a matching job record");

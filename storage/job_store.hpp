@@ -141,6 +141,13 @@ public:
   // staging folders, so a sweep never touches another daemon's.
   const std::string& instance_id() const;
 
+  // Done jobs whose sources are still to be archived (an index: start-up
+  // does not read every job ever done).
+  std::vector<Job> list_archive_pending() const;
+  // One-time migration of version-1 records (absolute paths) to named roots.
+  bool paths_migrated() const;
+  void mark_paths_migrated();
+
   JobCounters counters() const;
 
   // The index of successful conversions (a view on this store).

@@ -136,7 +136,9 @@ std::string JobScheduler::archive_dir_for(const Job& job, std::int64_t now_ms) c
 void JobScheduler::migrate_legacy_paths() {
   // Records of version 1 held this host's absolute paths: sources under the
   // watch folder become "watch" ones again, outputs relative to the output
-  // folder. Once; a record already in the new form is left alone.
+  // folder. Once per store (a marker records it): start-up must not read
+  // every job ever run.
+  if (store_->paths_migrated()) return;
   for (JobState st : {JobState::Queued, JobState::RetryWait, JobState::Running, JobState::Failed, JobState::Cancelled,
                       JobState::Done}) {
     for (Job job : store_->list(st)) {
@@ -164,6 +166,7 @@ void JobScheduler::migrate_legacy_paths() {
       if (changed) store_->put(job);
     }
   }
+  store_->mark_paths_migrated();
 }
 
 void JobScheduler::archive_pending_sources(const std::string& job_id) {
@@ -206,8 +209,7 @@ SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
       if (in_watch(job)) active_sources_[primary(job)] = job.id;
   // Done jobs whose archiving was interrupted: finish it now, exactly once
   // (the watcher must not take their remaining files for a new VM).
-  for (const auto& job : store_->list(JobState::Done)) {
-    if (job.archive_pending.empty()) continue;
+  for (const auto& job : store_->list_archive_pending()) {
     active_sources_[primary(job)] = job.id;
     log_->info("job {}: finishing the archiving of its sources", job.id);
     archive_done(job, now_ms);
