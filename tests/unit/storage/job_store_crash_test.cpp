@@ -86,12 +86,13 @@ std::set<std::string> possible_states(const std::string& acked) {
 }
 
 void check_drains_exactly_once(JobStore& store, std::size_t jobs) {
-  store.recover_after_crash(5'000'000);
+  store.recover_after_crash(5'000'000, [](const std::filesystem::path&) { return false; },
+                            [](const Job&) { return std::string(); });
   std::set<std::string> claimed;
   bool twice = false;
-  while (auto job = store.claim_next_ready(9'000'000'000)) {
+  while (auto job = store.claim_next_ready(9'000'000'000, "test/slot-1")) {
     if (!claimed.insert(job->id).second) twice = true;
-    store.mark_done(job->id, "/srv/output/" + job->id, 9'000'000'000);
+    store.mark_done(job->id, 9'000'000'000);
   }
   BOOST_TEST(!twice);
   auto c = store.counters().by_state;
@@ -130,6 +131,21 @@ BOOST_AUTO_TEST_CASE(sigkill_mid_stream_loses_no_acknowledged_transition) {
     }
   }
   BOOST_TEST(mismatches == 0u);
+  // The lease is written with the claim, in the same batch: no kill point
+  // leaves a running job without its holder or with an epoch behind its
+  // attempts (the writer never resets attempts, so epoch == attempts).
+  std::size_t torn_leases = 0;
+  for (JobState st : {JobState::Queued, JobState::Running, JobState::RetryWait, JobState::Done, JobState::Failed})
+    for (const auto& job : store.list(st)) {
+      const bool ok = job.epoch == static_cast<std::uint64_t>(job.attempts) &&
+                      (st == JobState::Running ? job.holder == "writer/slot-1" : job.holder.empty());
+      if (!ok) {
+        ++torn_leases;
+        BOOST_TEST_MESSAGE(job.id << ": " << to_string(st) << ", attempts " << job.attempts << ", epoch " << job.epoch
+                                  << ", holder '" << job.holder << "'");
+      }
+    }
+  BOOST_TEST(torn_leases == 0u);
   // At most one job more than acknowledged: the enqueue the kill interrupted.
   const auto total = store.counters().by_state.total();
   BOOST_TEST((total == acks.last_state.size() || total == acks.last_state.size() + 1));

@@ -16,7 +16,7 @@ namespace {
 
 NewJob draft(const std::string& file, JobPriority priority = JobPriority::Normal, std::string dedup_key = "") {
   NewJob d;
-  d.source_root = "/srv/queue";
+  d.source_root = kWatchRoot;
   d.sources = {file};
   d.file_type = fs::path(file).extension().string().substr(1);
   d.priority = priority;
@@ -26,7 +26,7 @@ NewJob draft(const std::string& file, JobPriority priority = JobPriority::Normal
 
 std::vector<std::string> sources_of_claims(JobStore& store, std::int64_t now) {
   std::vector<std::string> out;
-  while (auto job = store.claim_next_ready(now)) out.push_back(job->sources.front().string());
+  while (auto job = store.claim_next_ready(now, "test/slot-1")) out.push_back(job->sources.front().string());
   return out;
 }
 
@@ -53,29 +53,33 @@ BOOST_AUTO_TEST_CASE(every_field_round_trips_through_a_reopen) {
     JobStore store(t.db());
     NewJob d = draft("web01/web01.ovf", JobPriority::High, "md5:0123");
     d.sources.push_back("web01/web01-disk1.vmdk");
-    d.output_path = "/srv/output/web01";
     id = store.enqueue(d, 1000).id;
-    auto claimed = store.claim_next_ready(2000);
+    auto claimed = store.claim_next_ready(2000, "test/slot-1");
     BOOST_REQUIRE(claimed);
+    store.reserve_output(id, "2026-12-03", "web01", [](const fs::path&) { return false; });
     store.mark_retry_wait(id, JobError{ErrorKind::Timeout, "appliance did not start in 600 s", "guest"}, 9000);
   }
   JobStore store(t.db());
   auto job = store.get(id);
   BOOST_REQUIRE(job);
   BOOST_TEST(job->id == id);
-  BOOST_TEST(job->source_root == fs::path("/srv/queue"));
+  BOOST_TEST(job->source_root == kWatchRoot);
   BOOST_REQUIRE(job->sources.size() == 2u);
   BOOST_TEST(job->sources[1] == fs::path("web01/web01-disk1.vmdk"));
-  BOOST_TEST(job->source_paths()[0] == fs::path("/srv/queue/web01/web01.ovf"));
+  BOOST_TEST(job->source_paths("/srv/queue")[0] == fs::path("/srv/queue/web01/web01.ovf"));
+  BOOST_TEST(job->source_paths("/mnt/share/queue")[1] == fs::path("/mnt/share/queue/web01/web01-disk1.vmdk"),
+             "the same record read on a host that mounts the queue elsewhere");
   BOOST_TEST(job->file_type == "ovf");
   BOOST_TEST(job->priority == JobPriority::High);
   BOOST_TEST(job->state == JobState::RetryWait);
   BOOST_TEST(job->attempts == 1);
+  BOOST_TEST(job->epoch == 1u);
+  BOOST_TEST(job->holder.empty(), "a job waiting for its retry is held by nobody");
   BOOST_TEST(job->next_attempt_at == 9000);
   BOOST_TEST(job->created_at == 1000);
   BOOST_TEST(job->started_at == 2000);
   BOOST_TEST(job->finished_at == 0);
-  BOOST_TEST(job->output_path == fs::path("/srv/output/web01"));
+  BOOST_TEST(job->output_path == fs::path("2026-12-03/web01"), "relative to the output root, kept for its retry");
   BOOST_TEST(job->dedup_key == "md5:0123");
   BOOST_REQUIRE(job->last_error);
   BOOST_TEST(job->last_error->kind == ErrorKind::Timeout);
@@ -106,6 +110,13 @@ BOOST_AUTO_TEST_CASE(sources_must_stay_inside_the_root) {
   JobStore store(t.db());
   BOOST_TEST(contains(storage_error_of([&] { store.enqueue(draft("../etc/shadow.vmdk"), 1); }), "without '..'"));
   BOOST_TEST(contains(storage_error_of([&] { store.enqueue(draft("/etc/x.vmdk"), 1); }), "relative"));
+  // external: one absolute path, never a relative one; no other root names.
+  NewJob ext = draft("images/x.vmdk");
+  ext.source_root = kExternalRoot;
+  BOOST_TEST(contains(storage_error_of([&] { store.enqueue(ext, 1); }), "absolute"));
+  NewJob odd = draft("x.vmdk");
+  odd.source_root = "/srv/queue";
+  BOOST_TEST(contains(storage_error_of([&] { store.enqueue(odd, 1); }), "unknown source root"));
   NewJob none = draft("a.vmdk");
   none.sources.clear();
   BOOST_TEST(contains(storage_error_of([&] { store.enqueue(none, 1); }), "no source files"));
@@ -147,32 +158,32 @@ BOOST_AUTO_TEST_CASE(order_survives_a_reopen) {
 BOOST_AUTO_TEST_CASE(claim_marks_running_and_counts_the_attempt) {
   TempDir t;
   JobStore store(t.db());
-  BOOST_TEST(!store.claim_next_ready(5));
+  BOOST_TEST(!store.claim_next_ready(5, "test/slot-1"));
   auto queued = store.enqueue(draft("a.vmdk"), 5);
   BOOST_TEST(queued.state == JobState::Queued);
   BOOST_TEST(queued.attempts == 0);
-  auto job = store.claim_next_ready(7);
+  auto job = store.claim_next_ready(7, "test/slot-1");
   BOOST_REQUIRE(job);
   BOOST_TEST(job->id == queued.id);
   BOOST_TEST(job->state == JobState::Running);
   BOOST_TEST(job->attempts == 1);
   BOOST_TEST(job->started_at == 7);
   BOOST_TEST(store.get(job->id)->state == JobState::Running);
-  BOOST_TEST(!store.claim_next_ready(8));  // claimed once only
+  BOOST_TEST(!store.claim_next_ready(8, "test/slot-1"));  // claimed once only
 }
 
 BOOST_AUTO_TEST_CASE(retry_waits_until_its_time) {
   TempDir t;
   JobStore store(t.db());
   auto id = store.enqueue(draft("a.vmdk"), 0).id;
-  store.claim_next_ready(0);
+  store.claim_next_ready(0, "test/slot-1");
   BOOST_TEST(!store.next_retry_at());
   store.mark_retry_wait(id, {ErrorKind::Io, "read error", "copy"}, 300'000);
   BOOST_TEST(store.get(id)->state == JobState::RetryWait);
   BOOST_TEST(store.next_retry_at().value_or(-1) == 300'000);
   BOOST_TEST(store.list(JobState::RetryWait).size() == 1u);
-  BOOST_TEST(!store.claim_next_ready(299'999));
-  auto again = store.claim_next_ready(300'000);
+  BOOST_TEST(!store.claim_next_ready(299'999, "test/slot-1"));
+  auto again = store.claim_next_ready(300'000, "test/slot-1");
   BOOST_REQUIRE(again);
   BOOST_TEST(again->id == id);
   BOOST_TEST(again->attempts == 2);
@@ -186,16 +197,16 @@ BOOST_AUTO_TEST_CASE(retries_become_due_in_time_order) {
   JobStore store(t.db());
   std::vector<std::string> ids;
   for (auto name : {"a.vmdk", "b.vmdk", "c.vmdk"}) ids.push_back(store.enqueue(draft(name), 0).id);
-  for (int i = 0; i < 3; ++i) store.claim_next_ready(0);
+  for (int i = 0; i < 3; ++i) store.claim_next_ready(0, "test/slot-1");
   store.mark_retry_wait(ids[0], {ErrorKind::Io, "x", "copy"}, 3000);
   store.mark_retry_wait(ids[1], {ErrorKind::Io, "x", "copy"}, 1000);
   store.mark_retry_wait(ids[2], {ErrorKind::Io, "x", "copy"}, 2000);
   BOOST_TEST(store.next_retry_at().value_or(-1) == 1000);
-  BOOST_TEST(store.claim_next_ready(1500)->id == ids[1]);
-  BOOST_TEST(!store.claim_next_ready(1500));
+  BOOST_TEST(store.claim_next_ready(1500, "test/slot-1")->id == ids[1]);
+  BOOST_TEST(!store.claim_next_ready(1500, "test/slot-1"));
   BOOST_TEST(store.next_retry_at().value_or(-1) == 2000);
-  BOOST_TEST(store.claim_next_ready(5000)->id == ids[0]);  // both due: enqueue order decides
-  BOOST_TEST(store.claim_next_ready(5000)->id == ids[2]);
+  BOOST_TEST(store.claim_next_ready(5000, "test/slot-1")->id == ids[0]);  // both due: enqueue order decides
+  BOOST_TEST(store.claim_next_ready(5000, "test/slot-1")->id == ids[2]);
 }
 
 BOOST_AUTO_TEST_CASE(a_due_retry_keeps_its_place_but_not_above_a_higher_priority) {
@@ -203,8 +214,8 @@ BOOST_AUTO_TEST_CASE(a_due_retry_keeps_its_place_but_not_above_a_higher_priority
   JobStore store(t.db());
   auto old_low = store.enqueue(draft("old-low.vmdk", JobPriority::Low), 0).id;
   auto old_normal = store.enqueue(draft("old-normal.vmdk"), 0).id;
-  store.claim_next_ready(0);
-  store.claim_next_ready(0);
+  store.claim_next_ready(0, "test/slot-1");
+  store.claim_next_ready(0, "test/slot-1");
   store.mark_retry_wait(old_normal, {ErrorKind::Timeout, "x", "guest"}, 100);
   store.mark_retry_wait(old_low, {ErrorKind::Timeout, "x", "guest"}, 100);
   store.enqueue(draft("new-normal.vmdk"), 50);
@@ -218,13 +229,13 @@ BOOST_AUTO_TEST_CASE(transitions_from_the_wrong_state_are_refused) {
   TempDir t;
   JobStore store(t.db());
   auto id = store.enqueue(draft("a.vmdk"), 0).id;
-  BOOST_TEST(contains(storage_error_of([&] { store.mark_done(id, "/o/a", 1); }),
+  BOOST_TEST(contains(storage_error_of([&] { store.mark_done(id, 1); }),
                       "cannot mark done job '" + id + "': it is queued, not running"));
-  store.claim_next_ready(1);
+  store.claim_next_ready(1, "test/slot-1");
   store.mark_failed(id, {ErrorKind::InvalidInput, "not a VMDK", "probe"}, 2);
   BOOST_TEST(contains(storage_error_of([&] { store.mark_retry_wait(id, {}, 5); }), "it is failed"));
   BOOST_TEST(contains(storage_error_of([&] { store.cancel(id, 3); }), "already failed"));
-  BOOST_TEST(contains(storage_error_of([&] { store.mark_done("job-999", "/o", 1); }), "no job 'job-999'"));
+  BOOST_TEST(contains(storage_error_of([&] { store.mark_done("job-999", 1); }), "no job 'job-999'"));
   auto job = store.get(id);
   BOOST_TEST(job->state == JobState::Failed);
   BOOST_TEST(job->finished_at == 2);
@@ -238,11 +249,11 @@ BOOST_AUTO_TEST_CASE(cancelled_jobs_are_never_claimed) {
   auto b = store.enqueue(draft("b.vmdk"), 0).id;
   auto c = store.enqueue(draft("c.vmdk"), 0).id;
   store.cancel(a, 1);
-  store.claim_next_ready(2);  // b
+  store.claim_next_ready(2, "test/slot-1");  // b
   store.mark_retry_wait(b, {ErrorKind::Io, "x", "copy"}, 10);
   store.cancel(b, 3);
-  BOOST_TEST(store.claim_next_ready(100)->id == c);
-  BOOST_TEST(!store.claim_next_ready(100));
+  BOOST_TEST(store.claim_next_ready(100, "test/slot-1")->id == c);
+  BOOST_TEST(!store.claim_next_ready(100, "test/slot-1"));
   BOOST_TEST(store.counters().by_state.cancelled == 2u);
   BOOST_TEST(store.check_consistency().empty());
 }
@@ -255,12 +266,12 @@ BOOST_AUTO_TEST_CASE(dedup_entries_only_for_successful_conversions) {
   auto wait = store.enqueue(draft("wait.vmdk", JobPriority::Normal, "name_size:wait.vmdk:10"), 0).id;
   auto stopped = store.enqueue(draft("stopped.vmdk", JobPriority::Normal, "name_size:stopped.vmdk:10"), 0).id;
   auto nokey = store.enqueue(draft("nokey.vmdk"), 0).id;
-  for (int i = 0; i < 5; ++i) store.claim_next_ready(1);
-  store.mark_done(ok, "/srv/output/ok", 2);
+  for (int i = 0; i < 5; ++i) store.claim_next_ready(1, "test/slot-1");
+  store.mark_done(ok, 2);
   store.mark_failed(bad, {ErrorKind::Unsupported, "differencing disk", "probe"}, 2);
   store.mark_retry_wait(wait, {ErrorKind::Io, "x", "copy"}, 100);
   store.cancel(stopped, 2);
-  store.mark_done(nokey, "/srv/output/nokey", 2);
+  store.mark_done(nokey, 2);
 
   auto dedup = store.dedup_index();
   BOOST_TEST(dedup.find("name_size:ok.vmdk:10").value_or("") == ok);
@@ -268,7 +279,6 @@ BOOST_AUTO_TEST_CASE(dedup_entries_only_for_successful_conversions) {
   BOOST_TEST(!dedup.find("name_size:wait.vmdk:10"));
   BOOST_TEST(!dedup.find("name_size:stopped.vmdk:10"));
   BOOST_TEST(dedup.size() == 1u);
-  BOOST_TEST(store.get(ok)->output_path == fs::path("/srv/output/ok"));
 
   BOOST_TEST(dedup.forget("name_size:ok.vmdk:10"));   // "force reprocessing"
   BOOST_TEST(!dedup.forget("name_size:ok.vmdk:10"));
@@ -282,8 +292,8 @@ BOOST_AUTO_TEST_CASE(dedup_entries_survive_a_reopen) {
   {
     JobStore store(t.db());
     id = store.enqueue(draft("a.vmdk", JobPriority::Normal, "md5:aa"), 0).id;
-    store.claim_next_ready(0);
-    store.mark_done(id, "/o/a", 1);
+    store.claim_next_ready(0, "test/slot-1");
+    store.mark_done(id, 1);
   }
   JobStore store(t.db());
   auto entries = store.dedup_index().entries();
@@ -294,7 +304,7 @@ BOOST_AUTO_TEST_CASE(dedup_entries_survive_a_reopen) {
 
 BOOST_AUTO_TEST_CASE(recovery_requeues_interrupted_jobs_and_completes_published_ones) {
   TempDir t;
-  const fs::path published = t.path / "output" / "web01";
+  const fs::path out = t.path / "output";
   std::string a, b, c, d;
   {
     JobStore store(t.db());
@@ -302,43 +312,50 @@ BOOST_AUTO_TEST_CASE(recovery_requeues_interrupted_jobs_and_completes_published_
     b = store.enqueue(draft("web02.ova", JobPriority::Normal, "md5:web02"), 0).id;
     c = store.enqueue(draft("web03.ova"), 0).id;
     d = store.enqueue(draft("web04.ova"), 0).id;
-    store.claim_next_ready(10);
-    store.set_output_path(a, published);
-    store.claim_next_ready(10);
-    store.set_output_path(b, t.path / "output" / "web02");  // never published
-    store.claim_next_ready(10);
+    auto on_disk = [&](const fs::path& rel) { return fs::exists(out / rel); };
+    store.claim_next_ready(10, "test/slot-1");
+    store.reserve_output(a, "2026-12-03", "web01", on_disk);
+    store.begin_publish(a);
+    store.claim_next_ready(10, "test/slot-2");
+    store.reserve_output(b, "2026-12-03", "web02", on_disk);  // never published
+    store.claim_next_ready(10, "test/slot-3");
     store.mark_retry_wait(c, {ErrorKind::Io, "x", "copy"}, 10'000);
     // a published its folder, then the daemon died before mark_done.
-    fs::create_directories(published);
+    fs::create_directories(out / "2026-12-03" / "web01");
     // The store goes away without any job being marked: what a crash leaves.
   }
   JobStore store(t.db());
   BOOST_TEST(store.counters().by_state.running == 2u);
-  auto r = store.recover_after_crash(100);
+  auto r = store.recover_after_crash(100, [&](const fs::path& rel) { return fs::exists(out / rel); },
+                                     [](const Job&) { return std::string(".processed/2026-12-03"); });
   BOOST_TEST(r.completed == std::vector<std::string>{a}, boost::test_tools::per_element());
   BOOST_TEST(r.requeued == std::vector<std::string>{b}, boost::test_tools::per_element());
   BOOST_TEST(store.get(a)->state == JobState::Done);
   BOOST_TEST(store.get(a)->finished_at == 100);
+  BOOST_TEST(store.get(a)->archive_pending == ".processed/2026-12-03");
   BOOST_TEST(store.dedup_index().find("md5:web01").value_or("") == a);  // counts as converted
   BOOST_TEST(!store.dedup_index().find("md5:web02"));
   BOOST_TEST(store.get(c)->state == JobState::RetryWait);                // untouched
   BOOST_TEST(store.counters().by_state.running == 0u);
   // b runs again (its original place: before d), c when due; a never again.
-  auto next = store.claim_next_ready(100);
+  auto next = store.claim_next_ready(100, "test/slot-1");
   BOOST_TEST(next->id == b);
   BOOST_TEST(next->attempts == 2);
-  BOOST_TEST(store.claim_next_ready(100)->id == d);
-  BOOST_TEST(!store.claim_next_ready(100));
-  BOOST_TEST(store.claim_next_ready(100'000)->id == c);
+  BOOST_TEST(next->interrupted == 1);
+  BOOST_TEST(store.claim_next_ready(100, "test/slot-1")->id == d);
+  BOOST_TEST(!store.claim_next_ready(100, "test/slot-1"));
+  BOOST_TEST(store.claim_next_ready(100'000, "test/slot-1")->id == c);
   BOOST_TEST(store.check_consistency().empty());
-  BOOST_TEST(store.recover_after_crash(200).requeued.size() == 3u);  // b, d and c were running again
+  auto no_output = [](const fs::path&) { return false; };
+  auto no_archive = [](const Job&) { return std::string(); };
+  BOOST_TEST(store.recover_after_crash(200, no_output, no_archive).requeued.size() == 3u);  // b, d, c were running
 }
 
 BOOST_AUTO_TEST_CASE(recovery_with_nothing_running_changes_nothing) {
   TempDir t;
   JobStore store(t.db());
   store.enqueue(draft("a.vmdk"), 0);
-  auto r = store.recover_after_crash(1);
+  auto r = store.recover_after_crash(1, [](const fs::path&) { return true; }, [](const Job&) { return "x"; });
   BOOST_TEST(r.requeued.empty());
   BOOST_TEST(r.completed.empty());
   BOOST_TEST(store.counters().by_state.queued == 1u);
@@ -361,8 +378,8 @@ BOOST_AUTO_TEST_CASE(list_and_counters_follow_the_states) {
   JobStore store(t.db());
   std::vector<std::string> ids;
   for (int i = 0; i < 6; ++i) ids.push_back(store.enqueue(draft("f" + std::to_string(i) + ".vmdk"), 0).id);
-  for (int i = 0; i < 4; ++i) store.claim_next_ready(1);
-  store.mark_done(ids[0], "/o/0", 2);
+  for (int i = 0; i < 4; ++i) store.claim_next_ready(1, "test/slot-1");
+  store.mark_done(ids[0], 2);
   store.mark_failed(ids[1], {ErrorKind::GuestFix, "x", "guest"}, 2);
   store.mark_retry_wait(ids[2], {ErrorKind::Io, "x", "copy"}, 50);
   store.cancel(ids[4], 2);
@@ -423,13 +440,13 @@ BOOST_AUTO_TEST_CASE(ten_thousand_jobs_each_claimed_exactly_once_in_order) {
   std::pair<int, std::uint64_t> last{-1, 0};
   bool ordered = true;
   int claimed = 0;
-  while (auto job = store.claim_next_ready(3)) {
+  while (auto job = store.claim_next_ready(3, "test/slot-1")) {
     ++claimed;
     seen.insert(job->id);
     const std::pair<int, std::uint64_t> key{keys::priority_rank(job->priority), job->enqueue_seq};
     if (key < last) ordered = false;
     last = key;
-    if (claimed % 2 == 0) store.mark_done(job->id, "/o/" + job->id, 4);
+    if (claimed % 2 == 0) store.mark_done(job->id, 4);
   }
   BOOST_TEST(claimed == 10'000);
   BOOST_TEST(seen.size() == 10'000u);

@@ -36,18 +36,18 @@ int main(int argc, char** argv) {
   for (long i = 0;; ++i) {
     const std::int64_t now = 1'000'000 + i;
     NewJob d;
-    d.source_root = "/srv/queue";
+    d.source_root = kWatchRoot;
     d.sources = {"vm" + std::to_string(i) + ".vmdk"};
     d.file_type = "vmdk";
     d.priority = static_cast<JobPriority>(i % 3);
     d.dedup_key = "name_size:vm" + std::to_string(i) + ".vmdk:" + std::to_string(i);
     step(store->enqueue(d, now));
     if (i % 2 == 1) continue;  // the queue grows: claims lag behind enqueues
-    auto job = store->claim_next_ready(now);
+    auto job = store->claim_next_ready(now, "writer/slot-1");
     if (!job) continue;
     step(*job);
     switch (i % 8) {  // outcomes; some jobs stay running
-      case 0: step(store->mark_done(job->id, "/srv/output/" + job->id, now)); break;
+      case 0: step(store->mark_done(job->id, now)); break;
       case 2: step(store->mark_retry_wait(job->id, {ErrorKind::Io, "transient", "copy"}, now)); break;
       case 4: step(store->mark_failed(job->id, {ErrorKind::InvalidInput, "bad", "probe"}, now)); break;
       default: break;
