@@ -26,7 +26,7 @@ BOOST_AUTO_TEST_CASE(status_reports_mode_counts_and_identity) {
   d.found("b.ova", kT0);
   d.found("c.ova", kT0);
   d.found("d.ova", kT0);
-  d.sched->on_outcome(failed(a, "io_error"), kT0 + kSecond);  // a waits, c starts
+  d.report(failed(a, "io_error"), kT0 + kSecond);  // a waits, c starts
 
   auto r = d.control("status", json::object(), kT0 + 90 * kSecond);
   BOOST_TEST_REQUIRE(r.ok, r.body.dump());
@@ -59,7 +59,7 @@ BOOST_AUTO_TEST_CASE(pause_starts_nothing_new_but_lets_the_running_job_finish_an
   BOOST_TEST(d.sched->on_tick(kT0 + kMinute).assignments.empty());
 
   // The running job still ends normally; its slot stays free.
-  auto done = d.sched->on_outcome(succeeded(a, "2023-11-14/a"), kT0 + 2 * kMinute);
+  auto done = d.succeed(a, kT0 + 2 * kMinute);
   BOOST_TEST(kinds(done) == kinds_of({"succeeded"}), boost::test_tools::per_element());
   BOOST_TEST(done.assignments.empty());
   BOOST_TEST(!done.finished, "a pause is not a drain");
@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(drain_finishes_only_once_no_job_runs_and_starts_nothing_new
   BOOST_TEST(!tick.finished);
   BOOST_TEST(tick.assignments.empty());
 
-  auto done = d.sched->on_outcome(succeeded(a, "2023-11-14/a"), kT0 + 2 * kMinute);
+  auto done = d.succeed(a, kT0 + 2 * kMinute);
   BOOST_TEST(done.finished);
   BOOST_TEST(done.assignments.empty(), "a draining daemon starts nothing new");
   BOOST_TEST(d.state_of(b) == JobState::Queued, "the queued job stays for the next start");
@@ -131,18 +131,20 @@ BOOST_AUTO_TEST_CASE(stop_cancels_every_running_slot_and_the_jobs_run_again_at_t
   BOOST_TEST((cancelled_slots == std::set<std::size_t>{0, 1}));
   BOOST_TEST((cancelled_ids == std::set<std::string>{a, b}));
 
-  // The converters answer "cancelled": the jobs stay running in the store
-  // (interrupted, not given up), nothing new starts, and the scheduler is done
-  // when the last one has answered.
-  auto first = d.sched->on_outcome(cancelled(a), kT0 + 2 * kSecond);
+  // The converters answer "cancelled": the jobs go back to the queue
+  // (interrupted, not given up, and not charged), nothing new starts, and
+  // the scheduler is done when the last one has answered.
+  auto first = d.report(cancelled(a), kT0 + 2 * kSecond);
   BOOST_TEST(!first.finished);
   BOOST_TEST(first.events.empty());
   BOOST_TEST(first.assignments.empty());
-  BOOST_TEST(d.state_of(a) == JobState::Running);
-  auto second = d.sched->on_outcome(cancelled(b), kT0 + 3 * kSecond);
+  BOOST_TEST(d.state_of(a) == JobState::Queued);
+  BOOST_TEST(d.job(a).interrupted == 1, "stop interrupted it: not charged");
+  BOOST_TEST(d.job(a).holder.empty());
+  auto second = d.report(cancelled(b), kT0 + 3 * kSecond);
   BOOST_TEST(second.finished);
   BOOST_TEST(second.assignments.empty());
-  BOOST_TEST(d.state_of(b) == JobState::Running);
+  BOOST_TEST(d.state_of(b) == JobState::Queued);
   BOOST_TEST(d.state_of(c) == JobState::Queued);
   BOOST_TEST(fs::exists(d.watch / "a.ova"));
 
@@ -170,7 +172,7 @@ BOOST_AUTO_TEST_CASE(queue_job_inside_the_queue_is_archived_like_a_dropped_file)
   auto r = d.control("queue-job", {{"path", (d.watch / "manual.vhdx").string()}, {"priority", "high"}}, kT0, fx);
   BOOST_TEST_REQUIRE(r.ok, r.body.dump());
   const std::string id = r.body["job"]["id"];
-  BOOST_TEST(r.body["job"]["source_root"] == d.watch.string());
+  BOOST_TEST(r.body["job"]["source_root"] == "watch", "a named root, not this host's path");
   BOOST_TEST(strings_of(r.body["job"]["sources"]) == std::vector<std::string>{"manual.vhdx"},
              boost::test_tools::per_element());
   BOOST_TEST(r.body["job"]["file_type"] == "vhdx");
@@ -187,7 +189,7 @@ BOOST_AUTO_TEST_CASE(queue_job_inside_the_queue_is_archived_like_a_dropped_file)
   BOOST_TEST(!twice.ok);
   BOOST_TEST(twice.error().find(id) != std::string::npos, twice.error());
 
-  d.sched->on_outcome(succeeded(id, "2023-11-14/manual"), kT0 + kMinute);
+  d.succeed(id, kT0 + kMinute);
   BOOST_TEST(!fs::exists(d.watch / "manual.vhdx"));
   BOOST_TEST(fs::exists(d.watch / ".processed" / local_date(kT0 + kMinute) / "manual.vhdx"));
 }
@@ -203,14 +205,17 @@ BOOST_AUTO_TEST_CASE(queue_job_outside_the_queue_never_moves_the_operators_file)
   auto r = d.control("queue-job", {{"path", (elsewhere / "legacy.qcow2").string()}}, kT0, fx);
   BOOST_TEST_REQUIRE(r.ok, r.body.dump());
   const std::string id = r.body["job"]["id"];
-  BOOST_TEST(r.body["job"]["source_root"] == elsewhere.string());
+  BOOST_TEST(r.body["job"]["source_root"] == "external");
+  BOOST_TEST(strings_of(r.body["job"]["sources"]) == std::vector<std::string>{(elsewhere / "legacy.qcow2").string()},
+             boost::test_tools::per_element());
   BOOST_TEST(r.body["job"]["file_type"] == "qcow2");
   BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);
   // The converter gets the full path: the file is not under the watch root.
+  BOOST_TEST(fx.assignments.front().second.source_root == "external");
   BOOST_TEST(fx.assignments.front().second.sources == std::vector<std::string>{(elsewhere / "legacy.qcow2").string()},
              boost::test_tools::per_element());
 
-  d.sched->on_outcome(succeeded(id, "2023-11-14/legacy"), kT0 + kMinute);
+  d.succeed(id, kT0 + kMinute);
   BOOST_TEST(d.state_of(id) == JobState::Done);
   BOOST_TEST(read_file(elsewhere / "legacy.qcow2") == "qcow2 bytes");
   BOOST_TEST(!fs::exists(d.watch / ".processed"));
@@ -219,7 +224,7 @@ BOOST_AUTO_TEST_CASE(queue_job_outside_the_queue_never_moves_the_operators_file)
   auto r2 = d.control("queue-job", {{"path", (elsewhere / "broken.vmdk").string()}}, kT0 + 2 * kMinute);
   BOOST_TEST_REQUIRE(r2.ok, r2.body.dump());
   const std::string id2 = r2.body["job"]["id"];
-  d.sched->on_outcome(failed(id2, "invalid_input", "broken.vmdk: bad descriptor"), kT0 + 3 * kMinute);
+  d.report(failed(id2, "invalid_input", "broken.vmdk: bad descriptor"), kT0 + 3 * kMinute);
   BOOST_TEST(d.state_of(id2) == JobState::Failed);
   BOOST_TEST(read_file(elsewhere / "broken.vmdk") == "vmdk bytes");
   BOOST_TEST(!fs::exists(d.watch / ".errors" / "broken.vmdk"));
@@ -353,7 +358,7 @@ BOOST_AUTO_TEST_CASE(cancel_job_of_a_running_job_cancels_its_slot_then_the_outco
   BOOST_TEST(fx.events.empty());
   BOOST_TEST(d.state_of(a) == JobState::Running, "running until the converter has stopped");
 
-  auto out = d.sched->on_outcome(cancelled(a), kT0 + kMinute + 5 * kSecond);
+  auto out = d.report(cancelled(a), kT0 + kMinute + 5 * kSecond);
   BOOST_TEST(kinds(out) == kinds_of({"cancelled", "started"}), boost::test_tools::per_element());
   BOOST_TEST(assigned_ids(out) == std::vector<std::string>{waiting}, boost::test_tools::per_element());
   BOOST_TEST(out.assignments.front().first == slot_a, "the freed slot takes the next job");
@@ -378,7 +383,7 @@ BOOST_AUTO_TEST_CASE(a_job_cancelled_by_the_operator_just_before_stop_stays_canc
   BOOST_TEST_REQUIRE(d.control("cancel-job", {{"job_id", a}}, kT0 + kSecond).ok);
   SchedulerEffects stop;
   BOOST_TEST_REQUIRE(d.control("stop", json::object(), kT0 + 2 * kSecond, stop).ok);
-  auto out = d.sched->on_outcome(cancelled(a), kT0 + 3 * kSecond);
+  auto out = d.report(cancelled(a), kT0 + 3 * kSecond);
   BOOST_TEST(out.finished);
   BOOST_TEST(d.state_of(a) == JobState::Cancelled);
   auto boot = d.restart(kT0 + kMinute);
@@ -398,7 +403,7 @@ BOOST_AUTO_TEST_CASE(set_priority_applies_to_waiting_jobs_only) {
   BOOST_TEST(r.body["job"]["priority"] == "high");
   BOOST_TEST(r.body["job"]["queue_position"] == 1);
   BOOST_TEST(d.job(second).priority == JobPriority::High);
-  auto next = d.sched->on_outcome(succeeded(running, "2023-11-14/run"), kT0 + kMinute);
+  auto next = d.succeed(running, kT0 + kMinute);
   BOOST_TEST(assigned_ids(next) == std::vector<std::string>{second}, boost::test_tools::per_element());
 
   auto of_running = d.control("set-priority", {{"job_id", second}, {"priority", "low"}});
@@ -411,7 +416,7 @@ BOOST_AUTO_TEST_CASE(set_priority_applies_to_waiting_jobs_only) {
   BOOST_TEST(d.job(first).priority == JobPriority::Normal);
 
   // A job waiting for its retry is waiting too.
-  d.sched->on_outcome(failed(second, "io_error"), kT0 + 2 * kMinute);  // first starts
+  d.report(failed(second, "io_error"), kT0 + 2 * kMinute);  // first starts
   BOOST_TEST_REQUIRE(d.state_of(second) == JobState::RetryWait);
   auto waiting = d.control("set-priority", {{"job_id", second}, {"priority", "low"}});
   BOOST_TEST(waiting.ok, waiting.body.dump());
@@ -423,7 +428,7 @@ BOOST_AUTO_TEST_CASE(retry_job_queues_a_failed_job_again_with_its_attempts_reset
   Daemon d(1);
   d.boot();
   const std::string id = d.found("vm.ova", kT0);
-  d.sched->on_outcome(failed(id, "invalid_input", "vm.ova: truncated"), kT0 + kMinute);
+  d.report(failed(id, "invalid_input", "vm.ova: truncated"), kT0 + kMinute);
   BOOST_TEST_REQUIRE(d.state_of(id) == JobState::Failed);
   BOOST_TEST_REQUIRE(fs::exists(d.watch / ".errors" / "vm.ova"));
 
@@ -454,9 +459,9 @@ BOOST_AUTO_TEST_CASE(a_retried_job_that_fails_again_is_not_nested_in_errors_erro
   Daemon d(1);
   d.boot();
   const std::string id = d.found("vm.ova", kT0);
-  d.sched->on_outcome(failed(id, "invalid_input", "vm.ova: truncated"), kT0 + kMinute);
+  d.report(failed(id, "invalid_input", "vm.ova: truncated"), kT0 + kMinute);
   BOOST_TEST_REQUIRE(d.control("retry-job", {{"job_id", id}}, kT0 + 2 * kMinute).ok);
-  d.sched->on_outcome(failed(id, "invalid_input", "vm.ova: still truncated"), kT0 + 3 * kMinute);
+  d.report(failed(id, "invalid_input", "vm.ova: still truncated"), kT0 + 3 * kMinute);
   BOOST_TEST(d.state_of(id) == JobState::Failed);
   BOOST_TEST(fs::exists(d.watch / ".errors" / "vm.ova"), "the file is still in .errors/");
   BOOST_TEST(!fs::exists(d.watch / ".errors" / ".errors"));
@@ -491,7 +496,7 @@ BOOST_AUTO_TEST_CASE(retry_job_is_refused_for_done_running_and_vanished_jobs) {
   BOOST_TEST(!running.ok);
   BOOST_TEST(running.error().find("running") != std::string::npos, running.error());
 
-  d.sched->on_outcome(succeeded(done, "2023-11-14/done"), kT0 + kMinute);  // gone starts
+  d.succeed(done, kT0 + kMinute);  // gone starts
   auto of_done = d.control("retry-job", {{"job_id", done}});
   BOOST_TEST(!of_done.ok);
   BOOST_TEST(of_done.error().find("done") != std::string::npos, of_done.error());
@@ -499,7 +504,7 @@ BOOST_AUTO_TEST_CASE(retry_job_is_refused_for_done_running_and_vanished_jobs) {
 
   SchedulerEffects cancel_fx;
   BOOST_TEST_REQUIRE(d.control("cancel-job", {{"job_id", gone}}, kT0 + 2 * kMinute, cancel_fx).ok);
-  d.sched->on_outcome(cancelled(gone), kT0 + 2 * kMinute + kSecond);
+  d.report(cancelled(gone), kT0 + 2 * kMinute + kSecond);
   BOOST_TEST_REQUIRE(d.state_of(gone) == JobState::Cancelled);
   fs::remove(d.watch / "gone.ova");
   auto vanished = d.control("retry-job", {{"job_id", gone}});

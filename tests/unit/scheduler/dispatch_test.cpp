@@ -83,7 +83,7 @@ BOOST_AUTO_TEST_CASE(with_one_slot_the_second_vm_waits_for_the_first_outcome) {
   // Time alone does not free the slot.
   BOOST_TEST(d.sched->on_tick(kT0 + 10 * kMinute).assignments.empty());
 
-  auto done = d.sched->on_outcome(succeeded(a, "2023-11-14/a"), kT0 + 11 * kMinute);
+  auto done = d.succeed(a, kT0 + 11 * kMinute);
   BOOST_TEST(kinds(done) == kinds_of({"succeeded", "started"}), boost::test_tools::per_element());
   BOOST_TEST_REQUIRE(done.assignments.size() == 1u);
   BOOST_TEST(done.assignments.front().first == 0u);
@@ -143,7 +143,7 @@ BOOST_AUTO_TEST_CASE(waiting_jobs_start_high_before_normal_before_low_fifo_withi
   std::string current = busy;
   std::int64_t now = kT0 + kMinute;
   for (std::size_t i = 0; i < expected.size(); ++i) {
-    auto fx = d.sched->on_outcome(succeeded(current, "2023-11-14/" + current), now += kMinute);
+    auto fx = d.succeed(current, now += kMinute);
     BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);
     current = fx.assignments.front().second.job_id;
     started.push_back(current);
@@ -183,7 +183,7 @@ BOOST_AUTO_TEST_CASE(a_file_already_converted_is_a_duplicate_archived_without_a_
   Daemon d(1);
   d.boot();
   const std::string first = d.found("app.ova", kT0, "normal", "sha256:aaaa");
-  d.sched->on_outcome(succeeded(first, "2023-11-14/app"), kT0 + kMinute);
+  d.succeed(first, kT0 + kMinute);
 
   // The same VM dropped again under another name.
   const std::int64_t now = kT0 + 2 * kMinute;
@@ -209,7 +209,7 @@ BOOST_AUTO_TEST_CASE(a_duplicate_stays_in_place_when_archiving_is_off) {
   d.settings.archive_processed = false;
   d.boot();
   const std::string first = d.found("app.ova", kT0, "normal", "k1");
-  d.sched->on_outcome(succeeded(first, "2023-11-14/app"), kT0 + kMinute);
+  d.succeed(first, kT0 + kMinute);
   BOOST_TEST(fs::exists(d.watch / "app.ova"), "archiving is off: the converted file stays");
 
   auto fx = d.sched->on_found(d.drop("again.ova", "x", "normal", "k1"), kT0 + 2 * kMinute);
@@ -223,7 +223,7 @@ BOOST_AUTO_TEST_CASE(with_deduplication_off_the_same_key_is_converted_again) {
   d.settings.enable_deduplication = false;
   d.boot();
   const std::string first = d.found("app.ova", kT0, "normal", "k1");
-  d.sched->on_outcome(succeeded(first, "2023-11-14/app"), kT0 + kMinute);
+  d.succeed(first, kT0 + kMinute);
   SchedulerEffects fx;
   const std::string second = d.found("app-copy.ova", kT0 + 2 * kMinute, "normal", "k1", &fx);
   BOOST_TEST(second != first);
@@ -234,7 +234,7 @@ BOOST_AUTO_TEST_CASE(a_failed_conversion_does_not_make_its_key_a_duplicate) {
   Daemon d(1);
   d.boot();
   const std::string first = d.found("bad.ova", kT0, "normal", "k-bad");
-  d.sched->on_outcome(failed(first, "invalid_input", "bad.ova: not a tar archive"), kT0 + kMinute);
+  d.report(failed(first, "invalid_input", "bad.ova: not a tar archive"), kT0 + kMinute);
   SchedulerEffects fx;
   const std::string second = d.found("bad-fixed.ova", kT0 + 2 * kMinute, "normal", "k-bad", &fx);
   BOOST_TEST(second != first);

@@ -20,12 +20,17 @@ BOOST_AUTO_TEST_CASE(success_marks_the_job_done_records_its_output_and_archives_
   const std::string id = fx.assignments.front().second.job_id;
 
   const std::int64_t now = kT0 + 30 * kMinute;
-  auto done = d.sched->on_outcome(succeeded(id, "2023-11-14/erp", 95.5, 123456), now);
+  auto done = d.succeed(id, now, "", 95.5, 123456);
 
   const Job job = d.job(id);
   BOOST_TEST(job.state == JobState::Done);
-  BOOST_TEST(job.output_path == d.out / "2023-11-14" / "erp");
+  // The folder the scheduler reserved (<date of the assignment>/<vm name>), relative to the output root.
+  const fs::path folder = fs::path(local_date(kT0)) / "erp";
+  BOOST_TEST(job.output_path == folder);
+  BOOST_TEST(fs::exists(d.out / folder / "disk.qcow2"));
   BOOST_TEST(job.finished_at == now);
+  BOOST_TEST(job.holder.empty(), "a done job is held by nobody");
+  BOOST_TEST(job.archive_pending.empty(), "archived: nothing left to move");
   // Sources leave the queue for .processed/<date>/, keeping their sub-folder.
   const fs::path archive = d.watch / ".processed" / local_date(now);
   BOOST_TEST(!fs::exists(d.watch / "erp" / "erp.vmx"));
@@ -37,7 +42,7 @@ BOOST_AUTO_TEST_CASE(success_marks_the_job_done_records_its_output_and_archives_
   const auto e = event_of(done, "succeeded");
   BOOST_TEST(e.job_id == id);
   BOOST_TEST(e.filename == "erp/erp.vmx");
-  BOOST_TEST(e.output_path == "2023-11-14/erp", "relative to the output root");
+  BOOST_TEST(e.output_path == folder.generic_string(), "relative to the output root");
   BOOST_TEST(e.duration_s == 95.5);
   BOOST_TEST(e.bytes_converted == 123456u);
   BOOST_TEST(e.attempt == 1);
@@ -57,7 +62,7 @@ BOOST_AUTO_TEST_CASE(success_event_reports_the_size_of_the_converted_files) {
   BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);
   const std::string id = fx.assignments.front().second.job_id;
   BOOST_TEST(event_of(fx, "started").file_size == 10u);
-  auto done = d.sched->on_outcome(succeeded(id, "2023-11-14/web"), kT0 + kMinute);
+  auto done = d.succeed(id, kT0 + kMinute);
   BOOST_TEST(event_of(done, "succeeded").file_size == 10u);
 }
 
@@ -70,7 +75,7 @@ BOOST_AUTO_TEST_CASE(a_retryable_failure_waits_retry_delay_then_runs_again_until
 
   // Attempt 1 fails with an I/O error: retry 1 of 2 in 1 minute.
   const std::int64_t t1 = kT0 + 10 * kSecond;
-  auto r1 = d.sched->on_outcome(failed(id, "io_error"), t1);
+  auto r1 = d.report(failed(id, "io_error"), t1);
   BOOST_TEST(kinds(r1) == kinds_of({"retry_scheduled"}), boost::test_tools::per_element());
   BOOST_TEST(r1.assignments.empty());
   const auto e1 = event_of(r1, "retry_scheduled");
@@ -104,7 +109,7 @@ BOOST_AUTO_TEST_CASE(a_retryable_failure_waits_retry_delay_then_runs_again_until
 
   // Attempt 2 fails: retry 2 waits twice as long (backoff).
   const std::int64_t t2 = t1 + 5 * kMinute;
-  auto r2 = d.sched->on_outcome(failed(id, "timeout", "qemu-img did not answer"), t2);
+  auto r2 = d.report(failed(id, "timeout", "qemu-img did not answer"), t2);
   BOOST_TEST(event_of(r2, "retry_scheduled").next_retry_at_ms == t2 + 2 * kMinute);
   BOOST_TEST(event_of(r2, "retry_scheduled").attempt == 2);
   BOOST_TEST(d.sched->on_tick(t2 + 2 * kMinute - 1).assignments.empty());
@@ -114,7 +119,7 @@ BOOST_AUTO_TEST_CASE(a_retryable_failure_waits_retry_delay_then_runs_again_until
 
   // Attempt 3 fails: both retries are used up -> failed for good.
   const std::int64_t t3 = t2 + 10 * kMinute;
-  auto f = d.sched->on_outcome(failed(id, "io_error", "flaky.ova: read failed again"), t3);
+  auto f = d.report(failed(id, "io_error", "flaky.ova: read failed again"), t3);
   BOOST_TEST(kinds(f) == kinds_of({"failed"}), boost::test_tools::per_element());
   const auto ef = event_of(f, "failed");
   BOOST_TEST(ef.attempt == 3);
@@ -150,7 +155,7 @@ BOOST_AUTO_TEST_CASE(while_a_job_waits_for_its_retry_the_slot_serves_the_next_jo
   d.boot();
   const std::string flaky = d.found("flaky.ova", kT0);
   const std::string next = d.found("next.ova", kT0 + 1);
-  auto fx = d.sched->on_outcome(failed(flaky, "no_space", "output disk full"), kT0 + kMinute);
+  auto fx = d.report(failed(flaky, "no_space", "output disk full"), kT0 + kMinute);
   BOOST_TEST(assigned_ids(fx) == std::vector<std::string>{next}, boost::test_tools::per_element());
   BOOST_TEST(d.state_of(flaky) == JobState::RetryWait);
 }
@@ -160,7 +165,7 @@ BOOST_AUTO_TEST_CASE(a_permanent_failure_fails_at_once) {
   d.boot();
   const std::string id = d.found("broken.ova", kT0);
   const std::string next = d.found("next.ova", kT0 + 1);
-  auto f = d.sched->on_outcome(failed(id, "invalid_input", "broken.ova: not a tar archive"), kT0 + kMinute);
+  auto f = d.report(failed(id, "invalid_input", "broken.ova: not a tar archive"), kT0 + kMinute);
 
   BOOST_TEST(kinds(f) == kinds_of({"failed", "started"}), boost::test_tools::per_element());
   BOOST_TEST(event_of(f, "failed").attempt == 1);
@@ -190,7 +195,7 @@ BOOST_AUTO_TEST_CASE(a_failed_verification_boot_puts_the_console_tail_in_the_err
   o.phase = "verify";
   o.error_details = {"Begin: Waiting for root file system ... done.",
                      "Gave up waiting for root file system device.  Common problems:", "(initramfs)"};
-  auto f = d.sched->on_outcome(o, kT0 + kMinute);
+  auto f = d.report(o, kT0 + kMinute);
   BOOST_TEST(kinds(f) == kinds_of({"failed"}), boost::test_tools::per_element());  // guest_fix: not retried
   const json report = read_json(d.watch / ".errors" / "web01.ova.error.json");
   BOOST_TEST(report["phase"] == "verify");
@@ -204,7 +209,7 @@ BOOST_AUTO_TEST_CASE(with_retries_disabled_a_retryable_error_fails_at_once) {
   d.settings.retry.enabled = false;
   d.boot();
   const std::string id = d.found("vm.ova", kT0);
-  auto f = d.sched->on_outcome(failed(id, "io_error"), kT0 + kMinute);
+  auto f = d.report(failed(id, "io_error"), kT0 + kMinute);
   BOOST_TEST(kinds(f) == kinds_of({"failed"}), boost::test_tools::per_element());
   BOOST_TEST(event_of(f, "failed").max_retries == 0);
   BOOST_TEST(d.state_of(id) == JobState::Failed);
@@ -214,9 +219,9 @@ BOOST_AUTO_TEST_CASE(success_after_a_retry_names_the_earlier_error) {
   Daemon d(1);
   d.boot();
   const std::string id = d.found("vm.ova", kT0);
-  d.sched->on_outcome(failed(id, "io_error", "NFS hiccup"), kT0 + kMinute);
+  d.report(failed(id, "io_error", "NFS hiccup"), kT0 + kMinute);
   BOOST_TEST_REQUIRE(d.sched->on_tick(kT0 + 2 * kMinute).assignments.size() == 1u);
-  auto ok = d.sched->on_outcome(succeeded(id, "2023-11-14/vm"), kT0 + 3 * kMinute);
+  auto ok = d.succeed(id, kT0 + 3 * kMinute);
   const auto e = event_of(ok, "succeeded");
   BOOST_TEST(e.attempt == 2);
   BOOST_TEST(e.previous_error == "NFS hiccup");
@@ -227,44 +232,88 @@ BOOST_AUTO_TEST_CASE(an_outcome_for_an_unknown_job_changes_nothing) {
   Daemon d(1);
   d.boot();
   const std::string id = d.found("vm.ova", kT0);
-  auto fx = d.sched->on_outcome(succeeded("job-that-never-was", "x"), kT0 + kMinute);
-  BOOST_TEST(fx.events.empty());
+  msg::job_outcome ghost = succeeded("job-that-never-was", "x");
+  ghost.epoch = 1;
+  ghost.holder = d.sched->holder_of(0);
+  auto fx = d.sched->on_outcome(ghost, kT0 + kMinute);
+  BOOST_TEST(kinds(fx) == kinds_of({"stale_result"}), boost::test_tools::per_element());
   BOOST_TEST(fx.assignments.empty());
+  BOOST_TEST(d.sched->stale_results() == 1u);
   BOOST_TEST(d.state_of(id) == JobState::Running);
   BOOST_TEST(d.sched->running() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(on_planned_records_where_a_running_job_publishes) {
+BOOST_AUTO_TEST_CASE(the_output_folder_is_reserved_and_the_publish_recorded_before_anything_is_published) {
+  // Was: "on_planned records where a running job publishes". Now the
+  // scheduler reserves the folder for the lease (job_planned) and records the
+  // fenced publish (publish_request) before the converter renames anything:
+  // after a crash the store alone says whether the folder is this job's.
   Daemon d(1);
   d.boot();
   const std::string id = d.found("vm.ova", kT0);
-  BOOST_TEST(d.sched->on_planned({id, "2023-11-14/vm"}));
-  BOOST_TEST(d.job(id).output_path == d.out / "2023-11-14" / "vm");
+  const auto lease = d.lease(id);
+  SchedulerEffects fx;
+  const std::string folder = d.sched->on_planned({id, lease.epoch, lease.holder, "2023-11-14", "vm"}, kT0 + 1, fx);
+  BOOST_TEST(folder == "2023-11-14/vm");
+  BOOST_TEST(d.job(id).output_path == fs::path("2023-11-14/vm"));
+  BOOST_TEST(d.job(id).publishing_epoch == 0u, "reserved is not yet allowed to publish");
   auto status = d.control("job-status", {{"job_id", id}});
-  BOOST_TEST(status.body["job"]["output_path"] == (d.out / "2023-11-14" / "vm").string());
+  BOOST_TEST(status.body["job"]["output_path"] == "2023-11-14/vm", "relative to the output folder");
+  BOOST_TEST(status.body["job"]["epoch"] == lease.epoch);
+  BOOST_TEST(status.body["job"]["holder"] == lease.holder);
+
+  BOOST_TEST(d.sched->on_publish({id, lease.epoch, lease.holder}, kT0 + 2, fx));
+  BOOST_TEST(d.job(id).publishing_epoch == lease.epoch, "the permission is durable before the converter renames");
+  BOOST_TEST(fx.events.empty());
 
   // Not for a job that does not exist or is not running.
-  BOOST_TEST(!d.sched->on_planned({"job-404", "2023-11-14/x"}));
-  d.sched->on_outcome(succeeded(id, "2023-11-14/vm"), kT0 + kMinute);
-  BOOST_TEST(!d.sched->on_planned({id, "2023-11-14/other"}));
-  BOOST_TEST(d.job(id).output_path == d.out / "2023-11-14" / "vm");
+  BOOST_TEST(d.sched->on_planned({"job-404", 1, lease.holder, "2023-11-14", "x"}, kT0 + 3, fx).empty());
+  BOOST_TEST(!d.sched->on_publish({"job-404", 1, lease.holder}, kT0 + 3, fx));
+  write_file(d.out / folder / "disk.qcow2", "converted");
+  msg::job_outcome ok = succeeded(id, folder);
+  ok.epoch = lease.epoch;
+  ok.holder = lease.holder;
+  d.sched->on_outcome(ok, kT0 + kMinute);
+  BOOST_TEST(d.state_of(id) == JobState::Done);
+  BOOST_TEST(d.sched->on_planned({id, lease.epoch, lease.holder, "2023-11-14", "other"}, kT0 + 2 * kMinute, fx).empty());
+  BOOST_TEST(!d.sched->on_publish({id, lease.epoch, lease.holder}, kT0 + 2 * kMinute, fx));
+  BOOST_TEST(d.job(id).output_path == fs::path("2023-11-14/vm"));
+}
+
+BOOST_AUTO_TEST_CASE(success_without_the_fenced_publish_is_not_trusted) {
+  // A converter that renamed without asking (a bug, or an old converter):
+  // the job is not marked done on its word.
+  Daemon d(1);
+  d.boot();
+  const std::string id = d.found("vm.ova", kT0);
+  const std::string folder = d.plan(id, "vm", kT0 + 1);
+  BOOST_TEST_REQUIRE(!folder.empty());
+  write_file(d.out / folder / "disk.qcow2", "converted");
+  auto fx = d.report(succeeded(id, folder), kT0 + kMinute);
+  BOOST_TEST(d.state_of(id) != JobState::Done);
+  BOOST_TEST(d.state_of(id) == JobState::Failed, "an internal error (not retryable)");
+  BOOST_TEST_REQUIRE(d.job(id).last_error.has_value());
+  BOOST_TEST(d.job(id).last_error->kind == ErrorKind::Internal);
+  BOOST_TEST(d.job(id).last_error->reason.find("without permission to publish") != std::string::npos,
+             d.job(id).last_error->reason);
+  BOOST_TEST(kinds(fx) == kinds_of({"failed"}), boost::test_tools::per_element());
+  BOOST_TEST(!d.store->dedup_index().find("x"), "nothing counted as converted");
 }
 
 BOOST_AUTO_TEST_CASE(progress_of_a_running_job_shows_in_job_status) {
   Daemon d(1);
   d.boot();
   const std::string id = d.found("vm.ova", kT0);
-  msg::job_progress p;
-  p.job_id = id;
-  p.phase = "copy";
-  p.percent = 42.5;
+  msg::job_progress p = d.progress(id, "copy", 42.5);
   p.bytes_done = 100;
   p.bytes_total = 1000;
-  d.sched->on_progress(p);
+  SchedulerEffects fx;
+  d.sched->on_progress(p, kT0 + kSecond, fx);
+  BOOST_TEST(fx.events.empty());
   auto status = d.control("job-status", {{"job_id", id}});
   BOOST_TEST(status.body["job"]["progress"]["phase"] == "copy");
   BOOST_TEST(status.body["job"]["progress"]["percent"] == 42.5);
-  d.sched->on_outcome(succeeded(id, "2023-11-14/vm"), kT0 + kMinute);
+  d.succeed(id, kT0 + kMinute);
   BOOST_TEST(d.control("job-status", {{"job_id", id}}).body["job"]["progress"].is_null());
 }
 

@@ -20,7 +20,10 @@ BOOST_AUTO_TEST_CASE(a_job_interrupted_by_a_crash_is_queued_again_and_assigned_o
   BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);
   const auto& a = fx.assignments.front().second;
   BOOST_TEST(a.sources == std::vector<std::string>{"vm.ova"}, boost::test_tools::per_element());
-  BOOST_TEST(a.attempt == 2, "the interrupted run counts as an attempt");
+  BOOST_TEST(a.attempt == 2, "the interrupted run is shown as an attempt");
+  BOOST_TEST(a.epoch == 2u, "a new lease");
+  BOOST_TEST(d.job(id).interrupted == 1, "but not charged: the crash was not the job's fault");
+  BOOST_TEST(d.job(id).charged_attempts() == 1);
   BOOST_TEST(a.output_subdir == local_date(later));
   BOOST_TEST(kinds(fx) == kinds_of({"started"}), boost::test_tools::per_element());
   BOOST_TEST(d.state_of(id) == JobState::Running);
@@ -41,11 +44,15 @@ BOOST_AUTO_TEST_CASE(a_job_whose_output_was_published_is_marked_done_and_archive
   d.boot();
   const std::string published = d.found("pub.ova", kT0, "normal", "key-pub");
   const std::string unfinished = d.found("unf.ova", kT0 + 1);
-  BOOST_TEST_REQUIRE(d.sched->on_planned({published, "2023-11-14/pub"}));
-  BOOST_TEST_REQUIRE(d.sched->on_planned({unfinished, "2023-11-14/unf"}));
+  const std::string pub_folder = d.plan(published, "pub", kT0 + 2);
+  BOOST_TEST_REQUIRE(pub_folder == local_date(kT0) + "/pub");
+  BOOST_TEST_REQUIRE(!d.plan(unfinished, "unf", kT0 + 3).empty());
+  const auto lease = d.lease(published);
+  SchedulerEffects fx0;
+  BOOST_TEST_REQUIRE(d.sched->on_publish({published, lease.epoch, lease.holder}, kT0 + 4, fx0));
   // The converter renamed pub's finished folder into place, then the daemon died
   // before the outcome arrived; unf's folder never appeared.
-  fs::create_directories(d.out / "2023-11-14" / "pub");
+  write_file(d.out / pub_folder / "disk.qcow2", "converted pub");
 
   const std::int64_t later = kT0 + 20 * kMinute;
   auto fx = d.restart(later);
@@ -53,7 +60,10 @@ BOOST_AUTO_TEST_CASE(a_job_whose_output_was_published_is_marked_done_and_archive
 
   const Job job = d.job(published);
   BOOST_TEST(job.state == JobState::Done);
-  BOOST_TEST(job.output_path == d.out / "2023-11-14" / "pub");
+  BOOST_TEST(job.output_path == fs::path(pub_folder));
+  BOOST_TEST(job.attempts == 1, "not run again");
+  BOOST_TEST(job.archive_pending.empty(), "archived at start");
+  BOOST_TEST(read_file(d.out / pub_folder / "disk.qcow2") == "converted pub", "the published folder is left alone");
   BOOST_TEST(!fs::exists(d.watch / "pub.ova"));
   BOOST_TEST(read_file(d.watch / ".processed" / local_date(later) / "pub.ova") == "bytes of pub.ova");
   BOOST_TEST(fs::exists(d.watch / "unf.ova"));
@@ -75,9 +85,9 @@ BOOST_AUTO_TEST_CASE(queued_and_waiting_jobs_survive_a_restart_in_their_order) {
   // The interrupted job goes back into the line like any queued one: the
   // high-priority job first, then it (normal), then the low one.
   BOOST_TEST(assigned_ids(fx) == std::vector<std::string>{high}, boost::test_tools::per_element());
-  auto next = d.sched->on_outcome(succeeded(high, "2023-11-14/high"), later + kMinute);
+  auto next = d.succeed(high, later + kMinute);
   BOOST_TEST(assigned_ids(next) == std::vector<std::string>{running}, boost::test_tools::per_element());
-  auto last = d.sched->on_outcome(succeeded(running, "2023-11-14/run"), later + 2 * kMinute);
+  auto last = d.succeed(running, later + 2 * kMinute);
   BOOST_TEST(assigned_ids(last) == std::vector<std::string>{low}, boost::test_tools::per_element());
 }
 
@@ -86,7 +96,7 @@ BOOST_AUTO_TEST_CASE(a_retry_wait_survives_a_restart_and_keeps_its_time) {
   d.boot();
   const std::string id = d.found("vm.ova", kT0);
   const std::int64_t failed_at = kT0 + kMinute;
-  d.sched->on_outcome(failed(id, "io_error"), failed_at);
+  d.report(failed(id, "io_error"), failed_at);
   auto fx = d.restart(failed_at + 10 * kSecond);
   BOOST_TEST(fx.assignments.empty());
   BOOST_TEST(d.state_of(id) == JobState::RetryWait);

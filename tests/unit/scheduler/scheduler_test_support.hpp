@@ -8,8 +8,10 @@
 
 #include <spdlog/logger.h>
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -45,7 +47,11 @@ inline std::string local_date(std::int64_t unix_ms) {
   return buf;
 }
 
+// Silent unless H2K_TEST_LOG is set (then the scheduler's log goes to stderr,
+// to see why a test failed).
 inline std::shared_ptr<spdlog::logger> quiet_logger() {
+  if (std::getenv("H2K_TEST_LOG"))
+    return std::make_shared<spdlog::logger>("scheduler-test", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   return std::make_shared<spdlog::logger>("scheduler-test", std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
@@ -171,6 +177,93 @@ struct Daemon {
     return *j;
   }
   JobState state_of(const std::string& id) const { return job(id).state; }
+
+  // --- the converter's side of the lease protocol ----------------------
+  // (job_id, epoch, holder) of a job the scheduler has leased to a slot.
+  struct Lease {
+    std::uint64_t epoch = 0;
+    std::string holder;
+  };
+  Lease lease(const std::string& id) const {
+    const Job j = job(id);
+    BOOST_TEST_REQUIRE(j.state == JobState::Running, "job " << id << " is " << to_string(j.state) << ", not running");
+    BOOST_TEST_REQUIRE(!j.holder.empty(), "running job " << id << " has no holder");
+    return {j.epoch, j.holder};
+  }
+  // `o` as the converter holding the job's current lease sends it.
+  msg::job_outcome from_lease(msg::job_outcome o) const {
+    const Lease l = lease(o.job_id);
+    o.epoch = l.epoch;
+    o.holder = l.holder;
+    return o;
+  }
+  msg::job_progress progress(const std::string& id, const std::string& phase, double percent) const {
+    const Lease l = lease(id);
+    msg::job_progress p;
+    p.job_id = id;
+    p.epoch = l.epoch;
+    p.holder = l.holder;
+    p.phase = phase;
+    p.percent = percent;
+    return p;
+  }
+  // What the scheduler actor does once the group commit made the effects'
+  // state durable: sync, then move the sources of the jobs marked done.
+  SchedulerEffects commit(SchedulerEffects fx) {
+    store->sync();
+    for (const auto& id : fx.archives) sched->archive_pending_sources(id);
+    return fx;
+  }
+  // Reports an outcome from the job's current lease (a failure, a cancel),
+  // then commits its effects.
+  SchedulerEffects report(const msg::job_outcome& o, std::int64_t now_ms) {
+    return commit(sched->on_outcome(from_lease(o), now_ms));
+  }
+
+  // The output folder the converter gets for the job's lease (job_planned),
+  // under the date folder of its assignment; "" = refused.
+  std::string plan(const std::string& id, const std::string& vm_name, std::int64_t now_ms,
+                   SchedulerEffects* fx_out = nullptr) {
+    const Lease l = lease(id);
+    SchedulerEffects fx;
+    std::string folder =
+        sched->on_planned({id, l.epoch, l.holder, local_date(job(id).started_at), vm_name}, now_ms, fx);
+    if (fx_out) *fx_out = fx;
+    return folder;
+  }
+  // The VM name a converter would report: the primary source's stem.
+  std::string vm_name_of(const std::string& id) const {
+    const Job j = job(id);
+    return j.sources.empty() ? id : j.sources.front().stem().string();
+  }
+
+  // A whole successful run of a leased (running) job, as the real converter
+  // does it: job_planned (the scheduler reserves the folder) -> publish_request
+  // (fenced: recorded before the rename) -> the folder renamed into place ->
+  // job_outcome "succeeded", all with the job's current epoch and holder.
+  // Returns the effects of the outcome; `folder_out` gets the published
+  // folder (relative to the output root).
+  SchedulerEffects succeed(const std::string& id, std::int64_t now_ms, const std::string& vm_name = "",
+                           double duration_s = 12.5, std::uint64_t bytes = 4096, std::string* folder_out = nullptr) {
+    const Lease l = lease(id);
+    const std::string folder = plan(id, vm_name.empty() ? vm_name_of(id) : vm_name, now_ms);
+    BOOST_TEST_REQUIRE(!folder.empty(), "job " << id << ": no output folder reserved");
+    BOOST_TEST_REQUIRE(job(id).output_path == fs::path(folder), "the reservation is in the store");
+    SchedulerEffects pub_fx;
+    BOOST_TEST_REQUIRE(sched->on_publish({id, l.epoch, l.holder}, now_ms, pub_fx), "job " << id << ": publish refused");
+    BOOST_TEST_REQUIRE(job(id).publishing_epoch == l.epoch, "the publish permission is in the store");
+    write_file(out / folder / "disk.qcow2", "converted " + id);
+    msg::job_outcome o;
+    o.job_id = id;
+    o.epoch = l.epoch;
+    o.holder = l.holder;
+    o.status = "succeeded";
+    o.output_path = folder;
+    o.duration_s = duration_s;
+    o.bytes_converted = bytes;
+    if (folder_out) *folder_out = folder;
+    return commit(sched->on_outcome(o, now_ms));
+  }
 };
 
 inline msg::job_outcome succeeded(const std::string& id, const std::string& output_path, double duration_s = 12.5,
