@@ -1,7 +1,8 @@
 // hyperctl: controls a running hyper2kvm daemon over its control socket
-// (<output_dir>/.daemon/control.sock; protocol in actors/control_protocol/control_protocol.hpp).
+// (<state_dir>/control.sock; protocol in actors/control_protocol/control_protocol.hpp).
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -21,10 +22,16 @@ namespace {
 using json = nlohmann::json;
 using namespace h2k::hyperctl;
 
-constexpr const char* kDefaultOutputDir = "/var/lib/hyper2kvm/output";
+// The daemon's default state_dir (daemon.yaml `state_dir`); H2K_STATE_DIR
+// overrides it for a shell that talks to a daemon configured elsewhere.
+std::string default_state_dir() {
+  const char* env = std::getenv("H2K_STATE_DIR");
+  return env && *env ? env : "/var/lib/hyper2kvm/state";
+}
 
 struct Cli {
-  std::string output_dir = kDefaultOutputDir;
+  std::string state_dir = default_state_dir();
+  std::string output_dir;  // deprecated: where state lived before state_dir
   std::string socket;
   bool json = false;
   double timeout_s = 30;
@@ -40,8 +47,18 @@ struct Cli {
 };
 
 std::filesystem::path socket_path(const Cli& c) {
+  namespace fs = std::filesystem;
   if (!c.socket.empty()) return c.socket;
-  return std::filesystem::path(c.output_dir) / ".daemon" / "control.sock";
+  const fs::path in_state_dir = fs::path(c.state_dir) / "control.sock";
+  if (c.output_dir.empty()) return in_state_dir;
+  // --output-dir (deprecated): a daemon of the previous version listens in
+  // DIR/.daemon; a current one moved its state (and socket) to state_dir.
+  const fs::path legacy = fs::path(c.output_dir) / ".daemon" / "control.sock";
+  std::error_code ec;
+  if (fs::exists(legacy, ec) || !fs::exists(in_state_dir, ec)) return legacy;
+  std::cerr << "hyperctl: note: no " << legacy.string() << "; using " << in_state_dir.string()
+            << " (--output-dir is deprecated: use --state-dir)\n";
+  return in_state_dir;
 }
 
 json with_job_id(const char* command, const Cli& c) { return {{"command", command}, {"job_id", c.job_id}}; }
@@ -54,10 +71,17 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "hyperctl 0.1.0");
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the command: `hyperctl status --json`
+  auto* state_dir = app.add_option("-d,--state-dir", c.state_dir,
+                                   "The daemon's state_dir (daemon.yaml); its control socket is DIR/control.sock "
+                                   "(default: $H2K_STATE_DIR, else /var/lib/hyper2kvm/state)")
+                        ->capture_default_str();
   auto* output_dir = app.add_option("-o,--output-dir", c.output_dir,
-                                    "The daemon's output folder; its control socket is DIR/.daemon/control.sock")
-                         ->capture_default_str();
-  app.add_option("-s,--socket", c.socket, "Control socket path (instead of --output-dir)")->excludes(output_dir);
+                                    "Deprecated: the socket of a daemon that keeps its state in DIR/.daemon "
+                                    "(before state_dir); if there is none there, the one in --state-dir's default")
+                         ->excludes(state_dir);
+  app.add_option("-s,--socket", c.socket, "Control socket path (instead of --state-dir)")
+      ->excludes(state_dir)
+      ->excludes(output_dir);
   app.add_flag("--json", c.json, "Print the daemon's reply as it is (one JSON object per line) instead of text");
   app.add_option("-t,--timeout", c.timeout_s, "Seconds to wait for each reply")
       ->check(CLI::Range(0.001, 86400.0))
