@@ -36,6 +36,7 @@ cat >"$WORKDIR/idle/d.yaml" <<YAML
 watch_dir: $WORKDIR/idle/queue
 output_dir: $WORKDIR/idle/output
 work_dir: $WORKDIR/idle/work
+state_dir: $WORKDIR/idle/state
 log_file: $WORKDIR/idle/daemon.log
 YAML
 "$BIN" --config "$WORKDIR/idle/d.yaml" &

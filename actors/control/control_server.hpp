@@ -26,7 +26,7 @@
 namespace h2k {
 
 struct ControlServerOptions {
-  std::filesystem::path socket_path;  // <output_dir>/.daemon/control.sock
+  std::filesystem::path socket_path;  // <state_dir>/control.sock
   mode_t mode = 0660;                 // owner and group may control the daemon
   std::size_t max_request_bytes = 65536;
   std::size_t max_clients = 32;

@@ -1,5 +1,5 @@
 #pragma once
-// The statistics on disk: <output_dir>/.daemon/stats.json (read at start so
+// The statistics on disk: <state_dir>/stats.json (read at start so
 // totals survive restarts, read by people and scripts) and metrics.prom
 // beside it (for node_exporter's textfile collector or a scraper).
 #include <filesystem>

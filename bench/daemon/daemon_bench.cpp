@@ -95,7 +95,7 @@ int ingest(const fs::path& dir, int files) {
   const fs::path queue = dir / "queue", output = dir / "output";
   fs::create_directories(queue);
   fs::create_directories(output);
-  auto store = std::make_shared<JobStore>(output / ".daemon" / "state.rocksdb");
+  auto store = std::make_shared<JobStore>(dir / "state" / "state.rocksdb");  // the daemon's state_dir
   caf::actor_system_config cfg;
   caf::actor_system sys{base_config(cfg)};
   SchedulerSettings s;
@@ -149,7 +149,7 @@ int ingest(const fs::path& dir, int files) {
 
 int scale(const fs::path& dir, int jobs, int slots) {
   fs::remove_all(dir);
-  const fs::path queue = dir / "queue", output = dir / "output", db = output / ".daemon" / "state.rocksdb";
+  const fs::path queue = dir / "queue", output = dir / "output", db = dir / "state" / "state.rocksdb";
   fs::create_directories(queue);
   SchedulerSettings s;
   s.watch_root = queue;

@@ -17,6 +17,7 @@
 #include "actors/stats/stats_actor.hpp"
 #include "actors/watcher/watcher_actor.hpp"
 #include "messages/register_messages.hpp"
+#include "nodes/common/config/state_migration.hpp"
 #include "nodes/hyper2kvm/daemon_log.hpp"
 #include "storage/job_store.hpp"
 
@@ -44,7 +45,11 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
   FaultPlan faults;
   try {
     faults = FaultPlan::from_env();  // test-only; a malformed value stops the start
-    for (const auto& dir : {config.watch_dir, config.output_dir, config.work_dir, config.state_dir()})
+    // State from before state_dir existed (<output_dir>/.daemon) moves once.
+    const StateMigration migration = migrate_legacy_state(config.output_dir, config.state_dir);
+    if (migration.action == StateMigration::Action::legacy_ignored) log->warn("{}", migration.message);
+    else if (!migration.message.empty()) log->info("{}", migration.message);
+    for (const auto& dir : {config.watch_dir, config.output_dir, config.work_dir, config.state_dir})
       fs::create_directories(dir);
     // Group commit: the scheduler syncs the store before anything acts on it.
     JobStoreOptions store_options;
@@ -55,8 +60,8 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
     std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";
     return 1;
   }
-  log->info("hyper2kvm daemon starting (pid {}): watch {} -> output {}", ::getpid(), config.watch_dir.string(),
-            config.output_dir.string());
+  log->info("hyper2kvm daemon starting (pid {}): watch {} -> output {}, state {}", ::getpid(),
+            config.watch_dir.string(), config.output_dir.string(), config.state_dir.string());
   log->info("configuration: {}", config.to_json().dump());
 
   caf::actor_system_config cfg;
@@ -69,7 +74,7 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
   caf::actor_system system{cfg};
 
   const std::int64_t started = unix_now_ms();
-  auto stats = system.spawn(stats_actor_fn, config.state_dir(), log, started);
+  auto stats = system.spawn(stats_actor_fn, config.state_dir, log, started);
   auto notifier = system.spawn(notifier_actor_fn, config.notifications, log);
 
   SchedulerSettings sched;
@@ -114,7 +119,7 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
 
   auto control = system.spawn(control_actor_fn, scheduler, stats);
   ControlServerOptions copts;
-  copts.socket_path = config.state_dir() / "control.sock";
+  copts.socket_path = config.control_socket_path();
   ControlServer server(copts, control_bridge(system, control), [log](const std::string& line) { log->warn("control: {}", line); });
   try {
     server.start();

@@ -24,7 +24,7 @@ exec "%s" "$@"
 ' "$D" "$real" >"$D/bin/qemu-img"
 chmod +x "$D/bin/qemu-img"
 start_daemon PATH="$D/bin:$PATH"
-sock="$O/.daemon/control.sock"
+sock="$D/state/control.sock"
 [[ "$(stat -c %a "$sock")" == 660 ]] || fail "control.sock mode is $(stat -c %a "$sock"), expected 660"
 
 ctl status | grep -q RUNNING || fail "status: $(ctl status)"
@@ -133,10 +133,24 @@ wait_exit "$DAEMON_PID" 120 || fail "daemon exited non-zero after stop"
 [[ -f "$Q/stop01.qcow2" ]] || fail "stop lost the source"
 pass "stop: daemon exited 0, the interrupted job's source kept"
 rm -f "$D/slow"
+# The restart also moves the state of an earlier version: what this daemon
+# left in state_dir is put where earlier versions kept it (<output_dir>/.daemon)
+# and must come back, once, with every job in it.
+mv "$D/state" "$O/.daemon"
 start_daemon PATH="$D/bin:$PATH"
-grep -q "was interrupted" "$DAEMON_LOG" || fail "the stopped job was not picked up again at the next start"
-wait_until 300 "the interrupted job to finish after restart" bash -c "[[ \$('$H2K_HYPERCTL' --output-dir '$O' --json list-jobs --state done | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[\"jobs\"]))') == 2 ]]"
+grep -qF "moved the daemon state from $O/.daemon to $D/state (renamed)" "$DAEMON_LOG" ||
+  fail "no log line about moving $O/.daemon to $D/state"
+[[ ! -e "$O/.daemon" && -d "$D/state/state.rocksdb" ]] || fail "the old state folder was not moved: $(ls -A "$O" "$D/state")"
+# The stopped job is queued again: by the scheduler as `stop` interrupts it
+# ("interrupted by stop"), or by the start-up recovery if the daemon died
+# before that was recorded ("was interrupted").
+grep -qE "interrupted by stop|was interrupted" "$DAEMON_LOG" || fail "the stopped job was not queued again for the next start"
+# hyperctl --output-dir (deprecated) still finds the daemon once its socket moved to state_dir.
+H2K_STATE_DIR="$D/state" "$H2K_HYPERCTL" --output-dir "$O" status 2>"$D/note.txt" | grep -q RUNNING ||
+  fail "hyperctl --output-dir did not reach the daemon: $(cat "$D/note.txt")"
+grep -q "deprecated: use --state-dir" "$D/note.txt" || fail "hyperctl --output-dir printed no deprecation note"
+wait_until 300 "the interrupted job to finish after restart" bash -c "[[ \$('$H2K_HYPERCTL' --state-dir '$D/state' --json list-jobs --state done | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[\"jobs\"]))') == 2 ]]"
 ctl drain
 wait_exit "$DAEMON_PID" 60 || fail "daemon exited non-zero after drain"
 [[ ! -e "$sock" ]] || fail "socket left after drain"
-pass "restart resumed the stopped job; drain exited 0"
+pass "restart moved the old <output_dir>/.daemon to state_dir and resumed the stopped job; drain exited 0"

@@ -70,5 +70,5 @@ ctl drain
 wait_exit "$DAEMON_PID" 120 || fail "daemon exited non-zero after drain"
 # stats.json is written at most once a second after an event, and at exit.
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["total_processed"]==1, s["total_processed"]' \
-  "$O/.daemon/stats.json" || fail "stats.json total_processed != 1 after the drain"
+  "$D/state/stats.json" || fail "stats.json total_processed != 1 after the drain"
 pass "exactly one publication after kill -9 and restart; daemon drained"

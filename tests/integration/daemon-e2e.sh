@@ -127,7 +127,7 @@ pass "duplicate skipped and archived"
 ctl stats
 ctl --json stats >"$D/stats-reply.json"
 sleep 3  # stats.json is written at most once a second after an event
-python3 - "$O/.daemon/stats.json" "$O/.daemon/metrics.prom" "$D/stats-reply.json" <<'PY' || fail "statistics"
+python3 - "$D/state/stats.json" "$D/state/metrics.prom" "$D/stats-reply.json" <<'PY' || fail "statistics"
 import json, re, sys
 s = json.load(open(sys.argv[1])); live = json.load(open(sys.argv[3]))["stats"]
 m = {}
@@ -181,5 +181,6 @@ pass "web01 boots on virtio-blk + virtio-net"
 # drain: the daemon exits 0 and leaves its state consistent.
 ctl drain
 wait_exit "$DAEMON_PID" 60 || fail "daemon exited non-zero after drain"
-[[ ! -S "$O/.daemon/control.sock" ]] || fail "control socket left behind after drain"
+[[ ! -S "$D/state/control.sock" ]] || fail "control socket left behind after drain"
+[[ ! -e "$O/.daemon" ]] || fail "the daemon wrote its state into the output folder ($O/.daemon) instead of state_dir"
 pass "drain: daemon exited 0"

@@ -3,7 +3,9 @@
 # and hyperctl pointed at it.
 H2K_HYPERCTL=${H2K_HYPERCTL:?H2K_HYPERCTL must name the hyperctl binary}
 
-# new_daemon_dir: sets D (base), Q (queue), O (output), CFG (daemon.yaml path)
+# new_daemon_dir: sets D (base), Q (queue), O (output), CFG (daemon.yaml path).
+# The daemon's state_dir (database, stats.json, metrics.prom, control.sock)
+# is $D/state: on local disk, outside the output folder.
 new_daemon_dir() {
   D=$(mktemp -d /var/tmp/h2k-daemon-XXXXXX)
   Q=$D/queue; O=$D/output
@@ -20,6 +22,7 @@ write_config() {
 watch_dir: $Q
 output_dir: $O
 work_dir: $D/work
+state_dir: $D/state
 log_file: $DAEMON_LOG
 verbose: 2
 $1
@@ -33,14 +36,14 @@ start_daemon() {
   DAEMON_PID=$!
   local i
   for i in $(seq 1 100); do
-    if [[ -S "$O/.daemon/control.sock" ]] && ctl status >/dev/null 2>&1; then return 0; fi
+    if [[ -S "$D/state/control.sock" ]] && ctl status >/dev/null 2>&1; then return 0; fi
     kill -0 "$DAEMON_PID" 2>/dev/null || { tail -n 30 "$D/daemon.stdout" "$DAEMON_LOG" >&2 || true; fail "daemon exited at start-up"; }
     sleep 0.2
   done
   fail "daemon control socket did not come up"
 }
 
-ctl() { "$H2K_HYPERCTL" --output-dir "$O" "$@"; }
+ctl() { "$H2K_HYPERCTL" --state-dir "$D/state" "$@"; }
 
 # wait_until TIMEOUT-SECONDS DESCRIPTION COMMAND...: polls every 2 s.
 wait_until() {

@@ -38,7 +38,7 @@ cp "$FIX/$(fixture_path qcow2)" "$Q/flaky01.qcow2"
 finished() { [[ "$(jobs_in_state done)" == 1 ]]; }
 wait_until 300 "the flaky job to succeed" finished
 ctl --json list-jobs --state done >"$D/done.json"
-python3 - "$D/done.json" "$D/convert-times" "$O/.daemon/stats.json" <<'PY' || fail "retry schedule"
+python3 - "$D/done.json" "$D/convert-times" "$D/state/stats.json" <<'PY' || fail "retry schedule"
 import json, sys
 job = json.load(open(sys.argv[1]))["jobs"][0]
 assert job["attempts"] == 3, job["attempts"]
@@ -53,7 +53,7 @@ assert gap2 > gap1, (gap1, gap2)
 print("retry gaps %.2f s and %.2f s" % (gap1, gap2))
 PY
 # stats.json follows the events within about a second.
-stats_ok() { python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if (s["total_retried"], s["total_processed"], s["total_failed"]) == (2, 1, 0) else 1)' "$O/.daemon/stats.json"; }
+stats_ok() { python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if (s["total_retried"], s["total_processed"], s["total_failed"]) == (2, 1, 0) else 1)' "$D/state/stats.json"; }
 wait_until 30 "stats.json: total_retried 2, processed 1, failed 0" stats_ok
 grep -c "failed (io_error)" "$DAEMON_LOG" | grep -qx 2 || fail "expected two logged retryable failures"
 [[ ! -e "$Q/.errors/flaky01.qcow2.error.json" ]] || fail "a retried-then-successful job got an error report"

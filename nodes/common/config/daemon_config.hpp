@@ -37,6 +37,13 @@ struct DaemonConfig {
   std::filesystem::path watch_dir;    // default <base>/queue
   std::filesystem::path output_dir;   // default <base>/output
   std::filesystem::path work_dir;     // default <base>/work
+  // The daemon's own state: the job database (state.rocksdb), stats.json,
+  // metrics.prom and the control socket. Local disk: RocksDB locking and
+  // Unix sockets do not work on NFS, where output_dir often is. An absolute
+  // path (never resolved against the config file); default <base>/state.
+  // The old place, <output_dir>/.daemon, is moved here once at start
+  // (state_migration.hpp).
+  std::filesystem::path state_dir;
   int max_concurrent_jobs = 2;        // 1..64
   // Wait until a dropped file stops growing, at most this long (0: don't wait).
   std::chrono::milliseconds file_stable_timeout = std::chrono::seconds(30);
@@ -51,9 +58,8 @@ struct DaemonConfig {
   int verbose = 1;                    // 0 warnings, 1 info, 2 debug, 3 trace
   ConversionSettings conversion;
 
-  // Where the daemon keeps its own state (the Python daemon's `.daemon`).
-  std::filesystem::path state_dir() const { return output_dir / ".daemon"; }
-  std::filesystem::path state_db_path() const { return state_dir() / "state.rocksdb"; }
+  std::filesystem::path state_db_path() const { return state_dir / "state.rocksdb"; }
+  std::filesystem::path control_socket_path() const { return state_dir / "control.sock"; }
 
   // Checks relations between settings that no single key shows: the folders
   // (distinct, converted output never inside the watched area, ...) and

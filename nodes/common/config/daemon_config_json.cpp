@@ -49,6 +49,7 @@ nlohmann::json DaemonConfig::to_json() const {
       {"watch_dir", watch_dir.string()},
       {"output_dir", output_dir.string()},
       {"work_dir", work_dir.string()},
+      {"state_dir", state_dir.string()},
       {"state_db", state_db_path().string()},
       {"max_concurrent_jobs", max_concurrent_jobs},
       {"file_stable_timeout", seconds(file_stable_timeout)},

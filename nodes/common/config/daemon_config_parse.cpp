@@ -100,6 +100,7 @@ DaemonConfig default_daemon_config(const fs::path& base) {
   c.watch_dir = b / "queue";
   c.output_dir = b / "output";
   c.work_dir = b / "work";
+  c.state_dir = b / "state";
   return c;
 }
 
@@ -128,6 +129,7 @@ DaemonConfig parse_daemon_config(const std::string& yaml_text, const fs::path& f
   top.get_path("watch_dir", c.watch_dir, false);
   top.get_path("output_dir", c.output_dir, false);
   top.get_path("work_dir", c.work_dir, false);
+  top.get_absolute_path("state_dir", c.state_dir);
   top.get("max_concurrent_jobs", c.max_concurrent_jobs, 1, 64);
   top.get_duration("file_stable_timeout", c.file_stable_timeout, 0ms, 24h);
   read_deduplication(top, c);

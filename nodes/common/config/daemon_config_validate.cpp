@@ -59,6 +59,20 @@ void DaemonConfig::validate() const {
                          " (unless in a hidden folder): scratch files would be picked up as new input");
   if (at_or_below(work_dir, watch_dir) || at_or_below(work_dir, output_dir))
     fail("work_dir", "must not contain watch_dir or output_dir: it holds scratch files the daemon deletes");
+  // state_dir: the job database and the control socket. The daemon never
+  // deletes in it, but the watcher would pick its files up, the work_dir
+  // clean-up would delete them, and output_dir's visible folders are VMs.
+  if (!state_dir.is_absolute()) fail("state_dir", "must be an absolute path (got '" + state_dir.string() + "')");
+  if (same(state_dir, watch_dir)) fail("state_dir", "must differ from watch_dir" + w);
+  if (same(state_dir, output_dir)) fail("state_dir", "must differ from output_dir (" + output_dir.string() + ")");
+  if (in_watch_scan_area(watch_dir, state_dir))
+    fail("state_dir", "must not be inside watch_dir" + w +
+                          " (unless in a hidden folder): the state files would be picked up as new input");
+  if (in_watch_scan_area(output_dir, state_dir))
+    fail("state_dir", "must not be inside output_dir (" + output_dir.string() +
+                          ") unless in a hidden folder: every folder there is a published VM");
+  if (at_or_below(work_dir, state_dir))
+    fail("state_dir", "must not be inside work_dir (" + work_dir.string() + "): it holds scratch files the daemon deletes");
   if (!log_file.empty() && in_watch_scan_area(watch_dir, log_file))
     fail("log_file", "must not be inside watch_dir" + w + ": the log would be picked up as new input");
 

@@ -157,6 +157,19 @@ bool YamlMap::get_path(const std::string& key, std::filesystem::path& out, bool 
   return true;
 }
 
+bool YamlMap::get_absolute_path(const std::string& key, std::filesystem::path& out) {
+  std::string s;
+  if (!get(key, s)) return false;
+  if (s.empty()) fail(key, "must not be empty");
+  if (s[0] == '~') fail(key, "'~' is not expanded; write the full path (got '" + s + "')");
+  std::filesystem::path p(s);
+  if (!p.is_absolute())
+    fail(key, "must be an absolute path; it is not resolved against the config file's folder (got '" + s + "')");
+  out = p.lexically_normal();
+  if (!out.has_filename() && out.has_relative_path()) out = out.parent_path();  // "/srv/state/" -> "/srv/state"
+  return true;
+}
+
 bool YamlMap::get_duration(const std::string& key, std::chrono::milliseconds& out, std::chrono::milliseconds min,
                            std::chrono::milliseconds max) {
   auto n = value(key);

@@ -38,6 +38,9 @@ public:
   bool get(const std::string& key, std::string& out);
   // A path; relative ones are resolved against the config file's folder.
   bool get_path(const std::string& key, std::filesystem::path& out, bool allow_empty);
+  // A path that must be absolute (not resolved against anything: a relative
+  // one is an error naming the key); never empty.
+  bool get_absolute_path(const std::string& key, std::filesystem::path& out);
   // Seconds as a number (300, 1.5), or a string with a unit: "90s", "5m", "2h".
   bool get_duration(const std::string& key, std::chrono::milliseconds& out,
                     std::chrono::milliseconds min, std::chrono::milliseconds max);

@@ -55,7 +55,9 @@ BOOST_AUTO_TEST_CASE(no_file_at_all_gives_the_documented_defaults) {
   BOOST_TEST(c.watch_dir == fs::path("/var/lib/hyper2kvm/queue"));
   BOOST_TEST(c.output_dir == fs::path("/var/lib/hyper2kvm/output"));
   BOOST_TEST(c.work_dir == fs::path("/var/lib/hyper2kvm/work"));
-  BOOST_TEST(c.state_db_path() == fs::path("/var/lib/hyper2kvm/output/.daemon/state.rocksdb"));
+  BOOST_TEST(c.state_dir == fs::path("/var/lib/hyper2kvm/state"));
+  BOOST_TEST(c.state_db_path() == fs::path("/var/lib/hyper2kvm/state/state.rocksdb"));
+  BOOST_TEST(c.control_socket_path() == fs::path("/var/lib/hyper2kvm/state/control.sock"));
   BOOST_TEST(c.max_concurrent_jobs == 2);
   BOOST_TEST(c.file_stable_timeout.count() == 30'000);
   BOOST_TEST(c.enable_deduplication);
@@ -82,6 +84,7 @@ BOOST_AUTO_TEST_CASE(the_base_folder_is_a_parameter) {
   BOOST_TEST(c.watch_dir == fs::path("/srv/h2k/queue"));
   BOOST_TEST(c.output_dir == fs::path("/srv/h2k/output"));
   BOOST_TEST(c.work_dir == fs::path("/srv/h2k/work"));
+  BOOST_TEST(c.state_dir == fs::path("/srv/h2k/state"));
   // A file that sets only some folders keeps the others under the base.
   const auto p = parse_daemon_config("output_dir: /data/out\n", "daemon.yaml", "/srv/h2k");
   BOOST_TEST(p.output_dir == fs::path("/data/out"));

@@ -70,7 +70,8 @@ conversion:
   BOOST_TEST(j["conversion"]["verify_boot_accel"] == "kvm");
   BOOST_TEST(j["conversion"]["libguestfs"]["backend_settings"] == "");
   BOOST_TEST(j["conversion"]["libguestfs"]["memsize"] == 2048);
-  BOOST_TEST(j["state_db"] == "/var/lib/hyper2kvm/output/.daemon/state.rocksdb");
+  BOOST_TEST(j["state_dir"] == "/var/lib/hyper2kvm/state");
+  BOOST_TEST(j["state_db"] == "/var/lib/hyper2kvm/state/state.rocksdb");
 }
 
 BOOST_AUTO_TEST_CASE(redact_url_keeps_only_scheme_and_host) {

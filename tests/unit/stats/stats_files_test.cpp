@@ -38,7 +38,7 @@ BOOST_AUTO_TEST_CASE(writes_both_files_readable_and_leaves_no_temporaries) {
   ScratchDir tmp("stats");
   StatsModel m(kStart);
   play_script(m);
-  const fs::path dir = tmp / "output/.daemon";  // does not exist yet
+  const fs::path dir = tmp / "state";  // the daemon's state_dir; does not exist yet
   write_stats_files(dir, m.to_json(kNow), m.prometheus(kNow));
 
   BOOST_TEST(names_in(dir) == (std::vector<std::string>{"metrics.prom", "stats.json"}), boost::test_tools::per_element());

@@ -10,7 +10,7 @@ namespace h2k::test {
 struct TempDir {
   ScratchDir dir{"storage-test"};
   std::filesystem::path path = dir.path();
-  std::filesystem::path db() const { return path / "output" / ".daemon" / "state.rocksdb"; }
+  std::filesystem::path db() const { return path / "state" / "state.rocksdb"; }  // as in the daemon's state_dir
 };
 
 }  // namespace h2k::test
