@@ -1,6 +1,6 @@
 #pragma once
 // The daemon's durable job state: a RocksDB database, by convention at
-// <output_dir>/.daemon/state.rocksdb (the caller passes the path).
+// <state_dir>/state.rocksdb on the coordinator's local disk (the caller passes the path).
 //
 // Every state transition writes the job record and its secondary index
 // entries (state/, queue/, retry/, out/, and dedup/ on success) in ONE

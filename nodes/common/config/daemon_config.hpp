@@ -47,6 +47,9 @@ struct DaemonConfig {
   int max_concurrent_jobs = 2;        // 1..64
   // Wait until a dropped file stops growing, at most this long (0: don't wait).
   std::chrono::milliseconds file_stable_timeout = std::chrono::seconds(30);
+  // Watchdog: a running job with no progress report for this long is
+  // cancelled and retried (error_kind timeout).
+  std::chrono::milliseconds job_stall_timeout = std::chrono::seconds(900);
   bool enable_deduplication = true;
   // deduplication_use_md5: true selects Md5 (the Python daemon's key);
   // deduplication_method names any of name_size, md5, xxh128.

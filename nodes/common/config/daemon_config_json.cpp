@@ -53,6 +53,7 @@ nlohmann::json DaemonConfig::to_json() const {
       {"state_db", state_db_path().string()},
       {"max_concurrent_jobs", max_concurrent_jobs},
       {"file_stable_timeout", seconds(file_stable_timeout)},
+      {"job_stall_timeout", seconds(job_stall_timeout)},
       {"enable_deduplication", enable_deduplication},
       {"deduplication_method", to_string(deduplication_method)},
       {"archive_processed", archive_processed},

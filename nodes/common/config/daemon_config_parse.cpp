@@ -132,6 +132,7 @@ DaemonConfig parse_daemon_config(const std::string& yaml_text, const fs::path& f
   top.get_absolute_path("state_dir", c.state_dir);
   top.get("max_concurrent_jobs", c.max_concurrent_jobs, 1, 64);
   top.get_duration("file_stable_timeout", c.file_stable_timeout, 0ms, 24h);
+  top.get_duration("job_stall_timeout", c.job_stall_timeout, 1000ms, 7 * 24h);
   read_deduplication(top, c);
   top.get("archive_processed", c.archive_processed);
   top.get_path("log_file", c.log_file, /*allow_empty=*/true);
