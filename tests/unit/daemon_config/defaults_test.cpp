@@ -60,6 +60,7 @@ BOOST_AUTO_TEST_CASE(no_file_at_all_gives_the_documented_defaults) {
   BOOST_TEST(c.control_socket_path() == fs::path("/var/lib/hyper2kvm/state/control.sock"));
   BOOST_TEST(c.max_concurrent_jobs == 2);
   BOOST_TEST(c.file_stable_timeout.count() == 30'000);
+  BOOST_TEST(c.job_stall_timeout.count() == 900'000);
   BOOST_TEST(c.enable_deduplication);
   BOOST_TEST(c.deduplication_method == DedupMethod::NameAndSize);
   BOOST_TEST(c.archive_processed);

@@ -107,6 +107,9 @@ BOOST_AUTO_TEST_CASE(durations_are_seconds_or_carry_a_unit) {
              "(90s, 5m, 2h) (got 'soon')");
   BOOST_TEST(error_of("file_stable_timeout: -1\n") ==
              "daemon.yaml: file_stable_timeout: must be between 0 and 86400 seconds (got -1)");
+  BOOST_TEST(parse("job_stall_timeout: 20m\n").job_stall_timeout.count() == 1'200'000);
+  BOOST_TEST(error_of("job_stall_timeout: 0\n") ==
+             "daemon.yaml: job_stall_timeout: must be between 1 and 604800 seconds (got 0)");
   BOOST_TEST(error_of("notifications:\n  stall_check_interval: 10\n") ==
              "daemon.yaml: notifications.stall_check_interval: must be between 60 and 604800 seconds (got 10)");
 }
