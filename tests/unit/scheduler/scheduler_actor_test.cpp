@@ -1,0 +1,304 @@
+// The REAL scheduler actor (CAF), with a test converter factory in place of
+// the engine: a slot that dies is replaced and its job completes on the new
+// slot with the daemon's slot count intact; stale and duplicate reports sent
+// from outside neither kill the scheduler nor touch the job's output.
+#include "tests/unit/scheduler/scheduler_test_support.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/scheduler/scheduler_actor.hpp"
+#include "messages/register_messages.hpp"
+
+using namespace h2k;
+using namespace h2k::scheduler_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// What the test converters share with the test (their actors run on CAF's threads).
+struct TestSlots {
+  fs::path output_root;
+  bool throw_on_first_assignment = false;
+  std::atomic<int> spawned{0};
+  std::atomic<bool> thrown{false};
+  std::mutex mu;
+  int thrower = 0;    // spawn number of the slot that threw
+  int completer = 0;  // spawn number of the slot that published
+  std::uint64_t epoch = 0;
+  std::string holder, folder;
+};
+
+// A converter that converts nothing but follows the protocol the real one
+// follows: job_planned -> publish_request -> the folder renamed into place
+// -> job_outcome, all with the assignment's lease. With
+// throw_on_first_assignment, the first assignment any slot gets makes it
+// throw (an exception escaping a handler: CAF terminates the actor).
+msg::converter_actor::behavior_type test_converter(msg::converter_actor::pointer self, msg::scheduler_actor scheduler,
+                                                   std::shared_ptr<TestSlots> t) {
+  const int me = ++t->spawned;
+  return {
+      [=](msg::job_assignment& assigned) {
+        if (t->throw_on_first_assignment && !t->thrown.exchange(true)) {
+          {
+            std::lock_guard lock(t->mu);
+            t->thrower = me;
+          }
+          throw std::runtime_error("test converter: made to throw on " + assigned.job_id);
+        }
+        const msg::job_assignment job = assigned;
+        auto fail = [=](const std::string& why) {
+          msg::job_outcome o;
+          o.job_id = job.job_id;
+          o.epoch = job.epoch;
+          o.holder = job.holder;
+          o.status = "failed";
+          o.error_kind = "io_error";
+          o.error = why;
+          self->send(scheduler, o);
+        };
+        self->request(scheduler, 10s, msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, "web01"})
+            .then(
+                [=](std::string& folder) {
+                  if (folder.empty()) return fail("no folder");
+                  self->request(scheduler, 10s, msg::publish_request{job.job_id, job.epoch, job.holder})
+                      .then(
+                          [=](bool allowed) {
+                            if (!allowed) return fail("publish refused");
+                            write_file(t->output_root / folder / "web01.qcow2", "converted by slot " + std::to_string(me));
+                            {
+                              std::lock_guard lock(t->mu);
+                              t->completer = me;
+                              t->epoch = job.epoch;
+                              t->holder = job.holder;
+                              t->folder = folder;
+                            }
+                            msg::job_outcome o;
+                            o.job_id = job.job_id;
+                            o.epoch = job.epoch;
+                            o.holder = job.holder;
+                            o.status = "succeeded";
+                            o.output_path = folder;
+                            o.duration_s = 0.1;
+                            self->send(scheduler, o);
+                          },
+                          [=](caf::error& e) { fail("publish: " + caf::to_string(e)); });
+                },
+                [=](caf::error& e) { fail("planned: " + caf::to_string(e)); });
+      },
+      [=](msg::cancel_atom, const std::string&) {},
+      [=](msg::shutdown_atom) { self->quit(); },
+  };
+}
+
+// An actor system running one scheduler actor over a real store and folders.
+struct ActorDaemon {
+  ScratchDir dir{"sched-actor"};
+  fs::path watch = dir / "queue";
+  fs::path out = dir / "output";
+  std::shared_ptr<TestSlots> slots = std::make_shared<TestSlots>();
+  std::shared_ptr<JobStore> store;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  msg::scheduler_actor scheduler;
+
+  explicit ActorDaemon(bool throw_first) {
+    fs::create_directories(watch);
+    fs::create_directories(out);
+    slots->output_root = out;
+    slots->throw_on_first_assignment = throw_first;
+    store = std::make_shared<JobStore>(dir / "state" / "jobs.rocksdb", JobStoreOptions{false});
+    msg::register_messages(cfg);
+    cfg.set("scheduler.policy", caf::atom("sharing"));
+    cfg.set("scheduler.max-threads", 2);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    SchedulerSettings s;
+    s.watch_root = watch;
+    s.output_root = out;
+    s.slots = 2;
+    s.retry.max_retries = 2;
+    s.version = "9.9.9-test";
+    s.started_at_ms = unix_now();
+    auto t = slots;
+    ConverterFactory factory = [t](caf::actor_system& sys, msg::scheduler_actor s) {
+      return sys.spawn(test_converter, s, t);
+    };
+    scheduler = sys->spawn(scheduler_actor_fn, s, store, quiet_logger(), factory, msg::stats_actor{},
+                           msg::notifier_actor{});
+  }
+  ~ActorDaemon() {
+    caf::anon_send(scheduler, msg::shutdown_atom::value);
+    scheduler = nullptr;
+    sys.reset();  // waits for every actor
+  }
+
+  static std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // Drops a file and tells the scheduler, as the watcher would.
+  void drop(const std::string& name) {
+    write_file(watch / name, "bytes of " + name);
+    msg::vm_found vm;
+    vm.sources = {name};
+    vm.file_type = fs::path(name).extension().string().substr(1);
+    vm.total_bytes = 8 + name.size();
+    caf::anon_send(scheduler, vm);
+  }
+
+  // Waits (bounded) until `pred` holds.
+  template <typename Pred>
+  bool wait_for(Pred pred, std::chrono::milliseconds limit = 30s) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return pred();
+  }
+
+  JobState state_of(const std::string& id) const {
+    auto j = store->get(id);
+    return j ? j->state : JobState::Queued;
+  }
+
+  // `hyperctl status`: the scheduler's reply, parsed; null when it did not answer.
+  json status() {
+    caf::scoped_actor self{*sys};
+    json body = nullptr;
+    self->request(scheduler, 10s, msg::control_command{"status", "{}"})
+        .receive([&](msg::control_reply& r) { body = json::parse(r.body_json, nullptr, false); },
+                 [&](caf::error&) {});
+    return body;
+  }
+};
+
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) out[e.path().lexically_relative(dir).string()] = read_file(e.path());
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(scheduler_actor)
+
+BOOST_AUTO_TEST_CASE(a_slot_that_throws_is_replaced_and_its_job_completes_on_the_new_slot) {
+  ActorDaemon d(true);
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.slots->spawned == 2; }), "the scheduler spawns its 2 slots");
+  d.drop("web01.ova");
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.state_of("job-1") == JobState::Done; }),
+                     "job-1 is " << to_string(d.state_of("job-1")));
+  const Job job = *d.store->get("job-1");
+  BOOST_TEST(job.attempts == 2, "the run that died, then the one that completed");
+  BOOST_TEST(job.epoch == 2u);
+  BOOST_TEST(job.interrupted == 0, "an exception escaping the slot is the job's own failure: charged");
+  BOOST_TEST(job.charged_attempts() == 2);
+  BOOST_TEST(d.slots->thrown.load());
+  BOOST_TEST(d.slots->spawned == 3, "one replacement slot");
+  {
+    std::lock_guard lock(d.slots->mu);
+    BOOST_TEST(d.slots->completer == 3, "completed by the replacement (spawn #3), thrower was #" << d.slots->thrower);
+    BOOST_TEST(d.slots->thrower != d.slots->completer);
+    BOOST_TEST(job.output_path == fs::path(d.slots->folder));
+  }
+  BOOST_TEST(read_file(d.out / job.output_path / "web01.qcow2") == "converted by slot 3");
+  // The daemon keeps its full slot count.
+  json st = d.status();
+  BOOST_TEST_REQUIRE(st.is_object(), "the scheduler answers status");
+  BOOST_TEST(st["ok"] == true);
+  BOOST_TEST(st["max_concurrent_jobs"] == 2);
+  BOOST_TEST(st["slots_alive"] == st["max_concurrent_jobs"]);
+  BOOST_TEST(st["running"] == 0);
+  // And the replacement serves the next jobs.
+  d.drop("db01.ova");
+  d.drop("app01.ova");
+  BOOST_TEST(d.wait_for([&] { return d.store->counters().by_state.done == 3u; }),
+             d.store->counters().by_state.done << " done");
+}
+
+BOOST_AUTO_TEST_CASE(stale_and_duplicate_outcomes_from_outside_are_counted_and_change_nothing) {
+  ActorDaemon d(false);
+  d.drop("web01.ova");
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.state_of("job-1") == JobState::Done; }),
+                     "job-1 is " << to_string(d.state_of("job-1")));
+  std::uint64_t epoch = 0;
+  std::string holder, folder;
+  {
+    std::lock_guard lock(d.slots->mu);
+    epoch = d.slots->epoch;
+    holder = d.slots->holder;
+    folder = d.slots->folder;
+  }
+  BOOST_TEST_REQUIRE(epoch == 1u);
+  const Job before = *d.store->get("job-1");
+  const auto published = snapshot(d.out / folder);
+  BOOST_TEST_REQUIRE(!published.empty());
+
+  // A stale outcome (an epoch before the current one) claiming a failure, and
+  // a duplicate of the success, through the scheduler's own interface.
+  msg::job_outcome stale;
+  stale.job_id = "job-1";
+  stale.epoch = epoch - 1;
+  stale.holder = holder;
+  stale.status = "failed";
+  stale.error_kind = "invalid_input";
+  stale.error = "web01.ova: truncated";
+  caf::anon_send(d.scheduler, stale);
+  msg::job_outcome dup;
+  dup.job_id = "job-1";
+  dup.epoch = epoch;
+  dup.holder = holder;
+  dup.status = "succeeded";
+  dup.output_path = folder;
+  caf::anon_send(d.scheduler, dup);
+  // And a late progress report of the finished lease.
+  msg::job_progress late;
+  late.job_id = "job-1";
+  late.epoch = epoch;
+  late.holder = holder;
+  late.phase = "copy";
+  caf::anon_send(d.scheduler, late);
+
+  // Requests of a stale lease are refused, not left unanswered.
+  {
+    caf::scoped_actor self{*d.sys};
+    std::string reserved = "(no answer)";
+    self->request(d.scheduler, 10s, msg::job_planned{"job-1", epoch, holder, "2026-12-03", "web01"})
+        .receive([&](std::string& f) { reserved = f; }, [&](caf::error&) {});
+    BOOST_TEST(reserved.empty(), "job_planned of a finished lease: '" << reserved << "'");
+    int allowed = -1;
+    self->request(d.scheduler, 10s, msg::publish_request{"job-1", epoch, holder})
+        .receive([&](bool ok) { allowed = ok ? 1 : 0; }, [&](caf::error&) {});
+    BOOST_TEST(allowed == 0, "publish of a finished lease");
+  }
+
+  json st = d.status();  // also proves the scheduler is alive after all of it
+  BOOST_TEST_REQUIRE(st.is_object(), "the scheduler still answers status");
+  BOOST_TEST(st["ok"] == true);
+  BOOST_TEST(st["stale_results"] == 5, st.dump());
+  BOOST_TEST(st["slots_alive"] == 2);
+
+  const Job after = *d.store->get("job-1");
+  BOOST_TEST(after.state == JobState::Done);
+  BOOST_TEST(after.finished_at == before.finished_at);
+  BOOST_TEST(after.attempts == before.attempts);
+  BOOST_TEST(after.epoch == before.epoch);
+  BOOST_TEST(after.output_path == before.output_path);
+  BOOST_TEST(!after.last_error.has_value());
+  BOOST_TEST(snapshot(d.out / folder) == published, "the job's output folder is untouched");
+  BOOST_TEST(!fs::exists(d.watch / ".errors"));
+  BOOST_TEST(d.store->counters().by_state.total() == 1u);
+
+  // It keeps working.
+  d.drop("db01.ova");
+  BOOST_TEST(d.wait_for([&] { return d.state_of("job-2") == JobState::Done; }));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
