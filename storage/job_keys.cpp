@@ -48,6 +48,12 @@ std::vector<std::string> index_keys(const Job& job) {
   return out;
 }
 
+bool holds_watch_files(const Job& job) {
+  if (job.source_root != kWatchRoot || job.sources.empty()) return false;
+  return job.state == JobState::Queued || job.state == JobState::RetryWait || job.state == JobState::Running ||
+         (job.state == JobState::Done && !job.archive_pending.empty());
+}
+
 std::string_view id_of(std::string_view index_key) {
   const auto slash = index_key.rfind('/');
   return slash == std::string_view::npos ? index_key : index_key.substr(slash + 1);

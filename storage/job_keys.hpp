@@ -8,6 +8,9 @@
 //   dedup/<dedup-key>                     -> job id of the successful conversion
 //   out/<folder relative to output root>  -> job id holding that output folder name
 //   archive/<id>                          -> ""   done jobs whose sources are still to be archived
+//   src/<id>                              -> primary source of a job still holding files in the
+//                                            watch folder (queued, retry_wait, running, done
+//                                            until archived): start-up reads these, not every record
 //   meta/instance                         -> this store's instance id (staging folder names)
 //   meta/next_seq                         -> next enqueue sequence number (decimal)
 //   meta/retries_scheduled                -> retries ever scheduled (decimal)
@@ -34,6 +37,7 @@ inline constexpr std::string_view kRetry = "retry/";
 inline constexpr std::string_view kDedup = "dedup/";
 inline constexpr std::string_view kOut = "out/";
 inline constexpr std::string_view kArchive = "archive/";
+inline constexpr std::string_view kSource = "src/";
 inline constexpr std::string_view kPathsV2 = "meta/paths_v2";  // records hold named roots (migration done)
 inline constexpr std::string_view kInstance = "meta/instance";
 inline constexpr std::string_view kNextSeq = "meta/next_seq";
@@ -52,6 +56,8 @@ std::string out(std::string_view folder);                     // "out/<folder>"
 
 // The secondary keys `job` must have, given its state.
 std::vector<std::string> index_keys(const Job& job);
+// Whether `job` has a src/<id> entry (its value: the primary source).
+bool holds_watch_files(const Job& job);
 
 // The id at the end of a secondary key (after the last '/').
 std::string_view id_of(std::string_view index_key);

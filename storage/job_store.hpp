@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/dedup_index.hpp"
@@ -141,6 +142,10 @@ public:
   // staging folders, so a sweep never touches another daemon's.
   const std::string& instance_id() const;
 
+  // (job id, primary source) of every job still holding files in the watch
+  // folder (queued, retry_wait, running, done until archived): an index, so
+  // start-up does not parse every queued record.
+  std::vector<std::pair<std::string, std::string>> watch_sources() const;
   // Done jobs whose sources are still to be archived (an index: start-up
   // does not read every job ever done).
   std::vector<Job> list_archive_pending() const;

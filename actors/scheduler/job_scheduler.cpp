@@ -204,15 +204,18 @@ SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
   // Staging folders of this daemon's attempts: none is running now.
   for (const auto& p : sweep_staging(settings_.output_root, store_->instance_id(), [](const StagingName&) { return true; }))
     log_->warn("removed the unfinished output {} (left by an interrupted conversion)", p.string());
-  for (JobState s : {JobState::Queued, JobState::RetryWait})
-    for (const auto& job : store_->list(s))
-      if (in_watch(job)) active_sources_[primary(job)] = job.id;
+  for (auto& [id, source] : store_->watch_sources()) active_sources_[source] = id;
   // Done jobs whose archiving was interrupted: finish it now, exactly once
   // (the watcher must not take their remaining files for a new VM).
   for (const auto& job : store_->list_archive_pending()) {
     active_sources_[primary(job)] = job.id;
     log_->info("job {}: finishing the archiving of its sources", job.id);
-    archive_done(job, now_ms);
+    try {
+      archive_done(job, now_ms);
+    } catch (const std::exception& e) {
+      // Its files stay known (not taken for a new VM); the next start tries again.
+      log_->error("job {}: cannot archive its sources: {}", job.id, e.what());
+    }
   }
   for (const auto& job : store_->list(JobState::Cancelled))
     if (in_watch(job) && !job.sources.empty() && fs::exists(settings_.watch_root / job.sources.front()))
@@ -254,6 +257,16 @@ SchedulerEffects JobScheduler::on_found(const msg::vm_found& vm, std::int64_t no
   if (vm.sources.empty()) return fx;
   const std::string& first = vm.sources.front();
   if (active_sources_.count(first) || ignored_sources_.count(first)) return fx;  // already known
+  // A report from a scan made before a job archived these files (or before
+  // someone removed them) arrives late: files no longer in the queue are not
+  // a VM to convert.
+  for (const auto& s : vm.sources) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(settings_.watch_root / s, ec))) {
+      log_->info("{}: no longer in the queue (already archived or removed): not queued", s);
+      return fx;
+    }
+  }
   if (settings_.enable_deduplication && !vm.dedup_key.empty()) {
     if (auto previous = store_->dedup_index().find(vm.dedup_key)) {
       log_->info("{} is a duplicate of job {} (already converted): skipped", first, *previous);

@@ -398,17 +398,12 @@ BOOST_AUTO_TEST_CASE(an_archive_cut_by_a_crash_is_finished_once_at_start) {
   BOOST_TEST(d.store->counters().by_state.total() == 1u);
 }
 
-// KNOWN BUG (actors/scheduler/job_scheduler.cpp, JobScheduler::on_found):
-// once a done job's sources are archived, its primary leaves active_sources_,
-// and on_found enqueues whatever the watcher reports without checking that
-// the files are still in the queue. A report from a scan made before the move
-// (here: the lone remaining disk, and the whole VM) becomes new jobs for files
-// that are gone; they then fail for good with an error report in .errors/ for
-// a VM that was converted (issue #9: ".errors/ is empty"). The expected
-// failures below are those 4 checks; when on_found is fixed, drop the
-// decorator.
-BOOST_AUTO_TEST_CASE(files_of_an_archived_job_reported_by_the_watcher_are_not_queued_again,
-                     *boost::unit_test::expected_failures(4)) {
+// Once a done job's sources are archived, its primary leaves
+// active_sources_; a report from a scan made before the move (here: the lone
+// remaining disk, and the whole VM) must not become new jobs for files that
+// are gone (they would fail for good into .errors/ for a VM that was
+// converted: issue #9, ".errors/ is empty").
+BOOST_AUTO_TEST_CASE(files_of_an_archived_job_reported_by_the_watcher_are_not_queued_again) {
   Daemon d(1);
   const std::int64_t later = kT0 + 10 * kMinute;
   const auto c = cut_archive_and_restart(d, later);
