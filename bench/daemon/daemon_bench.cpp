@@ -147,6 +147,13 @@ int ingest(const fs::path& dir, int files) {
   return overhead.size() == static_cast<std::size_t>(files) ? 0 : 1;
 }
 
+// As the daemon opens its store: the scheduler syncs once per group commit.
+JobStoreOptions group_commit() {
+  JobStoreOptions o;
+  o.sync_writes = false;
+  return o;
+}
+
 int scale(const fs::path& dir, int jobs, int slots) {
   fs::remove_all(dir);
   const fs::path queue = dir / "queue", output = dir / "output", db = dir / "state" / "state.rocksdb";
@@ -159,12 +166,15 @@ int scale(const fs::path& dir, int jobs, int slots) {
   s.archive_processed = true;
   double enqueue_s = 0;
   {
-    auto store = std::make_shared<JobStore>(db);
+    auto store = std::make_shared<JobStore>(db, group_commit());
     caf::actor_system_config cfg;
     caf::actor_system sys{base_config(cfg)};
     auto scheduler = sys.spawn(scheduler_actor_fn, s, store, quiet_logger(), noop_factory(), msg::stats_actor{},
                                msg::notifier_actor{});
     control(sys, scheduler, "pause");
+    // The scheduler takes only files that are in the queue: empty ones
+    // (made before the clock starts; archiving then moves real files).
+    for (int i = 0; i < jobs; ++i) std::ofstream(queue / ("vm" + std::to_string(i) + ".ova"));
     auto t0 = clk::now();
     for (int i = 0; i < jobs; ++i) {
       msg::vm_found vm;
@@ -182,7 +192,7 @@ int scale(const fs::path& dir, int jobs, int slots) {
   const std::uint64_t db_bytes = dir_bytes(db);
   // Restart: open the store and let the scheduler recover N queued jobs.
   auto t1 = clk::now();
-  auto store = std::make_shared<JobStore>(db);
+  auto store = std::make_shared<JobStore>(db, group_commit());
   double open_s = seconds_since(t1);
   caf::actor_system_config cfg;
   caf::actor_system sys{base_config(cfg)};
@@ -195,12 +205,19 @@ int scale(const fs::path& dir, int jobs, int slots) {
   while (store->counters().by_state.done < static_cast<std::size_t>(jobs))
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   double dispatch_s = seconds_since(t3);
-  std::printf("scale: %d jobs, %d slots, no-op converter, synced RocksDB writes\n", jobs, slots);
-  std::printf("  enqueue:  %.1f s  (%.0f jobs/s)\n", enqueue_s, jobs / enqueue_s);
-  std::printf("  restart:  %.2f s  (open %.2f s + recovery of %d queued jobs)\n", recover_s, open_s, jobs);
-  std::printf("  dispatch: %.1f s  (%.0f jobs/s, claim + done per job)\n", dispatch_s, jobs / dispatch_s);
-  std::printf("  peak RSS: %.1f MiB; RocksDB after enqueue: %.1f MiB (%.0f bytes/job)\n", peak_rss_kib() / 1024.0,
-              db_bytes / 1048576.0, static_cast<double>(db_bytes) / jobs);
+  const double rss_mib = peak_rss_kib() / 1024.0;
+  auto verdict = [](bool ok) { return ok ? "meets" : "MISSES"; };
+  std::printf("scale: %d jobs, %d slots, no-op converter (full lease protocol), group commit (one fsync per burst)\n",
+              jobs, slots);
+  std::printf("  enqueue:  %.1f s  (%.0f jobs/s; goal >= 5000: %s)\n", enqueue_s, jobs / enqueue_s,
+              verdict(jobs / enqueue_s >= 5000));
+  std::printf("  restart:  %.2f s  (open %.2f s + recovery of %d queued jobs; goal <= 2 s at 100,000: %s)\n", recover_s,
+              open_s, jobs, jobs < 100000 ? "n/a (fewer jobs)" : verdict(recover_s <= 2.0));
+  std::printf("  dispatch: %.1f s  (%.0f jobs/s, claim + reserve + publish + done per job; goal >= 5000: %s)\n",
+              dispatch_s, jobs / dispatch_s, verdict(jobs / dispatch_s >= 5000));
+  std::printf("  peak RSS: %.1f MiB (goal <= 200 MiB at 100,000 queued: %s); RocksDB after enqueue: %.1f MiB (%.0f bytes/job)\n",
+              rss_mib, jobs < 100000 ? "n/a (fewer jobs)" : verdict(rss_mib <= 200), db_bytes / 1048576.0,
+              static_cast<double>(db_bytes) / jobs);
   wait_down(sys, scheduler);
   return 0;
 }
