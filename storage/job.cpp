@@ -117,6 +117,7 @@ nlohmann::json to_json(const Job& job) {
       {"state", to_string(job.state)},
       {"attempts", job.attempts},
       {"interrupted", job.interrupted},
+      {"crashes", job.crashes},
       {"epoch", job.epoch},
       {"holder", job.holder},
       {"publishing_epoch", job.publishing_epoch},
@@ -163,6 +164,7 @@ Job job_from_json(const nlohmann::json& j, const std::string& what) {
   job.attempts = field<int>(j, what, "attempts");
   // Fields added in version 2 (absent from version 1 records).
   job.interrupted = j.value("interrupted", 0);
+  job.crashes = j.value("crashes", 0);
   job.epoch = j.value("epoch", std::uint64_t{0});
   job.holder = j.value("holder", std::string());
   job.publishing_epoch = j.value("publishing_epoch", std::uint64_t{0});

@@ -66,6 +66,10 @@ struct Job {
   // stopped, its slot lost): shown in `attempts` but not charged against
   // retry_policy.max_retries.
   int interrupted = 0;
+  // Of those, how many ended with the daemon itself dying (kill -9, a
+  // crash): a job that takes the daemon down every time must not be
+  // retried forever (JobStore::recover_after_crash's max_crashes).
+  int crashes = 0;
   // The lease. Every claim bumps `epoch` (never reset, not even by
   // retry-job) in the same write batch that names the `holder` (a slot,
   // later a node's slot); every report and the publish carry both, and one

@@ -538,7 +538,8 @@ Job JobStore::cancel(const std::string& id, std::int64_t now_ms) {
 }
 
 RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms, const OutputExists& exists,
-                                             const std::function<std::string(const Job&)>& archive_dir) {
+                                             const std::function<std::string(const Job&)>& archive_dir,
+                                             int max_crashes) {
   std::lock_guard lock(impl_->mu);
   std::vector<std::string> ids;
   impl_->scan(keys::state_prefix(JobState::Running), [&](const rocksdb::Slice& key, const rocksdb::Slice&) {
@@ -563,9 +564,22 @@ RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms, const OutputEx
       after.archive_pending = archive_dir(before);
       if (!after.dedup_key.empty()) batch.Put(keys::dedup(after.dedup_key), after.id);
       result.completed.push_back(id);
+    } else if (max_crashes > 0 && before.crashes + 1 >= max_crashes) {
+      after.state = JobState::Failed;
+      after.finished_at = now_ms;
+      after.crashes += 1;
+      after.publishing_epoch = 0;
+      after.last_error = JobError{ErrorKind::Internal,
+                                  "the daemon stopped " + std::to_string(after.crashes) +
+                                      " times (killed or crashed) while converting this job: not tried again, in "
+                                      "case the job is what brings it down (hyperctl retry-job runs it again)",
+                                  "recovery"};
+      impl_->stage_release_output(batch, after);
+      result.failed.push_back(id);
     } else {
       after.state = JobState::Queued;
       after.interrupted += 1;  // the crash was not the job's fault
+      after.crashes += 1;
       after.publishing_epoch = 0;
       result.requeued.push_back(id);
     }

@@ -54,6 +54,7 @@ struct JobCounters {
 struct RecoveryResult {
   std::vector<std::string> requeued;   // were running, output not published: queued again
   std::vector<std::string> completed;  // were running, output already published: marked done
+  std::vector<std::string> failed;     // running at max_crashes daemon deaths in a row: failed for good
 };
 
 // Whether a folder (relative to the output root) exists on disk.
@@ -131,8 +132,11 @@ public:
   // publishes by renaming a finished folder into place): that job is marked
   // done, with archive_pending = archive_dir(job), so nothing is ever
   // published twice. Queued and retry_wait jobs are kept.
+  // A job found running for the max_crashes-th time (0 = no limit) is
+  // failed for good instead (error kind internal, phase "recovery"): it may
+  // be what kills the daemon.
   RecoveryResult recover_after_crash(std::int64_t now_ms, const OutputExists& exists,
-                                     const std::function<std::string(const Job&)>& archive_dir);
+                                     const std::function<std::string(const Job&)>& archive_dir, int max_crashes = 0);
 
   // Group commit: makes every write so far durable (one fsync of the log).
   // Cheap when nothing was written since the last call.

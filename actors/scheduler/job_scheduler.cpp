@@ -194,8 +194,15 @@ SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
     return fs::exists(settings_.output_root / rel, ec);
   };
   RecoveryResult rec =
-      store_->recover_after_crash(now_ms, exists, [&](const Job& j) { return archive_dir_for(j, now_ms); });
+      store_->recover_after_crash(now_ms, exists, [&](const Job& j) { return archive_dir_for(j, now_ms); },
+                                  settings_.max_crash_recoveries);
   store_->sync();
+  for (const auto& id : rec.failed) {
+    auto job = store_->get(id);
+    if (!job || !job->last_error) continue;
+    log_->error("job {} was running at {} daemon deaths: failed for good (it may be what brings the daemon down)", id, job->crashes);
+    fail_for_good(*job, *job->last_error, {}, {}, now_ms, fx);
+  }
   for (const auto& id : rec.requeued)
     log_->warn("job {} was interrupted (daemon stopped or crashed): queued again", id);
   for (const auto& id : rec.completed)
@@ -756,6 +763,7 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
       job->state = JobState::Queued;
       job->attempts = 0;
       job->interrupted = 0;
+      job->crashes = 0;
       job->next_attempt_at = 0;
       job->finished_at = 0;
       store_->put(*job);

@@ -45,6 +45,9 @@ struct SchedulerSettings {
   std::int64_t job_stall_timeout_ms = 900'000;
   std::int64_t stall_kill_grace_ms = 120'000;
   std::string node = "local";         // holders are "<node>/slot-<n>"
+  // A job found running after this many daemon deaths is failed for good
+  // (it may be what kills the daemon); 0 = no limit.
+  int max_crash_recoveries = 3;
   FaultPlan faults;                    // test-only (H2K_FAULT)
 };
 

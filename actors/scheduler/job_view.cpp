@@ -26,6 +26,7 @@ nlohmann::json job_view(const Job& job, const msg::job_progress* progress, std::
   j["output_path"] = job.output_path.empty() ? nlohmann::json() : nlohmann::json(job.output_path.generic_string());
   j["epoch"] = job.epoch;
   j["interrupted"] = job.interrupted;
+  j["crashes"] = job.crashes;
   j["holder"] = job.holder.empty() ? nlohmann::json() : nlohmann::json(job.holder);
   j["queue_position"] = queue_position ? nlohmann::json(*queue_position) : nlohmann::json();
   if (job.last_error)

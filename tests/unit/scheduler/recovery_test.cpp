@@ -39,6 +39,34 @@ BOOST_AUTO_TEST_CASE(a_job_interrupted_by_a_crash_is_queued_again_and_assigned_o
   BOOST_TEST(d.sched->running() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_job_running_at_every_daemon_death_fails_for_good_at_the_third) {
+  // A job that brings the daemon down (a parser crash on a hostile file)
+  // must not be retried forever: it is set aside, with a report naming why,
+  // and the rest of the queue goes on.
+  Daemon d(1);
+  d.settings.max_crash_recoveries = 3;
+  d.boot();
+  const std::string id = d.found("poison.ova", kT0);
+  const std::string other = d.found("fine.ova", kT0 + kSecond);
+  BOOST_TEST(d.state_of(id) == JobState::Running);
+  d.restart(kT0 + kMinute);  // death 1: queued again
+  BOOST_TEST(d.state_of(id) == JobState::Running);
+  d.restart(kT0 + 2 * kMinute);  // death 2
+  BOOST_TEST(d.state_of(id) == JobState::Running);
+  BOOST_TEST(d.job(id).crashes == 2);
+  auto fx = d.restart(kT0 + 3 * kMinute);  // death 3: set aside
+  BOOST_TEST(d.state_of(id) == JobState::Failed);
+  BOOST_TEST(d.job(id).last_error->phase == "recovery");
+  BOOST_TEST(d.job(id).last_error->reason.find("stopped 3 times") != std::string::npos, d.job(id).last_error->reason);
+  BOOST_TEST(fs::exists(d.watch / ".errors" / "poison.ova"), "the file is set aside in .errors/");
+  BOOST_TEST(fs::exists(d.watch / ".errors" / "poison.ova.error.json"));
+  BOOST_TEST(assigned_ids(fx) == std::vector<std::string>{other}, boost::test_tools::per_element());
+  // A later death with the other job running does not touch the failed one.
+  d.restart(kT0 + 4 * kMinute);
+  BOOST_TEST(d.state_of(id) == JobState::Failed);
+  BOOST_TEST(d.job(other).crashes == 1);
+}
+
 BOOST_AUTO_TEST_CASE(a_job_whose_output_was_published_is_marked_done_and_archived_not_run_again) {
   Daemon d(2);
   d.boot();

@@ -345,6 +345,34 @@ BOOST_AUTO_TEST_CASE(interrupted_runs_leave_the_retry_budget_untouched) {
   BOOST_TEST(after.next_attempt_at == 6 + policy.delay(0).count());
 }
 
+BOOST_AUTO_TEST_CASE(the_max_crashes_th_recovery_of_a_running_job_fails_it) {
+  TempDir t;
+  FakeOutput out;
+  std::string id;
+  {
+    JobStore store(t.db());
+    id = store.enqueue(draft("vm.ova"), 0).id;
+    store.claim_next_ready(1, "local/slot-1");
+  }
+  for (int death = 1; death <= 2; ++death) {
+    JobStore store(t.db());
+    auto r = store.recover_after_crash(10 * death, out.exists(), kNoArchive, 3);
+    BOOST_TEST(r.requeued == std::vector<std::string>{id}, boost::test_tools::per_element());
+    BOOST_TEST(store.get(id)->crashes == death);
+    store.claim_next_ready(10 * death + 1, "local/slot-1");
+  }
+  JobStore store(t.db());
+  auto r = store.recover_after_crash(30, out.exists(), kNoArchive, 3);
+  BOOST_TEST(r.failed == std::vector<std::string>{id}, boost::test_tools::per_element());
+  BOOST_TEST(r.requeued.empty());
+  const Job j = *store.get(id);
+  BOOST_TEST(j.state == JobState::Failed);
+  BOOST_TEST(j.crashes == 3);
+  BOOST_TEST_REQUIRE(j.last_error.has_value());
+  BOOST_TEST(j.last_error->kind == ErrorKind::Internal);
+  BOOST_TEST(store.check_consistency().empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_version_1_record_reads_as_an_external_job) {
   // Version 1 stored this host's absolute source root and no lease fields.
   const nlohmann::json v1 = {
