@@ -61,7 +61,8 @@ j = json.load(open(sys.argv[1]))["job"]
 assert j["state"] == "done", j["state"]
 assert j["attempts"] == 2, "attempts %s (1 killed + 1 completed expected)" % j["attempts"]
 published = [p for p in glob.glob(os.path.join(sys.argv[2], "20*", "*")) if not os.path.basename(p).startswith(".")]
-assert published == [j["output_path"]], published
+assert not os.path.isabs(j["output_path"]), "output_path must be relative to the output folder: " + j["output_path"]
+assert published == [os.path.join(sys.argv[2], j["output_path"])], (published, j["output_path"])
 print("published once:", published[0])
 PY
 [[ -z "$(find "$O" -name '.*partial*')" ]] || fail "a staging folder was left behind"

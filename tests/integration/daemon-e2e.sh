@@ -80,8 +80,9 @@ assert set(by_src[ovf]["sources"]) == {ovf, disk, ovf[:-4] + ".mf"}, by_src[ovf]
 for src in (ovf, "web01.vhdx", "db01.vmdk"):
     j = by_src[src]
     assert j["state"] == "done", j
-    p = j["output_path"]
-    assert p.startswith(os.path.join(out, today) + "/"), p
+    # Relative to the output folder (a host mounting the share elsewhere reads the same).
+    assert j["output_path"].startswith(today + "/"), j["output_path"]
+    p = os.path.join(out, j["output_path"])
     assert os.path.isfile(os.path.join(p, "report.json")), p
     r = json.load(open(os.path.join(p, "report.json")))
     assert r["status"] == "success", r["status"]
@@ -165,7 +166,7 @@ PY
 pass "webhook got 3 successes and 1 failure; token not logged"
 
 # One of them boots on virtio (the slowly grown VHDX).
-web_dir=$(python3 -c 'import json,sys; print([j["output_path"] for j in json.load(open(sys.argv[1]))["jobs"] if j["sources"][0]=="web01.vhdx"][0])' "$D/jobs.json")
+web_dir=$O/$(python3 -c 'import json,sys; print([j["output_path"] for j in json.load(open(sys.argv[1]))["jobs"] if j["sources"][0]=="web01.vhdx"][0])' "$D/jobs.json")
 xml=$(ls "$web_dir"/*.xml)
 read -r disk_path mac < <(python3 - "$xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
