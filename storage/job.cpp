@@ -94,6 +94,11 @@ bool lease_matches(const Job& job, std::uint64_t epoch, const std::string& holde
   return job.state == JobState::Running && job.epoch == epoch && job.holder == holder;
 }
 
+bool has_published(const Job& job, const std::function<bool(const std::filesystem::path&)>& folder_exists) {
+  return job.epoch != 0 && job.publishing_epoch == job.epoch && !job.output_path.empty() &&
+         folder_exists(job.output_path);
+}
+
 bool is_valid_job_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {

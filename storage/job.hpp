@@ -3,6 +3,7 @@
 // the transitions between states and keeps its indexes in step with them.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -105,6 +106,11 @@ struct Job {
 // True when a report (progress, outcome, publish) carrying (epoch, holder)
 // comes from the current lease of `job`.
 bool lease_matches(const Job& job, std::uint64_t epoch, const std::string& holder);
+
+// True when the job's current epoch was allowed to publish (fenced publish)
+// and its folder is there: the attempt finished, whatever happened after.
+// `folder_exists` is given the folder relative to the output root.
+bool has_published(const Job& job, const std::function<bool(const std::filesystem::path&)>& folder_exists);
 
 // Ids become part of RocksDB keys ("job/<id>"), so they are restricted to
 // [A-Za-z0-9._-], 1..128 characters.

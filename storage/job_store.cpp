@@ -558,7 +558,7 @@ RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms, const OutputEx
     // error reading the disk reads as "not published": the job runs again,
     // and the engine's publish refuses to replace an existing folder, so the
     // worst case is a visible failure, never a second copy.
-    if (before.publishing_epoch == before.epoch && !before.output_path.empty() && exists(before.output_path)) {
+    if (has_published(before, exists)) {
       after.state = JobState::Done;
       after.finished_at = now_ms;
       after.archive_pending = archive_dir(before);

@@ -59,15 +59,12 @@ void LogTail::add(std::string line) {
   while (lines_.size() > max_) lines_.pop_front();
 }
 
-namespace {
-
 std::string relative_to(const std::filesystem::path& p, const std::filesystem::path& root) {
+  if (p.empty()) return std::string();
   auto rel = p.lexically_relative(root);
   if (rel.empty() || *rel.begin() == "..") return p.string();
   return rel.string();
 }
-
-}  // namespace
 
 msg::job_outcome run_conversion(const ConvertRequest& request, const std::string& job_id,
                                 const std::filesystem::path& output_root,

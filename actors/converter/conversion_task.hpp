@@ -38,6 +38,10 @@ std::string source_vm_name(const ConvertRequest& request);
 // source, an "external" source as it is.
 std::filesystem::path source_path(const ConverterSettings& settings, const msg::job_assignment& job);
 
+// `p` relative to `root` when it lies below it, else `p` unchanged (paths in
+// messages are relative to a named root; anything else stays as it is).
+std::string relative_to(const std::filesystem::path& p, const std::filesystem::path& root);
+
 // Maps the engine's per-phase progress onto the whole job (0..100 %), so an
 // operator sees one bar that never goes backwards.
 double job_percent(const ProgressEvent& e);

@@ -56,12 +56,6 @@ msg::job_outcome failed_before_start(const std::string& job_id, const Conversion
   return out;
 }
 
-std::string relative_to(const std::string& file, const std::filesystem::path& root) {
-  auto rel = std::filesystem::path(file).lexically_relative(root);
-  if (file.empty() || rel.empty() || *rel.begin() == "..") return file;
-  return rel.string();
-}
-
 // The worker thread's whole life: have the scheduler reserve the output
 // folder for this lease, convert into a staging folder named after the
 // lease, ask the scheduler's permission to publish (fenced: a stale lease is

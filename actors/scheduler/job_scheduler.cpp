@@ -169,12 +169,17 @@ void JobScheduler::migrate_legacy_paths() {
   store_->mark_paths_migrated();
 }
 
-void JobScheduler::archive_pending_sources(const std::string& job_id) {
-  auto job = store_->get(job_id);
-  if (job && job->state == JobState::Done) archive_done(*job, 0);
+bool JobScheduler::output_exists(const fs::path& relative) const {
+  std::error_code ec;
+  return fs::exists(fs::symlink_status(settings_.output_root / relative, ec));
 }
 
-void JobScheduler::archive_done(Job job, std::int64_t now_ms) {
+void JobScheduler::archive_pending_sources(const std::string& job_id) {
+  auto job = store_->get(job_id);
+  if (job && job->state == JobState::Done) archive_done(*job);
+}
+
+void JobScheduler::archive_done(const Job& job) {
   if (job.archive_pending.empty()) return;
   store_->sync();  // "done" is durable before the sources move (a no-op after a group commit)
   settings_.faults.exit_if_at("after_done_commit", job.id);
@@ -183,16 +188,12 @@ void JobScheduler::archive_done(Job job, std::int64_t now_ms) {
   if (!moved.empty()) log_->info("job {}: sources archived to {}", job.id, job.archive_pending);
   store_->mark_archived(job.id);
   active_sources_.erase(primary(job));
-  (void)now_ms;
 }
 
 SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
   SchedulerEffects fx;
   migrate_legacy_paths();
-  auto exists = [&](const fs::path& rel) {
-    std::error_code ec;
-    return fs::exists(settings_.output_root / rel, ec);
-  };
+  auto exists = [this](const fs::path& rel) { return output_exists(rel); };
   RecoveryResult rec =
       store_->recover_after_crash(now_ms, exists, [&](const Job& j) { return archive_dir_for(j, now_ms); },
                                   settings_.max_crash_recoveries);
@@ -205,9 +206,11 @@ SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
   }
   for (const auto& id : rec.requeued)
     log_->warn("job {} was interrupted (daemon stopped or crashed): queued again", id);
-  for (const auto& id : rec.completed)
+  for (const auto& id : rec.completed) {
+    auto job = store_->get(id);
     log_->info("job {} had already published {} before the restart: marked done", id,
-               store_->get(id) ? store_->get(id)->output_path.string() : std::string("?"));
+               job ? job->output_path.string() : std::string("?"));
+  }
   // Staging folders of this daemon's attempts: none is running now.
   for (const auto& p : sweep_staging(settings_.output_root, store_->instance_id(), [](const StagingName&) { return true; }))
     log_->warn("removed the unfinished output {} (left by an interrupted conversion)", p.string());
@@ -218,7 +221,7 @@ SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
     active_sources_[primary(job)] = job.id;
     log_->info("job {}: finishing the archiving of its sources", job.id);
     try {
-      archive_done(job, now_ms);
+      archive_done(job);
     } catch (const std::exception& e) {
       // Its files stay known (not taken for a new VM); the next start tries again.
       log_->error("job {}: cannot archive its sources: {}", job.id, e.what());
@@ -342,10 +345,7 @@ std::string JobScheduler::on_planned(const msg::job_planned& p, std::int64_t now
   }
   slots_[*slot].last_report_ms = now_ms;
   try {
-    auto exists = [&](const fs::path& rel) {
-      std::error_code ec;
-      return fs::exists(fs::symlink_status(settings_.output_root / rel, ec));
-    };
+    auto exists = [this](const fs::path& rel) { return output_exists(rel); };
     std::string name = p.vm_name;
     // The name becomes a folder: never a path.
     if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos || name[0] == '.')
@@ -446,7 +446,7 @@ SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_
   return fx;
 }
 
-SchedulerEffects JobScheduler::handle_outcome(const msg::job_outcome& o, std::size_t slot, std::int64_t now_ms) {
+SchedulerEffects JobScheduler::handle_outcome(msg::job_outcome o, std::size_t slot, std::int64_t now_ms) {
   SchedulerEffects fx;
   const bool stalled = slots_[slot].stalled;
   free_slot(slot);
@@ -457,14 +457,11 @@ SchedulerEffects JobScheduler::handle_outcome(const msg::job_outcome& o, std::si
   }
   const std::string first = primary(*current);
   if (o.status == "succeeded" && current->publishing_epoch != current->epoch) {
-    // Success without the fenced publish: not ours to trust.
-    msg::job_outcome bad = o;
-    bad.status = "failed";
-    bad.error_kind = to_string(ErrorKind::Internal);
-    bad.error = "the converter reported success without permission to publish (epoch " + std::to_string(o.epoch) + ")";
-    log_->error("job {}: {}", o.job_id, bad.error);
-    slots_[slot] = Slot{o.job_id, o.epoch, now_ms, 0, false};
-    return handle_outcome(bad, slot, now_ms);
+    // Success without the fenced publish: not ours to trust; handled as a failure.
+    o.status = "failed";
+    o.error_kind = to_string(ErrorKind::Internal);
+    o.error = "the converter reported success without permission to publish (epoch " + std::to_string(o.epoch) + ")";
+    log_->error("job {}: {}", o.job_id, o.error);
   }
   if (o.status == "succeeded") {
     Job job = store_->mark_done(o.job_id, now_ms, archive_dir_for(*current, now_ms));
@@ -539,9 +536,7 @@ SchedulerEffects JobScheduler::on_slot_lost(std::size_t slot, bool charged, cons
     try {
       auto before = store_->get(id);
       const int budget = settings_.retry.enabled ? settings_.retry.max_retries + 1 : 1;
-      std::error_code ec;
-      if (before && before->publishing_epoch == before->epoch && before->epoch != 0 && !before->output_path.empty() &&
-          fs::exists(settings_.output_root / before->output_path, ec)) {
+      if (before && has_published(*before, [this](const fs::path& rel) { return output_exists(rel); })) {
         // It had published before its slot died (the slot's worker is joined
         // before the loss is reported, so no rename can follow): done, once.
         Job job = store_->mark_done(id, now_ms, archive_dir_for(*before, now_ms));

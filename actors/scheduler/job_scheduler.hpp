@@ -116,9 +116,11 @@ private:
   // The slot holding the current lease (job, epoch, holder), if any.
   std::optional<std::size_t> lease_slot(const std::string& job_id, std::uint64_t epoch, const std::string& holder) const;
   void free_slot(std::size_t i);
-  void archive_done(Job job, std::int64_t now_ms);
+  void archive_done(const Job& job);
+  // Whether `relative` exists under the output root (an error reads as no).
+  bool output_exists(const std::filesystem::path& relative) const;
   void remove_staging_of(const std::string& job_id, std::uint64_t epoch);
-  SchedulerEffects handle_outcome(const msg::job_outcome& o, std::size_t slot, std::int64_t now_ms);
+  SchedulerEffects handle_outcome(msg::job_outcome o, std::size_t slot, std::int64_t now_ms);
   void migrate_legacy_paths();
 
   void dispatch(std::int64_t now_ms, SchedulerEffects& fx);
