@@ -24,6 +24,7 @@
 #include "actors/settings/conversion_settings.hpp"    // ConversionSettings (engine option types)
 #include "actors/settings/notification_settings.hpp"  // NotificationSettings, WebhookType
 #include "actors/settings/redact_url.hpp"
+#include "nodes/common/config/cluster_config.hpp"
 #include "nodes/common/config/config_error.hpp"
 #include "storage/dedup_key.hpp"           // DedupMethod
 #include "storage/retry_policy.hpp"
@@ -60,13 +61,19 @@ struct DaemonConfig {
   std::filesystem::path log_file;     // empty: stderr (the journal under systemd)
   int verbose = 1;                    // 0 warnings, 1 info, 2 debug, 3 trace
   ConversionSettings conversion;
+  // The `cluster:` section; enabled is false without one (a single host).
+  // When enabled, validate() also wants watch_dir and output_dir inside
+  // share_root and state_dir outside it; a converter node's slot count is
+  // max_concurrent_jobs.
+  ClusterConfig cluster;
 
   std::filesystem::path state_db_path() const { return state_dir / "state.rocksdb"; }
   std::filesystem::path control_socket_path() const { return state_dir / "control.sock"; }
 
   // Checks relations between settings that no single key shows: the folders
-  // (distinct, converted output never inside the watched area, ...) and
-  // complete notification channels. Throws ConfigError naming the key.
+  // (distinct, converted output never inside the watched area, ...),
+  // complete notification channels and, in a cluster, the folders against
+  // share_root and the TLS files. Throws ConfigError naming the key.
   void validate() const;
 
   // Every setting, as --check-config prints it and the log records it.

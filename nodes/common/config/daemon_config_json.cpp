@@ -97,6 +97,7 @@ nlohmann::json DaemonConfig::to_json() const {
           {"backend_settings", g.backend_settings},
           {"launch_timeout", g.launch_timeout_s},
           {"memsize", g.memsize_mib}}}}},
+      {"cluster", cluster.to_json()},  // null: a single host
   };
 }
 

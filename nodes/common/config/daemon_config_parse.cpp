@@ -1,7 +1,12 @@
 // daemon.yaml -> DaemonConfig: the one place that reads YAML.
+#include <unistd.h>  // gethostname
+
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "nodes/common/config/daemon_config.hpp"
@@ -92,6 +97,134 @@ void read_deduplication(YamlMap& top, DaemonConfig& c) {
   else if (has_use_md5) c.deduplication_method = use_md5 ? DedupMethod::Md5 : DedupMethod::NameAndSize;
 }
 
+std::string host_name() {
+  char buf[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "";
+  return buf;
+}
+
+bool valid_node_name(const std::string& s) {
+  static const std::regex re("[A-Za-z0-9._-]{1,63}");
+  return std::regex_match(s, re);
+}
+
+// A "host:port" key of the cluster section.
+bool read_host_port(YamlMap& m, const std::string& key, HostPort& out) {
+  std::string text;
+  if (!m.get(key, text)) return false;
+  std::string why;
+  auto hp = parse_host_port(text, &why);
+  if (!hp) m.fail(key, "expected host:port or [ipv6-address]:port: " + why + " (got '" + text + "')");
+  out = *hp;
+  return true;
+}
+
+std::string role_names() {
+  return "coordinator, converter, watcher or exporter";
+}
+
+// tls: certificate, key and ca, all three or none.
+void read_cluster_tls(YamlMap& m, ClusterTls& t) {
+  ClusterTls read;
+  const bool has_cert = m.get_path("certificate", read.certificate, /*allow_empty=*/false);
+  const bool has_key = m.get_path("key", read.key, /*allow_empty=*/false);
+  const bool has_ca = m.get_path("ca", read.ca, /*allow_empty=*/false);
+  m.finish();
+  if (!has_cert && !has_key && !has_ca) return;  // no TLS (plain TCP)
+  std::vector<std::string> given;
+  std::vector<std::string> missing;
+  (has_cert ? given : missing).push_back("certificate");
+  (has_key ? given : missing).push_back("key");
+  (has_ca ? given : missing).push_back("ca");
+  if (!missing.empty()) {
+    auto join = [](const std::vector<std::string>& v) {
+      std::string s;
+      for (std::size_t i = 0; i < v.size(); ++i) s += (i ? " and " : "") + v[i];
+      return s;
+    };
+    m.fail(missing.front(), "missing: tls needs certificate, key and ca together, or none of them (given: " +
+                                join(given) + "; missing: " + join(missing) +
+                                "); with half of them libcaf_openssl would fall back to anonymous, "
+                                "unauthenticated TLS");
+  }
+  t = read;
+}
+
+// The cluster section. Its keys are always read (so they are known for
+// hints), but nothing is required unless the section was given.
+void read_cluster(YamlMap& m, ClusterConfig& cc, bool enabled) {
+  ClusterConfig c;
+  c.enabled = enabled;
+
+  std::vector<std::string> role_list;
+  const bool has_role = m.get_string_list("role", role_list);
+  const bool has_node_name = m.get("node_name", c.node_name);
+  const bool has_listen = read_host_port(m, "listen", c.listen);
+  const bool has_coordinator = read_host_port(m, "coordinator", c.coordinator);
+  const bool has_share_root = m.get_absolute_path("share_root", c.share_root);
+  // Under 100 ms heartbeats are mostly noise on the wire; over a minute a
+  // dead node goes unnoticed for too long.
+  m.get_duration("heartbeat_interval", c.heartbeat_interval, 100ms, 60s);
+  const bool has_node_timeout = m.get_duration("node_timeout", c.node_timeout, 500ms, 1h);
+  auto tls = m.section("tls");
+  read_cluster_tls(tls, c.tls);
+  m.finish();
+  if (!enabled) return;  // `cluster:` absent or null: a single host
+
+  // role
+  if (!has_role) m.fail("role", "is required in a cluster: one of " + role_names() + ", or a list of them");
+  if (role_list.empty()) m.fail("role", "needs at least one of " + role_names());
+  for (std::size_t i = 0; i < role_list.size(); ++i) {
+    const std::string at = role_list.size() == 1 ? "role" : "role[" + std::to_string(i) + "]";
+    auto r = node_role_from_string(role_list[i]);
+    if (!r) m.fail(at, "must be " + role_names() + " (got '" + role_list[i] + "')");
+    if (c.has_role(*r)) m.fail(at, "'" + role_list[i] + "' given twice");
+    c.roles.push_back(*r);
+  }
+  const bool coordinator_here = c.has_role(NodeRole::Coordinator);
+
+  // node_name
+  if (!has_node_name) {
+    c.node_name = host_name();
+    if (!valid_node_name(c.node_name))
+      m.fail("node_name", "the host name '" + c.node_name +
+                              "' is not a valid node name (1..63 of A-Z a-z 0-9 . _ -): set cluster.node_name");
+  } else if (!valid_node_name(c.node_name)) {
+    m.fail("node_name", "must be 1..63 characters of A-Z a-z 0-9 . _ - (got '" + c.node_name + "')");
+  }
+
+  // listen / coordinator
+  if (has_listen && !coordinator_here)
+    m.fail("listen", "only the coordinator listens; this node (role without coordinator) connects to "
+                     "cluster.coordinator instead");
+  if (coordinator_here && has_coordinator)
+    m.fail("coordinator", "must not be given on the coordinator itself (it listens on cluster.listen, " +
+                              c.listen.to_string() + ")");
+  if (!coordinator_here && !has_coordinator)
+    m.fail("coordinator", "is required on a node without the coordinator role: host:port of the coordinator's "
+                          "cluster.listen");
+  if (has_coordinator && (c.coordinator.host == "0.0.0.0" || c.coordinator.host == "::"))
+    m.fail("coordinator", "'" + c.coordinator.host + "' listens on every address but is not one to connect to: "
+                          "give the coordinator's host name or address");
+
+  // share_root
+  if (!has_share_root)
+    m.fail("share_root", "is required in a cluster: the absolute path where this host mounts the shared folder");
+
+  // node_timeout against heartbeat_interval
+  if (c.node_timeout < 2 * c.heartbeat_interval) {
+    auto secs = [](std::chrono::milliseconds ms) {
+      std::ostringstream o;
+      o << static_cast<double>(ms.count()) / 1000.0 << "s";
+      return o.str();
+    };
+    m.fail("node_timeout", "must be at least twice heartbeat_interval (" + secs(c.heartbeat_interval) + "), got " +
+                               secs(c.node_timeout) + (has_node_timeout ? "" : " (the default)") +
+                               ": a healthy node would be declared dead between two heartbeats");
+  }
+  cc = std::move(c);
+}
+
 }  // namespace
 
 DaemonConfig default_daemon_config(const fs::path& base) {
@@ -143,6 +276,11 @@ DaemonConfig parse_daemon_config(const std::string& yaml_text, const fs::path& f
   read_notifications(notifications, c.notifications);
   auto conversion = top.section("conversion");
   read_conversion(conversion, c.conversion);
+  // cluster: absent or null: a single host; a mapping: this node's part.
+  const YAML::Node& const_root = root;  // const: operator[] would insert the key
+  const YAML::Node cluster_node = const_root["cluster"];
+  auto cluster = top.section("cluster");
+  read_cluster(cluster, c.cluster, cluster_node.IsDefined() && !cluster_node.IsNull());
   if (top.has("vsphere"))
     top.fail("vsphere", "not supported: this daemon converts the files dropped into watch_dir; "
                         "it does not export from vSphere (remove the section)");

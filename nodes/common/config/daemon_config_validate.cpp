@@ -1,6 +1,12 @@
 // DaemonConfig::validate(): relations between settings that no single key shows.
 #include "nodes/common/config/daemon_config.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 namespace h2k {
 
 namespace fs = std::filesystem;
@@ -25,6 +31,52 @@ fs::path relative_inside(const fs::path& outer, const fs::path& inner) {
 
 bool same(const fs::path& a, const fs::path& b) { return real(a) == real(b); }
 bool at_or_below(const fs::path& outer, const fs::path& inner) { return !relative_inside(outer, inner).empty(); }
+
+// Empty when the file can be opened for reading, else why not.
+std::string unreadable(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return "no such file";
+  if (!fs::is_regular_file(p, ec)) return "not a regular file";
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::string("cannot be read: ") + std::strerror(errno);
+  ::close(fd);
+  return "";
+}
+
+// A node of a cluster: the queue and the output are found through the
+// share, the state stays on local disk, TLS files are readable.
+void validate_cluster(const DaemonConfig& d, const std::string& file) {
+  auto fail = [&](const std::string& key, const std::string& reason) { throw ConfigError(file, key, reason); };
+  const auto& c = d.cluster;
+  const auto& watch_dir = d.watch_dir;
+  const auto& output_dir = d.output_dir;
+  const auto& state_dir = d.state_dir;
+  const int max_concurrent_jobs = d.max_concurrent_jobs;
+  const std::string share = "cluster.share_root " + c.share_root.string();
+  if (!c.share_root.is_absolute())
+    fail("cluster.share_root", "must be an absolute path (got '" + c.share_root.string() + "')");
+  if (!at_or_below(c.share_root, watch_dir))
+    fail("watch_dir", watch_dir.string() + " is not inside " + share + ": every node finds the queue through the share");
+  if (!at_or_below(c.share_root, output_dir))
+    fail("output_dir", output_dir.string() + " is not inside " + share +
+                           ": converters publish there and every node finds the results through the share");
+  if (at_or_below(c.share_root, state_dir))
+    fail("state_dir", state_dir.string() + " is inside " + share +
+                          ": keep it on a local disk, RocksDB and its locks do not work on NFS");
+  // A converter node offers max_concurrent_jobs slots to the coordinator.
+  if (c.has_role(NodeRole::Converter) && (max_concurrent_jobs < 1 || max_concurrent_jobs > 64))
+    fail("max_concurrent_jobs", "must be between 1 and 64 on a converter node: it is the node's slot count (got " +
+                                    std::to_string(max_concurrent_jobs) + ")");
+  if (!c.tls.certificate.empty() || !c.tls.key.empty() || !c.tls.ca.empty()) {
+    const std::pair<const char*, const fs::path*> files[] = {
+        {"cluster.tls.certificate", &c.tls.certificate}, {"cluster.tls.key", &c.tls.key}, {"cluster.tls.ca", &c.tls.ca}};
+    for (auto& [key, path] : files) {
+      if (path->empty()) fail(key, "missing: tls needs certificate, key and ca together, or none of them");
+      const std::string why = unreadable(*path);
+      if (!why.empty()) fail(key, why + " (" + path->string() + ")");
+    }
+  }
+}
 
 }  // namespace
 
@@ -110,6 +162,8 @@ void DaemonConfig::validate() const {
     if (!fs::is_directory(conversion.virtio_win_dir, ec))
       fail("conversion.virtio_win_dir", "no such folder (" + conversion.virtio_win_dir.string() + ")");
   }
+
+  if (cluster.enabled) validate_cluster(*this, file);
 }
 
 }  // namespace h2k
