@@ -23,6 +23,11 @@ set_target_properties(CAF::core PROPERTIES IMPORTED_LOCATION ${CAF_CORE_LIBRARY}
 add_library(CAF::io SHARED IMPORTED GLOBAL)
 set_target_properties(CAF::io PROPERTIES IMPORTED_LOCATION ${CAF_IO_LIBRARY}
                       INTERFACE_LINK_LIBRARIES CAF::core)
+# Cluster mode: mutual TLS between nodes.
+find_library(CAF_OPENSSL_LIBRARY caf_openssl REQUIRED)
+add_library(CAF::openssl SHARED IMPORTED GLOBAL)
+set_target_properties(CAF::openssl PROPERTIES IMPORTED_LOCATION ${CAF_OPENSSL_LIBRARY}
+                      INTERFACE_LINK_LIBRARIES "CAF::io;OpenSSL::SSL;OpenSSL::Crypto")
 
 find_package(CURL REQUIRED)                                  # notifier: webhooks, SMTP
 find_package(spdlog CONFIG REQUIRED)                         # daemon log

@@ -7,6 +7,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "messages/messages.hpp"
+#include "messages/node_messages.hpp"
 
 namespace h2k::msg {
 
@@ -15,9 +16,53 @@ namespace h2k::msg {
 using converter_actor = caf::typed_actor<
     caf::reacts_to<job_assignment>,
     caf::reacts_to<cancel_atom, std::string>,   // job id; ignored unless it is the running job
+    caf::reacts_to<done_atom, std::string>,     // self-sent by the worker: its job has reported
     caf::reacts_to<shutdown_atom>>;
 
+// What a job slot reports to (the scheduler; on a cluster node, the node's
+// coordinator link, which forwards to the coordinator's scheduler).
+using job_report_actor = caf::typed_actor<
+    caf::reacts_to<job_progress>,
+    caf::reacts_to<job_outcome>,
+    caf::replies_to<job_planned>::with<std::string>,  // the reserved output folder ("" = stale lease)
+    caf::replies_to<publish_request>::with<bool>>;    // true once recorded durably
+
+// What a watcher reports to (the scheduler, or a node's coordinator link).
+using job_intake_actor = caf::typed_actor<caf::reacts_to<vm_found>, caf::reacts_to<watch_problem>>;
+
+// A node joins the cluster (defined here because it carries the node's
+// converter slots as typed handles).
+struct node_hello {
+  std::string node_name;
+  std::string incarnation;              // random per process start: a restarted node is a new member
+  std::vector<std::string> roles;       // "converter", "watcher", "exporter"
+  std::string host;                     // the node's own address, as shown by `hyperctl nodes`
+  std::uint64_t scratch_free_bytes = 0;
+  std::string accel;                    // converter: "kvm" or "tcg" (what a guest boot would use)
+  std::vector<converter_actor> slots;   // its job slots, numbered 1.. in this order
+  std::vector<lease_ref> leases;        // jobs it is still running (after a coordinator restart)
+};
+
+struct node_welcome {
+  bool accepted = false;
+  std::string reason;                   // why not (accepted = false)
+  std::vector<std::string> revoked;     // job ids of `leases` that are no longer the node's: cancel them
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_hello& x) {
+  return f(caf::meta::type_name("h2k::msg::node_hello"), x.node_name, x.incarnation, x.roles, x.host,
+           x.scratch_free_bytes, x.accel, x.slots, x.leases);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_welcome& x) {
+  return f(caf::meta::type_name("h2k::msg::node_welcome"), x.accepted, x.reason, x.revoked);
+}
+
 // Owns the queue (via the RocksDB JobStore), retries, dedup and the slots.
+// Published over the network by a cluster coordinator; nodes register with
+// node_hello and send node_status as their heartbeat (false: the
+// coordinator does not know this incarnation: start clean and register).
 using scheduler_actor = caf::typed_actor<
     caf::reacts_to<vm_found>,
     caf::reacts_to<watch_problem>,
@@ -28,7 +73,23 @@ using scheduler_actor = caf::typed_actor<
     caf::reacts_to<shutdown_atom>,                // leave now (after drain/stop has finished)
     caf::replies_to<job_planned>::with<std::string>,  // the reserved output folder ("" = stale lease)
     caf::replies_to<publish_request>::with<bool>,     // true once recorded durably
-    caf::replies_to<control_command>::with<control_reply>>;
+    caf::replies_to<control_command>::with<control_reply>,
+    caf::replies_to<node_hello>::with<node_welcome>,
+    caf::replies_to<node_status>::with<bool>>;
+
+// A cluster node's stand-in for the coordinator: slots and watchers talk to
+// it; it forwards to the coordinator's scheduler while connected and holds
+// what must not be lost (outcomes, publish requests, found VMs) while not.
+using coordinator_link_actor = caf::typed_actor<
+    caf::reacts_to<job_progress>,
+    caf::reacts_to<job_outcome>,
+    caf::replies_to<job_planned>::with<std::string>,
+    caf::replies_to<publish_request>::with<bool>,
+    caf::reacts_to<vm_found>,
+    caf::reacts_to<watch_problem>,
+    caf::reacts_to<scheduler_actor>,             // connected (again) to this coordinator
+    caf::reacts_to<tick_atom>,                   // heartbeat
+    caf::reacts_to<shutdown_atom>>;
 
 // stats.json and the Prometheus metrics.
 using stats_actor = caf::typed_actor<

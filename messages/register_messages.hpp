@@ -21,6 +21,15 @@ inline void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<control_command>("h2k::msg::control_command");
   cfg.add_message_type<control_reply>("h2k::msg::control_reply");
   cfg.add_message_type<std::vector<std::string>>("std::vector<std::string>");
+  cfg.add_message_type<lease_ref>("h2k::msg::lease_ref");
+  cfg.add_message_type<std::vector<lease_ref>>("std::vector<h2k::msg::lease_ref>");
+  cfg.add_message_type<node_status>("h2k::msg::node_status");
+  cfg.add_message_type<node_hello>("h2k::msg::node_hello");
+  cfg.add_message_type<node_welcome>("h2k::msg::node_welcome");
+  cfg.add_message_type<std::vector<converter_actor>>("std::vector<h2k::msg::converter_actor>");
+  cfg.add_message_type<job_report_actor>("h2k::msg::job_report_actor");
+  cfg.add_message_type<job_intake_actor>("h2k::msg::job_intake_actor");
+  cfg.add_message_type<coordinator_link_actor>("h2k::msg::coordinator_link_actor");
   cfg.add_message_type<converter_actor>("h2k::msg::converter_actor");
   cfg.add_message_type<scheduler_actor>("h2k::msg::scheduler_actor");
   cfg.add_message_type<stats_actor>("h2k::msg::stats_actor");

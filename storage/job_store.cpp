@@ -539,7 +539,7 @@ Job JobStore::cancel(const std::string& id, std::int64_t now_ms) {
 
 RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms, const OutputExists& exists,
                                              const std::function<std::string(const Job&)>& archive_dir,
-                                             int max_crashes) {
+                                             int max_crashes, const std::function<bool(const Job&)>& keep_running) {
   std::lock_guard lock(impl_->mu);
   std::vector<std::string> ids;
   impl_->scan(keys::state_prefix(JobState::Running), [&](const rocksdb::Slice& key, const rocksdb::Slice&) {
@@ -551,6 +551,7 @@ RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms, const OutputEx
   std::vector<Job> written;
   for (auto& id : ids) {
     Job before = impl_->load_existing(id);
+    if (keep_running && keep_running(before)) continue;
     Job after = before;
     after.holder.clear();
     // Done only when THIS epoch was allowed to publish and the folder is

@@ -135,8 +135,11 @@ public:
   // A job found running for the max_crashes-th time (0 = no limit) is
   // failed for good instead (error kind internal, phase "recovery"): it may
   // be what kills the daemon.
+  // Jobs for which `keep_running` says true are left as they are (cluster:
+  // a lease held by another node, which may still be converting).
   RecoveryResult recover_after_crash(std::int64_t now_ms, const OutputExists& exists,
-                                     const std::function<std::string(const Job&)>& archive_dir, int max_crashes = 0);
+                                     const std::function<std::string(const Job&)>& archive_dir, int max_crashes = 0,
+                                     const std::function<bool(const Job&)>& keep_running = {});
 
   // Group commit: makes every write so far durable (one fsync of the log).
   // Cheap when nothing was written since the last call.

@@ -5,6 +5,7 @@
 // converter actor runs this on its worker thread.
 #include <cstdint>
 #include <deque>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -24,6 +25,10 @@ struct ConverterSettings {
   std::filesystem::path self_exe;      // implements `__guest-fix` (isolation of libguestfs)
   int guest_fix_timeout_s = 3 * 3600;
   FaultPlan faults;                    // test-only (H2K_FAULT); unarmed in production
+  // How long a slot waits for the scheduler to answer (output folder,
+  // permission to publish). Cluster nodes wait longer: their coordinator
+  // link holds requests while the coordinator restarts.
+  std::chrono::seconds scheduler_timeout{60};
 };
 
 ConvertRequest make_convert_request(const ConverterSettings& settings, const msg::job_assignment& job);

@@ -22,7 +22,7 @@ using namespace std::chrono_literals;
 // lease (epoch, holder) it belongs to.
 class ProgressForwarder {
 public:
-  ProgressForwarder(msg::scheduler_actor to, const msg::job_assignment& job, const FaultPlan& faults)
+  ProgressForwarder(msg::job_report_actor to, const msg::job_assignment& job, const FaultPlan& faults)
       : to_(std::move(to)), job_(job), faults_(faults) {}
   void operator()(msg::job_progress p) {
     if (p.phase == "copy" && p.bytes_done > 0) faults_.exit_if_at("mid_copy", job_.job_id);
@@ -36,7 +36,7 @@ public:
   }
 
 private:
-  msg::scheduler_actor to_;
+  msg::job_report_actor to_;
   const msg::job_assignment& job_;
   const FaultPlan& faults_;
   std::string phase_;
@@ -60,7 +60,7 @@ msg::job_outcome failed_before_start(const std::string& job_id, const Conversion
 // folder for this lease, convert into a staging folder named after the
 // lease, ask the scheduler's permission to publish (fenced: a stale lease is
 // refused and its staging removed), report.
-void run_job(caf::actor_system& sys, msg::scheduler_actor scheduler, ConverterSettings settings,
+void run_job(caf::actor_system& sys, msg::converter_actor slot, msg::job_report_actor scheduler, ConverterSettings settings,
              msg::job_assignment job, CancelToken cancel, std::shared_ptr<std::atomic<bool>> busy,
              std::shared_ptr<std::atomic<bool>> abandoned) {
   LogTail log;
@@ -75,7 +75,7 @@ void run_job(caf::actor_system& sys, msg::scheduler_actor scheduler, ConverterSe
     caf::scoped_actor self{sys};
     std::string folder;
     // Bounded waits: a scheduler that cannot answer must not hold the slot forever.
-    self->request(scheduler, 60s, msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, name})
+    self->request(scheduler, settings.scheduler_timeout, msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, name})
         .receive([&](std::string& f) { folder = std::move(f); }, [&](const caf::error&) {});
     if (folder.empty())
       throw ConversionError(ErrorKind::Io, req.source.string(),
@@ -87,7 +87,7 @@ void run_job(caf::actor_system& sys, msg::scheduler_actor scheduler, ConverterSe
     req.before_publish = [&] {
       faults.exit_if_at("staging_complete", job.job_id);
       bool allowed = false;
-      self->request(scheduler, 60s, msg::publish_request{job.job_id, job.epoch, job.holder})
+      self->request(scheduler, settings.scheduler_timeout, msg::publish_request{job.job_id, job.epoch, job.holder})
           .receive([&](bool ok) { allowed = ok; }, [&](const caf::error&) {});
       if (!allowed)
         throw ConversionError(ErrorKind::Io, req.source.string(),
@@ -107,7 +107,10 @@ void run_job(caf::actor_system& sys, msg::scheduler_actor scheduler, ConverterSe
   outcome.holder = job.holder;
   outcome.error_file = relative_to(outcome.error_file, settings.watch_root);
   busy->store(false);
-  if (!abandoned->load()) caf::anon_send(scheduler, std::move(outcome));
+  if (!abandoned->load()) {
+    caf::anon_send(scheduler, std::move(outcome));
+    caf::anon_send(slot, msg::done_atom::value, job.job_id);  // a job held back while this one was cancelled may start
+  }
 }
 
 }  // namespace
@@ -116,10 +119,17 @@ void run_job(caf::actor_system& sys, msg::scheduler_actor scheduler, ConverterSe
 constexpr const char* kThrowNow = "<fault:throw>";
 
 msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::stateful_pointer<converter_state> self,
-                                                       msg::scheduler_actor scheduler, ConverterSettings settings) {
+                                                       msg::job_report_actor scheduler, ConverterSettings settings) {
   return {
       [=](msg::job_assignment& job) {
         auto& st = self->state;
+        if (st.busy->load() && st.cancel.cancelled() && !st.held) {
+          // The running job was cancelled (its lease revoked or the daemon
+          // stopping it) and its worker is winding down: this job starts
+          // when it has, instead of failing.
+          st.held = std::move(job);
+          return;
+        }
         if (st.busy->load()) {
           // The scheduler never double-books a slot; answer rather than lose the job.
           msg::job_outcome out;
@@ -139,11 +149,30 @@ msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::sta
         // Test-only (H2K_FAULT=slot_throw): the slot dies mid-job, on the
         // job's first attempt, as a bug in the actor would make it.
         const bool throw_later = settings.faults.at("slot_throw", job.job_id) && job.attempt == 1;
-        st.worker = std::thread(run_job, std::ref(self->system()), scheduler, settings, std::move(job), st.cancel,
-                                st.busy, st.abandoned);
+        st.worker = std::thread(run_job, std::ref(self->system()), msg::converter_actor(self), scheduler, settings,
+                                std::move(job), st.cancel, st.busy, st.abandoned);
         if (throw_later) self->delayed_send(self, std::chrono::seconds(2), msg::cancel_atom::value, std::string(kThrowNow));
       },
+      [=](msg::done_atom, const std::string&) {
+        auto& st = self->state;
+        if (!st.held || st.busy->load()) return;
+        msg::job_assignment next = std::move(*st.held);
+        st.held.reset();
+        self->send(self, std::move(next));
+      },
       [=](msg::cancel_atom, const std::string& job_id) {
+        if (self->state.held && self->state.held->job_id == job_id) {
+          // Cancelled before it started: report it like a cancelled run.
+          msg::job_outcome out;
+          out.job_id = job_id;
+          out.epoch = self->state.held->epoch;
+          out.holder = self->state.held->holder;
+          out.status = "cancelled";
+          out.phase = "load";
+          self->state.held.reset();
+          self->send(scheduler, std::move(out));
+          return;
+        }
         if (job_id == kThrowNow) throw std::runtime_error("H2K_FAULT slot_throw: converter slot made to throw");
         if (job_id == self->state.job_id && self->state.busy->load()) self->state.cancel.cancel();
       },

@@ -8,6 +8,7 @@
 // engine's subprocess runners obey by killing their children.
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -22,6 +23,7 @@ struct converter_state {
   std::thread worker;
   CancelToken cancel;
   std::string job_id;                               // "" when idle
+  std::optional<msg::job_assignment> held;          // arrived while the running job was being cancelled
   std::shared_ptr<std::atomic<bool>> busy = std::make_shared<std::atomic<bool>>(false);
   // Set when the slot dies (its state is destroyed without a shutdown): the
   // worker then reports nothing. The scheduler learns of the loss from its
@@ -33,6 +35,6 @@ struct converter_state {
 };
 
 msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::stateful_pointer<converter_state> self,
-                                                       msg::scheduler_actor scheduler, ConverterSettings settings);
+                                                       msg::job_report_actor scheduler, ConverterSettings settings);
 
 }  // namespace h2k

@@ -51,10 +51,28 @@ std::string file_type_of(const fs::path& p) {
 
 }  // namespace
 
+namespace {
+std::pair<std::string, std::size_t> parse_holder(const std::string& holder);
+}  // namespace
+
 JobScheduler::JobScheduler(SchedulerSettings settings, std::shared_ptr<JobStore> store,
                            std::shared_ptr<spdlog::logger> log)
-    : settings_(std::move(settings)), store_(std::move(store)), log_(std::move(log)),
-      slots_(std::max<std::size_t>(1, settings_.slots)) {}
+    : settings_(std::move(settings)), store_(std::move(store)), log_(std::move(log)) {
+  if (settings_.slots == 0) return;  // a coordinator that only schedules
+  NodeInfo self;
+  self.name = settings_.node;
+  self.roles = {"converter"};
+  self.local = true;
+  for (std::size_t i = 0; i < settings_.slots; ++i) {
+    Slot s;
+    s.node = settings_.node;
+    s.number = i + 1;
+    slots_.push_back(s);
+    self.slots.push_back(i);
+  }
+  self.joined_ms = settings_.started_at_ms;
+  nodes_.join(std::move(self));
+}
 
 std::size_t JobScheduler::running() const {
   return static_cast<std::size_t>(std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return !s.job_id.empty(); }));
@@ -72,7 +90,7 @@ std::optional<std::size_t> JobScheduler::slot_of(const std::string& job_id) cons
 }
 
 std::string JobScheduler::holder_of(std::size_t slot) const {
-  return settings_.node + "/slot-" + std::to_string(slot + 1);
+  return slots_[slot].node + "/slot-" + std::to_string(slots_[slot].number);
 }
 
 std::optional<std::size_t> JobScheduler::lease_slot(const std::string& job_id, std::uint64_t epoch,
@@ -84,7 +102,47 @@ std::optional<std::size_t> JobScheduler::lease_slot(const std::string& job_id, s
 
 void JobScheduler::free_slot(std::size_t i) {
   progress_.erase(slots_[i].job_id);
-  slots_[i] = Slot{};
+  auto& sl = slots_[i];
+  sl.job_id.clear();
+  sl.epoch = 0;
+  sl.last_report_ms = 0;
+  sl.cancel_sent_ms = 0;
+  sl.stalled = false;
+}
+
+void JobScheduler::assign(std::size_t i, std::string job_id, std::uint64_t epoch, std::int64_t now_ms) {
+  auto& sl = slots_[i];
+  sl.job_id = std::move(job_id);
+  sl.epoch = epoch;
+  sl.last_report_ms = now_ms;
+  sl.cancel_sent_ms = 0;
+  sl.stalled = false;
+}
+
+std::optional<std::size_t> JobScheduler::pick_slot() const {
+  std::optional<std::size_t> best;
+  double best_score = -1;
+  std::size_t best_busy = 0;
+  for (const NodeInfo* n : nodes_.all()) {
+    if (!n->up || n->draining) continue;
+    std::optional<std::size_t> free;
+    std::size_t busy = 0;
+    for (auto i : n->slots) {
+      if (i >= slots_.size() || !slots_[i].available) continue;
+      if (!slots_[i].job_id.empty()) ++busy;
+      else if (!free) free = i;
+    }
+    if (!free) continue;
+    // Scratch is what a conversion fills; dividing by the running jobs
+    // spreads work over nodes of equal space instead of filling one first.
+    const double score = static_cast<double>(n->scratch_free_bytes) / static_cast<double>(1 + busy);
+    if (!best || score > best_score || (score == best_score && busy < best_busy)) {
+      best = free;
+      best_score = score;
+      best_busy = busy;
+    }
+  }
+  return best;
 }
 
 void JobScheduler::note_stale(const std::string& what, const std::string& job_id, std::uint64_t epoch,
@@ -194,10 +252,20 @@ SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
   SchedulerEffects fx;
   migrate_legacy_paths();
   auto exists = [this](const fs::path& rel) { return output_exists(rel); };
+  // Cluster: a lease held by another node may still be running there (only
+  // this process died): kept for its node to claim when it reconnects.
+  auto held_remotely = [&](const Job& j) {
+    return settings_.hold_remote_leases_ms > 0 && !j.holder.empty() &&
+           parse_holder(j.holder).first != settings_.node;
+  };
   RecoveryResult rec =
       store_->recover_after_crash(now_ms, exists, [&](const Job& j) { return archive_dir_for(j, now_ms); },
-                                  settings_.max_crash_recoveries);
+                                  settings_.max_crash_recoveries, held_remotely);
   store_->sync();
+  for (const auto& job : store_->list(JobState::Running)) {
+    orphans_[job.id] = OrphanLease{job.epoch, job.holder, now_ms + settings_.hold_remote_leases_ms};
+    log_->info("job {} runs on {} (epoch {}): kept for its node to reconnect", job.id, job.holder, job.epoch);
+  }
   for (const auto& id : rec.failed) {
     auto job = store_->get(id);
     if (!job || !job->last_error) continue;
@@ -212,7 +280,8 @@ SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
                job ? job->output_path.string() : std::string("?"));
   }
   // Staging folders of this daemon's attempts: none is running now.
-  for (const auto& p : sweep_staging(settings_.output_root, store_->instance_id(), [](const StagingName&) { return true; }))
+  for (const auto& p : sweep_staging(settings_.output_root, store_->instance_id(),
+                                     [&](const StagingName& n) { return !orphans_.count(n.job_id); }))
     log_->warn("removed the unfinished output {} (left by an interrupted conversion)", p.string());
   for (auto& [id, source] : store_->watch_sources()) active_sources_[source] = id;
   // Done jobs whose archiving was interrupted: finish it now, exactly once
@@ -236,11 +305,11 @@ SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
 
 void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
   if (mode_ != "running") return;
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
-    if (!slots_[i].job_id.empty()) continue;
+  while (auto free = pick_slot()) {
+    const std::size_t i = *free;
     auto job = store_->claim_next_ready(now_ms, holder_of(i));
     if (!job) break;
-    slots_[i] = Slot{job->id, job->epoch, now_ms, 0, false};
+    assign(i, job->id, job->epoch, now_ms);
     msg::job_assignment a;
     a.job_id = job->id;
     a.epoch = job->epoch;
@@ -312,6 +381,15 @@ SchedulerEffects JobScheduler::on_problem(const msg::watch_problem& p, std::int6
   if (!p.permanent) {
     log_->warn("{}", p.reason);
     return fx;
+  }
+  {
+    // Several watchers may report the same file: the first report moves it
+    // to .errors/; later ones find it gone and are not reported twice.
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(settings_.watch_root / p.file, ec))) {
+      log_->debug("{}: already set aside: problem report ignored", p.file);
+      return fx;
+    }
   }
   log_->error("rejected {}: {}", p.file, p.reason);
   FailureContext ctx;
@@ -449,6 +527,7 @@ SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_
 SchedulerEffects JobScheduler::handle_outcome(msg::job_outcome o, std::size_t slot, std::int64_t now_ms) {
   SchedulerEffects fx;
   const bool stalled = slots_[slot].stalled;
+  NodeInfo* holder_node = nodes_.find(slots_[slot].node);
   free_slot(slot);
   auto current = store_->get(o.job_id);
   if (!current) {
@@ -465,6 +544,7 @@ SchedulerEffects JobScheduler::handle_outcome(msg::job_outcome o, std::size_t sl
   }
   if (o.status == "succeeded") {
     Job job = store_->mark_done(o.job_id, now_ms, archive_dir_for(*current, now_ms));
+    if (holder_node) ++holder_node->jobs_done;
     msg::job_event e = event_for(job, "succeeded", now_ms);  // before archiving: it reads the sources' sizes
     // Archived after the group commit made "done" durable (the sources stay
     // in active_sources_ until then: the watcher may report them meanwhile).
@@ -530,46 +610,234 @@ SchedulerEffects JobScheduler::on_slot_lost(std::size_t slot, bool charged, cons
   const std::string id = slots_[slot].job_id;
   charged = charged || slots_[slot].stalled;
   free_slot(slot);
-  if (id.empty()) {
-    log_->error("{} stopped ({}) while idle; replaced", holder_of(slot), reason);
-  } else {
-    try {
-      auto before = store_->get(id);
-      const int budget = settings_.retry.enabled ? settings_.retry.max_retries + 1 : 1;
-      if (before && has_published(*before, [this](const fs::path& rel) { return output_exists(rel); })) {
-        // It had published before its slot died (the slot's worker is joined
-        // before the loss is reported, so no rename can follow): done, once.
-        Job job = store_->mark_done(id, now_ms, archive_dir_for(*before, now_ms));
-        log_->warn("{} stopped ({}) after job {} published {}: marked done", holder_of(slot), reason, id,
-                   job.output_path.string());
-        if (!job.archive_pending.empty()) fx.archives.push_back(job.id);
-        else active_sources_.erase(primary(job));
-        fx.events.push_back(event_for(job, "succeeded", now_ms));
-      } else if (charged && before && before->charged_attempts() >= budget) {
-        // Its own failure, and out of attempts: fail it rather than lose slots forever.
-        JobError err{ErrorKind::Internal, holder_of(slot) + " stopped while converting it: " + reason, "convert"};
-        Job job = store_->mark_failed(id, err, now_ms);
-        active_sources_.erase(primary(job));
-        fail_for_good(job, err, {}, {}, now_ms, fx);
-      } else {
-        Job job = store_->requeue(id, charged);
-        log_->error("{} stopped ({}) while running job {}: replaced; the job is queued again{}", holder_of(slot),
-                    reason, id, charged ? " (charged as an attempt)" : " (not charged)");
-        msg::job_event e = event_for(job, "slot_lost", now_ms);
-        e.error = holder_of(slot) + " stopped: " + reason;
-        fx.events.push_back(std::move(e));
-      }
-    } catch (const std::exception& e) {
-      log_->critical("job {}: cannot queue it again after its slot was lost: {}", id, e.what());
-    }
-  }
+  if (id.empty()) log_->error("{} stopped ({}) while idle; replaced", holder_of(slot), reason);
+  else release_lease(id, holder_of(slot), charged, reason, now_ms, fx);
   finish_if_idle(fx);
   dispatch(now_ms, fx);
   return fx;
 }
 
+void JobScheduler::release_lease(const std::string& id, const std::string& who, bool charged,
+                                 const std::string& reason, std::int64_t now_ms, SchedulerEffects& fx) {
+  try {
+    auto before = store_->get(id);
+    if (!before || before->state != JobState::Running) return;
+    const int budget = settings_.retry.enabled ? settings_.retry.max_retries + 1 : 1;
+    if (has_published(*before, [this](const fs::path& rel) { return output_exists(rel); })) {
+      // It had published before its holder was lost (a local slot's worker
+      // is joined before the loss is reported; a remote holder's later
+      // reports are stale): done, once.
+      Job job = store_->mark_done(id, now_ms, archive_dir_for(*before, now_ms));
+      log_->warn("{} stopped ({}) after job {} published {}: marked done", who, reason, id, job.output_path.string());
+      if (!job.archive_pending.empty()) fx.archives.push_back(job.id);
+      else active_sources_.erase(primary(job));
+      fx.events.push_back(event_for(job, "succeeded", now_ms));
+    } else if (charged && before->charged_attempts() >= budget) {
+      // Its own failure, and out of attempts: fail it rather than lose slots forever.
+      JobError err{ErrorKind::Internal, who + " stopped while converting it: " + reason, "convert"};
+      Job job = store_->mark_failed(id, err, now_ms);
+      active_sources_.erase(primary(job));
+      fail_for_good(job, err, {}, {}, now_ms, fx);
+    } else {
+      Job job = store_->requeue(id, charged);
+      log_->error("{} stopped ({}) while running job {}: the job is queued again{}", who, reason, id,
+                  charged ? " (charged as an attempt)" : " (not charged)");
+      msg::job_event e = event_for(job, "slot_lost", now_ms);
+      e.error = who + " stopped: " + reason;
+      fx.events.push_back(std::move(e));
+    }
+  } catch (const std::exception& e) {
+    log_->critical("job {}: cannot take its lease back from {}: {}", id, who, e.what());
+  }
+}
+
+namespace {
+
+// "<node>/slot-<n>" -> (node, n); n = 0 when malformed.
+std::pair<std::string, std::size_t> parse_holder(const std::string& holder) {
+  auto pos = holder.rfind("/slot-");
+  if (pos == std::string::npos) return {holder, 0};
+  try {
+    return {holder.substr(0, pos), static_cast<std::size_t>(std::stoul(holder.substr(pos + 6)))};
+  } catch (const std::exception&) {
+    return {holder.substr(0, pos), 0};
+  }
+}
+
+}  // namespace
+
+JobScheduler::NodeJoin JobScheduler::on_node_hello(const msg::node_hello& h, std::int64_t now_ms) {
+  NodeJoin r;
+  if (h.node_name.empty() || h.node_name == settings_.node || h.incarnation.empty()) {
+    r.welcome.reason = h.node_name.empty() || h.incarnation.empty()
+                           ? "a node must send its name and incarnation"
+                           : "node name '" + h.node_name + "' is the coordinator's own: give every node a unique cluster.node_name";
+    log_->error("node registration refused: {}", r.welcome.reason);
+    return r;
+  }
+  NodeInfo* old = nodes_.find(h.node_name);
+  const bool same_process = old && old->up && old->incarnation == h.incarnation;
+  std::set<std::pair<std::string, std::uint64_t>> claimed;
+  for (const auto& l : h.leases) claimed.emplace(l.job_id, l.epoch);
+  std::vector<std::size_t> indices = old ? old->slots : std::vector<std::size_t>{};
+  if (old && old->up) {
+    // The old registration's leases: kept when the same process claims them
+    // again (it reconnected), taken back otherwise (a restarted node starts clean).
+    for (auto i : old->slots) {
+      if (slots_[i].job_id.empty()) continue;
+      if (same_process && claimed.count({slots_[i].job_id, slots_[i].epoch})) continue;
+      const std::string id = slots_[i].job_id, who = holder_of(i);
+      free_slot(i);
+      release_lease(id, who, false,
+                    same_process ? "it registered again without this job" : "it restarted (new incarnation)", now_ms,
+                    r.fx);
+      ++old->jobs_lost;
+    }
+  }
+  // Slot table entries: the node's old ones by number, new ones appended.
+  while (indices.size() < h.slots.size()) {
+    Slot s;
+    s.node = h.node_name;
+    s.number = indices.size() + 1;
+    indices.push_back(slots_.size());
+    slots_.push_back(s);
+  }
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    auto& sl = slots_[indices[k]];
+    sl.available = k < h.slots.size();
+    if (!sl.available && !sl.job_id.empty()) {
+      const std::string id = sl.job_id, who = holder_of(indices[k]);
+      free_slot(indices[k]);
+      release_lease(id, who, false, "it came back with fewer slots", now_ms, r.fx);
+    }
+  }
+  indices.resize(h.slots.size());
+  // Leases it claims: still its own (same process, kept above), or kept for
+  // it since a coordinator restart (orphans); any other is revoked.
+  for (const auto& l : h.leases) {
+    auto [node, number] = parse_holder(l.holder);
+    const bool in_range = node == h.node_name && number >= 1 && number <= indices.size();
+    if (in_range && slots_[indices[number - 1]].job_id == l.job_id && slots_[indices[number - 1]].epoch == l.epoch)
+      continue;
+    auto o = orphans_.find(l.job_id);
+    if (in_range && o != orphans_.end() && o->second.epoch == l.epoch && o->second.holder == l.holder &&
+        slots_[indices[number - 1]].job_id.empty()) {
+      assign(indices[number - 1], l.job_id, l.epoch, now_ms);
+      orphans_.erase(o);
+      log_->info("job {}: {} still runs it (epoch {}): lease kept across the coordinator restart", l.job_id, l.holder,
+                 l.epoch);
+      continue;
+    }
+    r.welcome.revoked.push_back(l.job_id);
+    log_->warn("job {}: {} claims epoch {}, which is no longer its lease: revoked", l.job_id, l.holder, l.epoch);
+  }
+  NodeInfo info;
+  info.name = h.node_name;
+  info.incarnation = h.incarnation;
+  info.roles = h.roles;
+  info.host = h.host;
+  info.accel = h.accel;
+  info.slots = indices;
+  info.scratch_free_bytes = h.scratch_free_bytes;
+  info.joined_ms = now_ms;
+  info.last_seen_ms = now_ms;
+  nodes_.join(std::move(info));
+  log_->info("node {} joined ({} at {}, {} slot(s){}{})", h.node_name, h.incarnation, h.host.empty() ? "?" : h.host,
+             h.slots.size(), h.accel.empty() ? "" : ", " + h.accel,
+             h.leases.empty() ? "" : ", " + std::to_string(h.leases.size()) + " lease(s) claimed");
+  r.welcome.accepted = true;
+  r.slot_indices = indices;
+  dispatch(now_ms, r.fx);
+  return r;
+}
+
+bool JobScheduler::on_node_status(const msg::node_status& s, std::int64_t now_ms) {
+  return nodes_.heard_from(s.node_name, s.incarnation, s.scratch_free_bytes, s.busy_slots, now_ms);
+}
+
+SchedulerEffects JobScheduler::on_node_lost(const std::string& node, const std::string& reason,
+                                            std::int64_t now_ms) {
+  SchedulerEffects fx;
+  NodeInfo* n = nodes_.find(node);
+  if (!n || !n->up || n->local) return fx;
+  std::size_t moved = 0;
+  for (auto i : n->slots) {
+    auto& sl = slots_[i];
+    sl.available = false;
+    if (sl.job_id.empty()) continue;
+    const std::string id = sl.job_id, who = holder_of(i);
+    free_slot(i);
+    release_lease(id, who, false, "node " + node + " lost: " + reason, now_ms, fx);
+    ++moved;
+  }
+  n->jobs_lost += moved;
+  nodes_.mark_down(node, reason);
+  log_->error("node {} lost ({}): {} job(s) get a new lease elsewhere", node, reason, moved);
+  msg::job_event e;
+  e.kind = "node_lost";
+  e.error = "node " + node + " lost: " + reason;
+  e.at_ms = now_ms;
+  fx.events.push_back(std::move(e));
+  finish_if_idle(fx);
+  dispatch(now_ms, fx);
+  return fx;
+}
+
+nlohmann::json JobScheduler::node_views(std::int64_t now_ms) const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const NodeInfo* n : nodes_.all()) {
+    std::size_t total = 0, busy = 0;
+    nlohmann::json running = nlohmann::json::array();
+    for (auto i : n->slots) {
+      if (i >= slots_.size() || !slots_[i].available) continue;
+      ++total;
+      if (!slots_[i].job_id.empty()) {
+        ++busy;
+        running.push_back(slots_[i].job_id);
+      }
+    }
+    std::string health = !n->up ? "down" : n->draining ? "draining" : "up";
+    out.push_back({{"name", n->name},
+                   {"roles", n->roles},
+                   {"host", n->local ? std::string("(coordinator)") : n->host},
+                   {"incarnation", n->incarnation},
+                   {"slots_total", total},
+                   {"slots_busy", busy},
+                   {"running_jobs", running},
+                   {"jobs_done", n->jobs_done},
+                   {"jobs_lost", n->jobs_lost},
+                   {"scratch_free_bytes", n->scratch_free_bytes},
+                   {"accel", n->accel},
+                   {"health", health},
+                   {"down_reason", n->down_reason},
+                   {"last_heartbeat_age_s", n->local ? 0.0 : static_cast<double>(now_ms - n->last_seen_ms) / 1000.0}});
+  }
+  return out;
+}
+
 SchedulerEffects JobScheduler::on_tick(std::int64_t now_ms) {
   SchedulerEffects fx;
+  if (settings_.node_timeout_ms > 0)
+    for (const auto& node : nodes_.silent_since(now_ms, settings_.node_timeout_ms)) {
+      auto lost = on_node_lost(node, "no heartbeat for more than " + std::to_string(settings_.node_timeout_ms) +
+                                         " ms (node_timeout)", now_ms);
+      for (auto& a : lost.assignments) fx.assignments.push_back(std::move(a));
+      for (auto& id : lost.archives) fx.archives.push_back(std::move(id));
+      for (auto& e : lost.events) fx.events.push_back(std::move(e));
+      fx.finished = fx.finished || lost.finished;
+    }
+  // Leases kept across a coordinator restart whose node did not come back.
+  for (auto it = orphans_.begin(); it != orphans_.end();) {
+    if (now_ms < it->second.deadline_ms) {
+      ++it;
+      continue;
+    }
+    const std::string id = it->first;
+    const OrphanLease o = it->second;
+    it = orphans_.erase(it);
+    release_lease(id, o.holder, false, "did not reconnect after the coordinator restart", now_ms, fx);
+    remove_staging_of(id, o.epoch);
+  }
   // Watchdog: a lease with no report for job_stall_timeout is cancelled (its
   // subprocesses killed by the engine's cancel token); a slot that does not
   // even answer the cancel is killed and replaced.
@@ -577,7 +845,15 @@ SchedulerEffects JobScheduler::on_tick(std::int64_t now_ms) {
     auto& sl = slots_[i];
     if (sl.job_id.empty()) continue;
     if (sl.stalled) {
-      if (now_ms - sl.cancel_sent_ms >= settings_.stall_kill_grace_ms) {
+      if (now_ms - sl.cancel_sent_ms >= settings_.stall_kill_grace_ms && !slot_is_local(i)) {
+        // A remote slot is not killed from here: its lease is taken back
+        // (charged: the job stalled) and whatever the attempt sends later is stale.
+        log_->error("job {}: {} did not answer the cancel within {} s: its lease is taken back", sl.job_id,
+                    holder_of(i), settings_.stall_kill_grace_ms / 1000);
+        const std::string id = sl.job_id, who = holder_of(i);
+        free_slot(i);
+        release_lease(id, who, true, "stalled", now_ms, fx);
+      } else if (now_ms - sl.cancel_sent_ms >= settings_.stall_kill_grace_ms) {
         log_->error("job {}: {} did not answer the cancel within {} s: killing the slot", sl.job_id, holder_of(i),
                     settings_.stall_kill_grace_ms / 1000);
         fx.kill_slots.push_back(i);
@@ -687,8 +963,20 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
       auto q = queue_state();
       return ok({{"status", mode_}, {"pid", ::getpid()}, {"uptime_s", (now_ms - settings_.started_at_ms) / 1000},
                  {"queued", q.queued}, {"running", q.running}, {"retry_wait", q.retry_wait},
-                 {"version", settings_.version}, {"max_concurrent_jobs", slots_.size()},
-                 {"slots_alive", slots_alive_}, {"stale_results", stale_results_}});
+                 {"version", settings_.version}, {"max_concurrent_jobs", std::count_if(slots_.begin(), slots_.end(), [](const Slot& sl) { return sl.available; })},
+                 {"slots_alive", slots_alive_}, {"stale_results", stale_results_},
+                 {"cluster", settings_.node_timeout_ms > 0}, {"nodes_up", nodes_.up_count()},
+                 {"nodes_total", nodes_.all().size()}, {"leases_awaiting_nodes", orphans_.size()}});
+    }
+    if (cmd == "nodes") return ok({{"nodes", node_views(now_ms)}});
+    if (cmd == "drain-node" || cmd == "undrain-node") {
+      const std::string name = args.value("node", std::string());
+      NodeInfo* n = nodes_.find(name);
+      if (!n) return error(cmd + ": no node '" + name + "' (hyperctl nodes lists them)");
+      n->draining = cmd == "drain-node";
+      log_->info("node {}: {}", name, n->draining ? "draining (finishes its jobs, gets no new ones)" : "takes new jobs again");
+      if (!n->draining) dispatch(now_ms, fx);
+      return ok({{"node", name}, {"draining", n->draining}});
     }
     if (cmd == "pause") {
       if (mode_ == "running") mode_ = "paused";

@@ -24,6 +24,8 @@
 #include <spdlog/logger.h>
 
 #include "actors/common/fault_injection.hpp"
+#include "actors/scheduler/node_registry.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
 #include "storage/job_store.hpp"
 #include "storage/retry_policy.hpp"
@@ -33,7 +35,7 @@ namespace h2k {
 struct SchedulerSettings {
   std::filesystem::path watch_root;   // sources of queued files are relative to it
   std::filesystem::path output_root;  // outputs go to output_root/<date>/<vm>
-  std::size_t slots = 2;              // max_concurrent_jobs
+  std::size_t slots = 2;              // max_concurrent_jobs: slots of this process (0: a coordinator that converts nothing)
   RetryPolicy retry;
   bool enable_deduplication = true;
   bool archive_processed = true;
@@ -44,7 +46,14 @@ struct SchedulerSettings {
   // within stall_kill_grace_ms is killed and replaced.
   std::int64_t job_stall_timeout_ms = 900'000;
   std::int64_t stall_kill_grace_ms = 120'000;
-  std::string node = "local";         // holders are "<node>/slot-<n>"
+  std::string node = "local";         // this process's name; holders are "<node>/slot-<n>"
+  // Cluster mode (0: single host). A remote node silent for longer than
+  // node_timeout_ms is dead: its leases go elsewhere. After a restart, leases
+  // held by remote nodes are kept for hold_remote_leases_ms, for their nodes
+  // to reconnect and claim them (work finished or running meanwhile is not
+  // redone), then requeued.
+  std::int64_t node_timeout_ms = 0;
+  std::int64_t hold_remote_leases_ms = 0;
   // A job found running after this many daemon deaths is failed for good
   // (it may be what kills the daemon); 0 = no limit.
   int max_crash_recoveries = 3;
@@ -90,6 +99,23 @@ public:
   // fails for good when charged and out of retries); the caller has already
   // spawned the replacement slot.
   SchedulerEffects on_slot_lost(std::size_t slot, bool charged, const std::string& reason, std::int64_t now_ms);
+  // Cluster: a node registers (again). The welcome says which of the leases
+  // it claims are no longer its (cancel them); `slot_indices` are where its
+  // slots' handles go in the caller's slot table (numbered 1.. in order).
+  struct NodeJoin {
+    msg::node_welcome welcome;
+    std::vector<std::size_t> slot_indices;
+    SchedulerEffects fx;
+  };
+  NodeJoin on_node_hello(const msg::node_hello& h, std::int64_t now_ms);
+  // A node's heartbeat; false: this incarnation is not a member (any more).
+  bool on_node_status(const msg::node_status& s, std::int64_t now_ms);
+  // The node died (its connection dropped) or fell silent: its jobs get new
+  // leases elsewhere, not charged; whatever it sends later is stale.
+  SchedulerEffects on_node_lost(const std::string& node, const std::string& reason, std::int64_t now_ms);
+  bool slot_is_local(std::size_t slot) const { return slot < slots_.size() && slots_[slot].node == settings_.node; }
+  const std::string& node_of_slot(std::size_t slot) const { return slots_.at(slot).node; }
+  const NodeRegistry& nodes() const { return nodes_; }
   // Commands of the control socket (all but `stats`, which the stats actor answers).
   msg::control_reply on_control(const msg::control_command& c, std::int64_t now_ms, SchedulerEffects& fx);
 
@@ -107,6 +133,9 @@ public:
 
 private:
   struct Slot {
+    std::string node;          // whose slot: settings_.node for this process's own
+    std::size_t number = 1;    // slot-<number> on that node
+    bool available = true;     // false: its node is gone (until it registers again)
     std::string job_id;        // "" when free
     std::uint64_t epoch = 0;   // of the lease it holds
     std::int64_t last_report_ms = 0;
@@ -116,6 +145,16 @@ private:
   // The slot holding the current lease (job, epoch, holder), if any.
   std::optional<std::size_t> lease_slot(const std::string& job_id, std::uint64_t epoch, const std::string& holder) const;
   void free_slot(std::size_t i);
+  void assign(std::size_t i, std::string job_id, std::uint64_t epoch, std::int64_t now_ms);
+  // The best free slot for the next job: on a node that is up and not
+  // draining, the one with the most free scratch per running job.
+  std::optional<std::size_t> pick_slot() const;
+  // Takes a lease back from its holder (slot or node lost, orphan expired):
+  // done if that epoch had published, failed when charged and out of
+  // attempts, queued again otherwise.
+  void release_lease(const std::string& id, const std::string& who, bool charged, const std::string& reason,
+                     std::int64_t now_ms, SchedulerEffects& fx);
+  nlohmann::json node_views(std::int64_t now_ms) const;
   void archive_done(const Job& job);
   // Whether `relative` exists under the output root (an error reads as no).
   bool output_exists(const std::filesystem::path& relative) const;
@@ -153,6 +192,14 @@ private:
   std::set<std::string> cancel_requested_;
   std::uint64_t stale_results_ = 0;
   std::size_t slots_alive_ = 0;  // told by the actor (set_slots_alive)
+  NodeRegistry nodes_;
+  // Coordinator restart: leases of remote nodes kept until they reconnect.
+  struct OrphanLease {
+    std::uint64_t epoch = 0;
+    std::string holder;
+    std::int64_t deadline_ms = 0;
+  };
+  std::map<std::string, OrphanLease> orphans_;
 };
 
 }  // namespace h2k

@@ -28,6 +28,9 @@ nlohmann::json job_view(const Job& job, const msg::job_progress* progress, std::
   j["interrupted"] = job.interrupted;
   j["crashes"] = job.crashes;
   j["holder"] = job.holder.empty() ? nlohmann::json() : nlohmann::json(job.holder);
+  // The node of a running job (cluster: which host converts it).
+  const auto slash = job.holder.rfind('/');
+  j["node"] = job.holder.empty() ? nlohmann::json() : nlohmann::json(job.holder.substr(0, slash));
   j["queue_position"] = queue_position ? nlohmann::json(*queue_position) : nlohmann::json();
   if (job.last_error)
     j["last_error"] = {{"kind", to_string(job.last_error->kind)},

@@ -103,7 +103,7 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
                                                        std::shared_ptr<spdlog::logger> log, ConverterFactory make_converter,
                                                        msg::stats_actor stats, msg::notifier_actor notifier) {
   auto& st = self->state;
-  const std::size_t n = std::max<std::size_t>(1, settings.slots);
+  const std::size_t n = settings.slots;  // this process's own slots (0: a coordinator that converts nothing)
   st.core = std::make_unique<JobScheduler>(std::move(settings), store, log);
   st.store = std::move(store);
   st.log = log;
@@ -119,6 +119,19 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
     auto& st = self->state;
     for (std::size_t i = 0; i < st.slots.size(); ++i) {
       if (!st.slots[i] || st.slots[i].address() != dm.source) continue;
+      if (!st.core->slot_is_local(i)) {
+        // A node's slot: its connection dropped (killed, host down, or
+        // silent past the middleman's connection timeout). The whole node is
+        // gone: every one of its jobs gets a new lease elsewhere.
+        const std::string node = st.core->node_of_slot(i);
+        const std::string reason = "connection lost (" + caf::to_string(dm.reason) + ")";
+        for (std::size_t k = 0; k < st.slots.size(); ++k)
+          if (k < st.slots.size() && st.slots[k] && !st.core->slot_is_local(k) && st.core->node_of_slot(k) == node)
+            st.slots[k] = msg::converter_actor{};
+        guarded(self, "losing a node", [&] { apply(self, st.core->on_node_lost(node, reason, unix_now_ms())); });
+        st.core->set_slots_alive(alive_slots(self));
+        return;
+      }
       const bool killed_from_outside =
           dm.reason == caf::exit_reason::kill || dm.reason == caf::exit_reason::user_shutdown;
       const std::string reason = caf::to_string(dm.reason);
@@ -188,6 +201,30 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         self->state.publish_replies.emplace_back(rp, ok);
         apply(self, std::move(fx), false);
         return rp;
+      },
+      [=](msg::node_hello& h) -> msg::node_welcome {
+        auto& st = self->state;
+        JobScheduler::NodeJoin join;
+        join.welcome.reason = "internal error";
+        guarded(self, "node_hello", [&] { join = st.core->on_node_hello(h, unix_now_ms()); });
+        if (join.welcome.accepted) {
+          for (std::size_t k = 0; k < join.slot_indices.size() && k < h.slots.size(); ++k) {
+            const std::size_t i = join.slot_indices[k];
+            if (st.slots.size() <= i) st.slots.resize(i + 1);
+            st.slots[i] = h.slots[k];
+            self->monitor(h.slots[k]);
+          }
+          st.core->set_slots_alive(alive_slots(self));
+        }
+        // Assignments to the node's slots go out after the commit, behind
+        // this answer's way back: the node has its slots running already.
+        apply(self, std::move(join.fx));
+        return join.welcome;
+      },
+      [=](msg::node_status& s) -> bool {
+        bool known = false;
+        guarded(self, "node_status", [&] { known = self->state.core->on_node_status(s, unix_now_ms()); });
+        return known;
       },
       [=](msg::control_command& c) -> msg::control_reply {
         SchedulerEffects fx;

@@ -46,7 +46,7 @@ bool scan(self_ptr self) {
 
 }  // namespace
 
-msg::watcher_actor::behavior_type watcher_actor_fn(self_ptr self, WatcherOptions options, msg::scheduler_actor scheduler,
+msg::watcher_actor::behavior_type watcher_actor_fn(self_ptr self, WatcherOptions options, msg::job_intake_actor scheduler,
                                                    std::shared_ptr<spdlog::logger> log) {
   auto& st = self->state;
   st.options = options;

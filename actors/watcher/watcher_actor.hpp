@@ -31,13 +31,13 @@ struct watcher_state {
   std::unique_ptr<WatchTracker> tracker;
   std::unique_ptr<InotifyWaker> waker;
   WatcherOptions options;
-  msg::scheduler_actor scheduler;
+  msg::job_intake_actor scheduler;
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "watcher";
 };
 
 msg::watcher_actor::behavior_type watcher_actor_fn(msg::watcher_actor::stateful_pointer<watcher_state> self,
-                                                   WatcherOptions options, msg::scheduler_actor scheduler,
+                                                   WatcherOptions options, msg::job_intake_actor scheduler,
                                                    std::shared_ptr<spdlog::logger> log);
 
 }  // namespace h2k

@@ -72,6 +72,7 @@ inline msg::converter_actor::behavior_type noop_converter(msg::converter_actor::
                 [=](caf::error& err) { fail("job_planned: " + caf::to_string(err)); });
       },
       [=](msg::cancel_atom, const std::string&) {},
+      [=](msg::done_atom, const std::string&) {},
       [=](msg::shutdown_atom) { self->quit(); },
   };
 }

@@ -18,6 +18,7 @@
 #include "actors/watcher/watcher_actor.hpp"
 #include "messages/register_messages.hpp"
 #include "nodes/common/config/state_migration.hpp"
+#include "nodes/hyper2kvm/cluster_network.hpp"
 #include "nodes/hyper2kvm/daemon_log.hpp"
 #include "storage/job_store.hpp"
 
@@ -71,6 +72,8 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
   // keeps an idle daemon at 0 % CPU.
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("scheduler.max-threads", 2);
+  const ClusterConfig& cluster = config.cluster;  // enabled: this is the cluster's coordinator
+  if (cluster.enabled) configure_cluster_network(cfg, cluster);
   caf::actor_system system{cfg};
 
   const std::int64_t started = unix_now_ms();
@@ -87,6 +90,15 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
   sched.started_at_ms = started;
   sched.job_stall_timeout_ms = config.job_stall_timeout.count();
   sched.faults = faults;
+  if (cluster.enabled) {
+    sched.node = cluster.node_name;
+    sched.slots = cluster.has_role(NodeRole::Converter) ? sched.slots : 0;
+    sched.node_timeout_ms = cluster.node_timeout.count();
+    // After a restart, nodes reconnect within their backoff (at most 5 s)
+    // plus a connection attempt; leases they do not claim by then are
+    // queued again.
+    sched.hold_remote_leases_ms = 3 * cluster.node_timeout.count() + 10'000;
+  }
   if (faults.armed()) log->warn("fault injection armed (H2K_FAULT): {} for {}", faults.point, faults.job_id);
 
   ConverterSettings conv;
@@ -110,12 +122,28 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
         });
   }
 
+  if (cluster.enabled) {
+    try {
+      publish_scheduler(system, cluster, scheduler);
+    } catch (const std::exception& e) {
+      log->critical("cannot start: {}", e.what());
+      std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";
+      caf::anon_send(scheduler, msg::shutdown_atom::value);
+      caf::anon_send_exit(stats, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(notifier, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    log->info("coordinator {} listening on {} ({})", cluster.node_name, cluster.listen.to_string(),
+              cluster.tls.enabled() ? "mutual TLS" : "plaintext: no cluster.tls");
+  }
+  const bool run_watcher = !cluster.enabled || cluster.has_role(NodeRole::Watcher);
   WatcherOptions watch;
   watch.settings.watch_dir = config.watch_dir;
   watch.settings.file_stable_timeout = config.file_stable_timeout;
   watch.settings.dedup = config.deduplication_method;
   watch.settings.dedup_enabled = config.enable_deduplication;
-  auto watcher = system.spawn<caf::detached>(watcher_actor_fn, watch, scheduler, log);
+  msg::watcher_actor watcher;
+  if (run_watcher) watcher = system.spawn<caf::detached>(watcher_actor_fn, watch, scheduler, log);
 
   auto control = system.spawn(control_actor_fn, scheduler, stats);
   ControlServerOptions copts;
@@ -126,7 +154,7 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
   } catch (const std::exception& e) {
     log->critical("cannot start the control socket: {}", e.what());
     std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";
-    caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+    if (watcher) caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
     caf::anon_send(scheduler, msg::shutdown_atom::value);
     caf::anon_send_exit(stats, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(notifier, caf::exit_reason::user_shutdown);
@@ -166,7 +194,7 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
     self->request(stats, std::chrono::seconds(10), msg::flush_atom::value).receive([](bool) {}, [](caf::error&) {});
     self->request(notifier, std::chrono::seconds(30), msg::flush_atom::value).receive([](bool) {}, [](caf::error&) {});
   }
-  caf::anon_send(watcher, msg::shutdown_atom::value);
+  if (watcher) caf::anon_send(watcher, msg::shutdown_atom::value);
   caf::anon_send_exit(stats, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(notifier, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(control, caf::exit_reason::user_shutdown);

@@ -18,6 +18,7 @@
 #include "engine/pipeline/convert.hpp"
 #include "engine/verify/boot_journal.hpp"
 #include "nodes/common/config/daemon_config.hpp"
+#include "nodes/hyper2kvm/cluster_node.hpp"
 #include "nodes/hyper2kvm/daemon.hpp"
 #include "nodes/hyper2kvm/exit_codes.hpp"
 #include "nodes/hyper2kvm/progress_printer.hpp"
@@ -206,6 +207,8 @@ int run_daemon_command(const std::string& config_file, bool check_only) {
                  config_file.empty() ? "(embedded default)" : config_file.c_str());
     return exit_code::kOk;
   }
+  if (config.cluster.enabled && !config.cluster.has_role(NodeRole::Coordinator))
+    return run_cluster_node(config, self_exe());
   return run_daemon(config, self_exe());
 }
 

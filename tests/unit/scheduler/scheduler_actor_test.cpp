@@ -91,6 +91,7 @@ msg::converter_actor::behavior_type test_converter(msg::converter_actor::pointer
                 [=](caf::error& e) { fail("planned: " + caf::to_string(e)); });
       },
       [=](msg::cancel_atom, const std::string&) {},
+      [=](msg::done_atom, const std::string&) {},
       [=](msg::shutdown_atom) { self->quit(); },
   };
 }

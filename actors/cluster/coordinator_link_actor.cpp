@@ -1,0 +1,297 @@
+#include "actors/cluster/coordinator_link_actor.hpp"
+
+#include <random>
+#include <sys/statvfs.h>
+
+#include <caf/all.hpp>
+
+namespace h2k {
+
+namespace {
+
+using self_ptr = msg::coordinator_link_actor::stateful_pointer<link_state>;
+
+std::uint64_t free_bytes(const std::filesystem::path& dir) {
+  struct statvfs v {};
+  if (::statvfs(dir.c_str(), &v) != 0) return 0;
+  return static_cast<std::uint64_t>(v.f_bavail) * v.f_frsize;
+}
+
+std::uint32_t busy_slots(const link_state& st) { return static_cast<std::uint32_t>(st.leases.size()); }
+
+bool connected(const link_state& st) { return st.coordinator && st.welcomed; }
+
+void remember_lease(link_state& st, const std::string& job_id, std::uint64_t epoch, const std::string& holder) {
+  if (job_id.empty() || st.revoked.count(job_id)) return;
+  auto& l = st.leases[job_id];
+  if (l.epoch > epoch) return;  // an older attempt's late report
+  l = msg::lease_ref{job_id, epoch, holder};
+}
+
+// The slot a holder names ("<node>/slot-<n>"), if it is one of ours.
+std::optional<std::size_t> slot_index(const link_state& st, const std::string& holder) {
+  const std::string prefix = st.settings.node_name + "/slot-";
+  if (holder.rfind(prefix, 0) != 0) return std::nullopt;
+  try {
+    auto n = std::stoul(holder.substr(prefix.size()));
+    if (n >= 1 && n <= st.slots.size()) return n - 1;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+void send_outcome(self_ptr self, msg::job_outcome o);
+
+// Everything held while disconnected goes out, in the order a slot needs:
+// outcomes first (they free the coordinator's view of our slots), then the
+// paused requests, then the watcher's reports.
+void flush_held(self_ptr self) {
+  auto& st = self->state;
+  auto outcomes = std::move(st.unacked_outcomes);
+  st.unacked_outcomes.clear();
+  for (auto& o : outcomes) send_outcome(self, std::move(o));
+  auto planned = std::move(st.held_planned);
+  st.held_planned.clear();
+  for (auto& [p, rp] : planned) {
+    auto rp2 = rp;
+    self->request(st.coordinator, st.settings.request_timeout, p)
+        .then([rp2](std::string& f) mutable { rp2.deliver(std::move(f)); },
+              [self, p, rp2](caf::error&) mutable { self->state.held_planned.emplace_back(p, rp2); });
+  }
+  auto publish = std::move(st.held_publish);
+  st.held_publish.clear();
+  for (auto& [r, rp] : publish) {
+    auto rp2 = rp;
+    self->request(st.coordinator, st.settings.request_timeout, r)
+        .then([rp2](bool ok) mutable { rp2.deliver(ok); },
+              [self, r, rp2](caf::error&) mutable { self->state.held_publish.emplace_back(r, rp2); });
+  }
+  for (auto& [k, vm] : st.held_found) self->send(st.coordinator, vm);
+  st.held_found.clear();
+  for (auto& p : st.held_problems) self->send(st.coordinator, p);
+  st.held_problems.clear();
+}
+
+// An outcome stays held until the coordinator acknowledges it: a send into
+// a connection that is dying would lose it silently.
+void send_outcome(self_ptr self, msg::job_outcome o) {
+  auto& st = self->state;
+  if (st.revoked.count(o.job_id)) {
+    st.log->info("job {}: outcome '{}' of a revoked lease dropped", o.job_id, o.status);
+    return;
+  }
+  if (!connected(st)) {
+    st.unacked_outcomes.push_back(std::move(o));
+    return;
+  }
+  self->request(st.coordinator, st.settings.request_timeout, o)
+      .then(
+          [self, id = o.job_id, epoch = o.epoch]() {
+            auto it = self->state.leases.find(id);
+            if (it != self->state.leases.end() && it->second.epoch == epoch) self->state.leases.erase(it);
+          },
+          [self, o](caf::error& e) {
+            self->state.log->warn("job {}: outcome not acknowledged ({}): held for the next coordinator", o.job_id,
+                                  caf::to_string(e));
+            self->state.unacked_outcomes.push_back(o);
+          });
+}
+
+void hello(self_ptr self) {
+  auto& st = self->state;
+  if (!st.coordinator) return;
+  msg::node_hello h;
+  h.node_name = st.settings.node_name;
+  h.incarnation = st.incarnation;
+  h.roles = st.settings.roles;
+  h.host = st.settings.host;
+  h.scratch_free_bytes = free_bytes(st.settings.scratch_dir);
+  h.accel = st.settings.accel;
+  h.slots = st.slots;
+  for (auto& [id, l] : st.leases) h.leases.push_back(l);
+  auto to = st.coordinator;
+  self->request(to, st.settings.request_timeout, h)
+      .then(
+          [self, to](msg::node_welcome& w) {
+            auto& st = self->state;
+            if (st.coordinator != to) return;  // a newer connection took over
+            if (!w.accepted) {
+              st.log->critical("the coordinator refused this node: {}", w.reason);
+              return;
+            }
+            for (const auto& id : w.revoked) {
+              auto it = st.leases.find(id);
+              if (it == st.leases.end()) continue;
+              st.log->warn("job {}: the coordinator gave its lease to another node: cancelling it here", id);
+              if (auto i = slot_index(st, it->second.holder)) self->send(st.slots[*i], msg::cancel_atom::value, id);
+              st.revoked.insert(id);
+              st.leases.erase(it);
+            }
+            st.welcomed = true;
+            st.log->info("registered with the coordinator as {} ({}), {} slot(s), {} lease(s) kept",
+                         st.settings.node_name, st.incarnation, st.slots.size(), st.leases.size());
+            flush_held(self);
+          },
+          [self, to](caf::error& e) {
+            auto& st = self->state;
+            if (st.coordinator != to) return;
+            st.log->warn("registration with the coordinator failed ({}): trying again", caf::to_string(e));
+            self->delayed_send(self, std::chrono::milliseconds(500), msg::tick_atom::value);
+          });
+}
+
+// The coordinator no longer knows this incarnation: whatever our slots run
+// has a new lease elsewhere. Cancel it all, forget it, register anew.
+void start_clean(self_ptr self) {
+  auto& st = self->state;
+  st.log->error("the coordinator no longer knows this node ({}: declared dead while frozen or cut off): "
+                "cancelling {} running job(s) and registering again as a new incarnation",
+                st.incarnation, st.leases.size());
+  for (auto& [id, l] : st.leases) {
+    if (auto i = slot_index(st, l.holder)) self->send(st.slots[*i], msg::cancel_atom::value, id);
+    st.revoked.insert(id);
+  }
+  st.leases.clear();
+  st.unacked_outcomes.clear();
+  for (auto& [p, rp] : st.held_planned) rp.deliver(std::string());
+  st.held_planned.clear();
+  for (auto& [r, rp] : st.held_publish) rp.deliver(false);
+  st.held_publish.clear();
+  st.incarnation = new_incarnation();
+  st.welcomed = false;
+  hello(self);
+}
+
+}  // namespace
+
+std::string new_incarnation() {
+  std::random_device rd;
+  std::uniform_int_distribution<std::uint64_t> d;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(d(rd)));
+  return buf;
+}
+
+msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr self, LinkSettings settings,
+                                                                     SlotFactory make_slot,
+                                                                     std::shared_ptr<spdlog::logger> log) {
+  auto& st = self->state;
+  st.settings = std::move(settings);
+  st.make_slot = std::move(make_slot);
+  st.log = std::move(log);
+  st.incarnation = new_incarnation();
+  for (std::size_t i = 0; i < st.settings.slots; ++i) {
+    st.slots.push_back(st.make_slot(self->system(), caf::actor_cast<msg::job_report_actor>(self)));
+    self->monitor(st.slots.back());
+  }
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.coordinator && dm.source == st.coordinator.address()) {
+      st.log->warn("lost the coordinator ({}): holding outcomes and requests until it is back",
+                   caf::to_string(dm.reason));
+      st.coordinator = msg::scheduler_actor{};
+      st.welcomed = false;
+      return;
+    }
+    for (std::size_t i = 0; i < st.slots.size(); ++i) {
+      if (st.slots[i].address() != dm.source) continue;
+      // A slot of ours died: its job's lease is lost with it. Start clean
+      // is too much; the coordinator learns of the loss from its own
+      // monitor on the slot and requeues the job. Replace the slot.
+      st.log->error("slot {} stopped ({}): replaced", i + 1, caf::to_string(dm.reason));
+      st.slots[i] = st.make_slot(self->system(), caf::actor_cast<msg::job_report_actor>(self));
+      self->monitor(st.slots[i]);
+      for (auto it = st.leases.begin(); it != st.leases.end();)
+        it = slot_index(st, it->second.holder) == i ? st.leases.erase(it) : std::next(it);
+      if (connected(st)) hello(self);  // the coordinator needs the new slot's handle
+      return;
+    }
+  });
+  self->delayed_send(self, st.settings.heartbeat_interval, msg::tick_atom::value);
+  return {
+      [=](msg::scheduler_actor& coordinator) {
+        auto& st = self->state;
+        st.coordinator = coordinator;
+        st.welcomed = false;
+        self->monitor(coordinator);
+        hello(self);
+      },
+      [=](msg::tick_atom) {
+        auto& st = self->state;
+        if (st.coordinator && !st.welcomed) {
+          hello(self);
+        } else if (connected(st)) {
+          // Anything a timed-out try put back goes out again.
+          if (!st.unacked_outcomes.empty() || !st.held_planned.empty() || !st.held_publish.empty()) flush_held(self);
+          msg::node_status s{st.settings.node_name, st.incarnation, free_bytes(st.settings.scratch_dir),
+                             busy_slots(st)};
+          auto to = st.coordinator;
+          self->request(to, st.settings.request_timeout, s)
+              .then(
+                  [self, to, inc = st.incarnation](bool known) {
+                    auto& st = self->state;
+                    if (!known && st.coordinator == to && st.incarnation == inc) start_clean(self);
+                  },
+                  [](caf::error&) {});  // a lost heartbeat: the connection's own timeout decides
+        }
+        self->delayed_send(self, st.settings.heartbeat_interval, msg::tick_atom::value);
+      },
+      [=](msg::job_progress& p) {
+        auto& st = self->state;
+        if (st.revoked.count(p.job_id)) return;
+        remember_lease(st, p.job_id, p.epoch, p.holder);
+        if (connected(st)) self->send(st.coordinator, std::move(p));
+      },
+      [=](msg::job_outcome& o) { send_outcome(self, std::move(o)); },
+      [=](msg::job_planned& p) -> caf::typed_response_promise<std::string> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<std::string>();
+        remember_lease(st, p.job_id, p.epoch, p.holder);
+        if (st.revoked.count(p.job_id)) {
+          rp.deliver(std::string());
+        } else if (!connected(st)) {
+          st.held_planned.emplace_back(p, rp);
+        } else {
+          self->request(st.coordinator, st.settings.request_timeout, p)
+              .then([rp](std::string& f) mutable { rp.deliver(std::move(f)); },
+                    [self, p, rp](caf::error&) mutable { self->state.held_planned.emplace_back(p, rp); });
+        }
+        return rp;
+      },
+      [=](msg::publish_request& r) -> caf::typed_response_promise<bool> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<bool>();
+        remember_lease(st, r.job_id, r.epoch, r.holder);
+        if (st.revoked.count(r.job_id)) {
+          rp.deliver(false);
+        } else if (!connected(st)) {
+          st.held_publish.emplace_back(r, rp);
+        } else {
+          // Not answered by a timeout: a publish permission lost in transit
+          // is asked again of whichever coordinator answers next (it is
+          // recorded durably there before the yes).
+          self->request(st.coordinator, st.settings.request_timeout, r)
+              .then([rp](bool ok) mutable { rp.deliver(ok); },
+                    [self, r, rp](caf::error&) mutable { self->state.held_publish.emplace_back(r, rp); });
+        }
+        return rp;
+      },
+      [=](msg::vm_found& vm) {
+        auto& st = self->state;
+        if (connected(st)) self->send(st.coordinator, std::move(vm));
+        else if (!vm.sources.empty() && st.held_found.size() < st.settings.max_held_found)
+          st.held_found[vm.sources.front()] = std::move(vm);
+      },
+      [=](msg::watch_problem& p) {
+        auto& st = self->state;
+        if (connected(st)) self->send(st.coordinator, std::move(p));
+        else if (st.held_problems.size() < st.settings.max_held_found) st.held_problems.push_back(std::move(p));
+      },
+      [=](msg::shutdown_atom) {
+        for (auto& s : self->state.slots) self->send(s, msg::shutdown_atom::value);
+        self->quit();
+      },
+  };
+}
+
+}  // namespace h2k

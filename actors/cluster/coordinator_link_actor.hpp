@@ -1,0 +1,80 @@
+#pragma once
+// A cluster node's stand-in for the coordinator. The node's job slots and
+// its watcher talk to this actor, never to the network directly; it
+// forwards to the coordinator's scheduler while connected and, while not
+// (coordinator restarting, link down), holds what must not be lost:
+//   - job outcomes, until the coordinator acknowledges them (replayed after
+//     reconnecting; a duplicate is stale there and dropped);
+//   - output-folder and publish requests, answered once a coordinator does
+//     (the slot waits, its conversion paused at that step);
+//   - found VMs (the latest report per file).
+// Progress is live only: dropped while disconnected.
+//
+// It registers the node (node_hello: its slots, and the leases its slots
+// still hold, so that a restarted coordinator keeps them instead of
+// redoing the work) and sends node_status every heartbeat interval. A
+// coordinator that no longer knows this incarnation (it declared the node
+// dead: frozen or cut off too long) makes it start clean: running jobs are
+// cancelled (their leases are elsewhere now) and it registers again under
+// a new incarnation.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+#include <spdlog/logger.h>
+
+#include "messages/interfaces.hpp"
+
+namespace h2k {
+
+// Makes one job slot reporting to the link.
+using SlotFactory = std::function<msg::converter_actor(caf::actor_system&, msg::job_report_actor)>;
+
+struct LinkSettings {
+  std::string node_name;
+  std::vector<std::string> roles;        // "converter", "watcher", "exporter"
+  std::string host;                      // shown by `hyperctl nodes`
+  std::string accel;                     // converters: "kvm" or "tcg"
+  std::size_t slots = 0;                 // converter slots (0: not a converter)
+  std::filesystem::path scratch_dir;     // free space reported (work_dir)
+  std::chrono::milliseconds heartbeat_interval{1000};
+  std::chrono::milliseconds request_timeout{5000};  // one try of a forwarded request
+  std::size_t max_held_found = 10000;    // found VMs held while disconnected
+};
+
+struct link_state {
+  LinkSettings settings;
+  SlotFactory make_slot;
+  std::shared_ptr<spdlog::logger> log;
+  std::string incarnation;
+  msg::scheduler_actor coordinator;      // invalid while disconnected
+  bool welcomed = false;
+  std::vector<msg::converter_actor> slots;
+  // Leases this node's slots hold, learnt from their reports (job id ->).
+  std::map<std::string, msg::lease_ref> leases;
+  // Jobs whose lease the coordinator revoked: their reports are dropped.
+  std::set<std::string> revoked;
+  std::vector<msg::job_outcome> unacked_outcomes;
+  std::vector<std::pair<msg::job_planned, caf::typed_response_promise<std::string>>> held_planned;
+  std::vector<std::pair<msg::publish_request, caf::typed_response_promise<bool>>> held_publish;
+  std::map<std::string, msg::vm_found> held_found;
+  std::vector<msg::watch_problem> held_problems;
+  static inline const char* name = "coordinator_link";
+};
+
+msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(
+    msg::coordinator_link_actor::stateful_pointer<link_state> self, LinkSettings settings, SlotFactory make_slot,
+    std::shared_ptr<spdlog::logger> log);
+
+// A fresh random incarnation id (hex).
+std::string new_incarnation();
+
+}  // namespace h2k

@@ -1,0 +1,69 @@
+#include "actors/scheduler/node_registry.hpp"
+
+namespace h2k {
+
+NodeInfo& NodeRegistry::join(NodeInfo node) {
+  auto& slot = nodes_[node.name];
+  // Counters survive a restart of the node: `hyperctl nodes` shows its life.
+  const std::uint64_t done = slot.jobs_done, lost = slot.jobs_lost;
+  const bool draining = slot.draining;
+  slot = std::move(node);
+  slot.jobs_done = done;
+  slot.jobs_lost = lost;
+  slot.draining = draining;  // a drained node that restarts stays drained until undrained
+  slot.up = true;
+  return slot;
+}
+
+NodeInfo* NodeRegistry::find(const std::string& name) {
+  auto it = nodes_.find(name);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+const NodeInfo* NodeRegistry::find(const std::string& name) const {
+  auto it = nodes_.find(name);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+bool NodeRegistry::is_current(const std::string& name, const std::string& incarnation) const {
+  auto* n = find(name);
+  return n && n->up && n->incarnation == incarnation;
+}
+
+bool NodeRegistry::heard_from(const std::string& name, const std::string& incarnation, std::uint64_t scratch_free,
+                              std::uint32_t busy, std::int64_t now_ms) {
+  auto* n = find(name);
+  if (!n || !n->up || n->incarnation != incarnation) return false;
+  n->last_seen_ms = now_ms;
+  n->scratch_free_bytes = scratch_free;
+  n->busy_reported = busy;
+  return true;
+}
+
+void NodeRegistry::mark_down(const std::string& name, const std::string& reason) {
+  if (auto* n = find(name)) {
+    n->up = false;
+    n->down_reason = reason;
+  }
+}
+
+std::vector<std::string> NodeRegistry::silent_since(std::int64_t now_ms, std::int64_t timeout_ms) const {
+  std::vector<std::string> out;
+  for (const auto& [name, n] : nodes_)
+    if (n.up && !n.local && now_ms - n.last_seen_ms > timeout_ms) out.push_back(name);
+  return out;
+}
+
+std::vector<const NodeInfo*> NodeRegistry::all() const {
+  std::vector<const NodeInfo*> out;
+  for (const auto& [name, n] : nodes_) out.push_back(&n);
+  return out;
+}
+
+std::size_t NodeRegistry::up_count() const {
+  std::size_t c = 0;
+  for (const auto& [name, n] : nodes_) c += n.up ? 1 : 0;
+  return c;
+}
+
+}  // namespace h2k

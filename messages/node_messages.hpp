@@ -1,0 +1,45 @@
+#pragma once
+// Cluster mode: what a node and the coordinator tell each other about the
+// node itself (jobs travel as the messages of messages.hpp). The node's
+// converter slots travel as typed actor handles: the coordinator sends them
+// job_assignment / cancel directly, and monitors them, so a node that dies
+// (kill -9, or silent for longer than the CAF connection timeout) takes its
+// slots down with it and its jobs get new leases elsewhere.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "messages/messages.hpp"
+
+namespace h2k::msg {
+
+// A lease the node still holds (a coordinator restart: the node tells the
+// new coordinator what it is running, so that work is not redone).
+struct lease_ref {
+  std::string job_id;
+  std::uint64_t epoch = 0;
+  std::string holder;                   // "<node>/slot-<n>"
+};
+
+// The node's own figures, sent every heartbeat_interval; the coordinator's
+// "last heartbeat" and dispatch (most free scratch) come from it.
+struct node_status {
+  std::string node_name;
+  std::string incarnation;              // random per process start
+  std::uint64_t scratch_free_bytes = 0; // free space where the node converts (work_dir)
+  std::uint32_t busy_slots = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_ref& x) {
+  return f(caf::meta::type_name("h2k::msg::lease_ref"), x.job_id, x.epoch, x.holder);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_status& x) {
+  return f(caf::meta::type_name("h2k::msg::node_status"), x.node_name, x.incarnation, x.scratch_free_bytes,
+           x.busy_slots);
+}
+
+}  // namespace h2k::msg

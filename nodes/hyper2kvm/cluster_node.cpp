@@ -1,0 +1,156 @@
+#include "nodes/hyper2kvm/cluster_node.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <pthread.h>
+#include <systemd/sd-daemon.h>
+
+#include <caf/all.hpp>
+
+#include "actors/cluster/coordinator_link_actor.hpp"
+#include "actors/converter/converter_actor.hpp"
+#include "actors/watcher/watcher_actor.hpp"
+#include "engine/verify/accel.hpp"
+#include "messages/register_messages.hpp"
+#include "nodes/hyper2kvm/cluster_network.hpp"
+#include "nodes/hyper2kvm/daemon_log.hpp"
+
+namespace h2k {
+namespace fs = std::filesystem;
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<std::string> role_names(const ClusterConfig& c) {
+  std::vector<std::string> out;
+  for (auto r : c.roles) out.emplace_back(to_string(r));
+  return out;
+}
+
+}  // namespace
+
+int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  const ClusterConfig& cluster = config.cluster;
+  auto log = make_daemon_logger(config.log_file, config.verbose);
+  FaultPlan faults;
+  try {
+    faults = FaultPlan::from_env();
+    for (const auto& dir : {config.watch_dir, config.output_dir, config.work_dir}) fs::create_directories(dir);
+  } catch (const std::exception& e) {
+    log->critical("cannot start: {}", e.what());
+    std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";
+    return 1;
+  }
+  const bool converter = cluster.has_role(NodeRole::Converter);
+  const bool watcher = cluster.has_role(NodeRole::Watcher);
+  log->info("hyper2kvm cluster node {} starting (pid {}, roles {}): coordinator {}, share {}{}", cluster.node_name,
+            ::getpid(), nlohmann::json(role_names(cluster)).dump(), cluster.coordinator.to_string(),
+            cluster.share_root.string(), cluster.tls.enabled() ? ", mutual TLS" : ", plaintext (no cluster.tls)");
+
+  caf::actor_system_config cfg;
+  msg::register_messages(cfg);
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.max-threads", 2);
+  configure_cluster_network(cfg, cluster);
+  caf::actor_system system{cfg};
+
+  LinkSettings link_settings;
+  link_settings.node_name = cluster.node_name;
+  link_settings.roles = role_names(cluster);
+  link_settings.host = cluster.node_name;
+  link_settings.slots = converter ? static_cast<std::size_t>(config.max_concurrent_jobs) : 0;
+  link_settings.scratch_dir = config.work_dir;
+  link_settings.heartbeat_interval = cluster.heartbeat_interval;
+  if (converter)
+    link_settings.accel =
+        to_string(choose_accel(config.conversion.verify_boot_accel, config.conversion.libguestfs.backend_settings,
+                               kvm_usable()));
+  ConverterSettings conv;
+  conv.watch_root = config.watch_dir;
+  conv.output_root = config.output_dir;
+  conv.conversion = config.conversion;
+  conv.self_exe = self_exe;
+  conv.faults = faults;
+  // A slot waits as long as a coordinator restart may take: its link holds
+  // the request meanwhile.
+  conv.scheduler_timeout = std::chrono::seconds(3600);
+  SlotFactory make_slot = [conv](caf::actor_system& sys, msg::job_report_actor link) {
+    return sys.spawn(converter_actor_fn, link, conv);
+  };
+  auto link = system.spawn(coordinator_link_actor_fn, link_settings, make_slot, log);
+
+  msg::watcher_actor watcher_actor;
+  if (watcher) {
+    WatcherOptions watch;
+    watch.settings.watch_dir = config.watch_dir;
+    watch.settings.file_stable_timeout = config.file_stable_timeout;
+    watch.settings.dedup = config.deduplication_method;
+    watch.settings.dedup_enabled = config.enable_deduplication;
+    watcher_actor = system.spawn<caf::detached>(watcher_actor_fn, watch, link, log);
+  }
+  sd_notify(0, "READY=1");
+
+  // Connect, and reconnect whenever the coordinator goes away: 200 ms
+  // after a loss (the first reconnect may return the dead proxy), doubling
+  // to 5 s while it stays unreachable.
+  {
+    caf::scoped_actor self{system};
+    auto backoff = 200ms;
+    std::optional<msg::scheduler_actor> coordinator;
+    bool stopping = false;
+    std::string last_error;
+    while (!stopping) {
+      if (!coordinator) {
+        std::string error;
+        coordinator = connect_coordinator(system, cluster, std::max<std::chrono::milliseconds>(cluster.node_timeout, 2s), error);
+        if (coordinator) {
+          log->info("connected to the coordinator at {}", cluster.coordinator.to_string());
+          self->monitor(*coordinator);
+          self->send(link, *coordinator);
+          backoff = 200ms;
+          last_error.clear();
+        } else if (error != last_error) {
+          log->warn("cannot reach the coordinator at {} (cluster.coordinator): {}; retrying", cluster.coordinator.to_string(), error);
+          last_error = error;
+        }
+      }
+      const auto wait = coordinator ? std::chrono::milliseconds(250) : backoff;
+      self->receive(
+          [&](caf::down_msg& dm) {
+            if (coordinator && dm.source == coordinator->address()) {
+              log->warn("connection to the coordinator lost ({}): reconnecting", caf::to_string(dm.reason));
+              coordinator.reset();
+              backoff = 200ms;
+            }
+          },
+          caf::after(wait) >> [&] {
+            if (!coordinator) backoff = std::min<std::chrono::milliseconds>(backoff * 2, 5s);
+          });
+      timespec zero{0, 0};
+      int sig = sigtimedwait(&signals, nullptr, &zero);
+      if (sig == SIGTERM || sig == SIGINT) {
+        log->info("signal {}: stopping (running conversions are interrupted; the coordinator runs them again)",
+                  strsignal(sig));
+        stopping = true;
+      }
+    }
+  }
+  sd_notify(0, "STOPPING=1");
+  if (watcher_actor) caf::anon_send(watcher_actor, msg::shutdown_atom::value);
+  // The slots cancel their jobs and report "cancelled" (requeued, not
+  // charged) through the link; give the reports a moment to leave.
+  caf::anon_send(link, msg::shutdown_atom::value);
+  system.await_all_actors_done();
+  log->info("hyper2kvm cluster node {} stopped", cluster.node_name);
+  return 0;
+}
+
+}  // namespace h2k
