@@ -60,4 +60,30 @@ int run_drain(ControlClient& client, bool json, bool wait) {
   return exit_code::kOk;
 }
 
+int run_node_status(ControlClient& client, bool json, const std::string& node) {
+  ControlReply reply = client.request({{"command", "nodes"}});
+  if (!reply.ok()) {
+    if (json) std::cout << reply.line << "\n";
+    std::cerr << "hyperctl: " << reply.error() << "\n";
+    return exit_code::kDaemonError;
+  }
+  const nlohmann::json& nodes = member(reply.json, "nodes");
+  std::string known;
+  if (nodes.is_array()) {
+    for (const auto& entry : nodes) {
+      const std::string name = text_field(entry, "name", "");
+      if (name == node) {
+        if (json)
+          std::cout << entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        else
+          std::cout << render_node_detail(entry);
+        return exit_code::kOk;
+      }
+      if (!name.empty()) known += (known.empty() ? "" : ", ") + name;
+    }
+  }
+  std::cerr << "hyperctl: no node '" << node << "' (known: " << (known.empty() ? "none" : known) << ")\n";
+  return exit_code::kDaemonError;
+}
+
 }  // namespace h2k::hyperctl

@@ -23,4 +23,9 @@ int run_request(ControlClient& client, bool json, const nlohmann::json& request,
 // the process it reported has exited.
 int run_drain(ControlClient& client, bool json, bool wait);
 
+// `status --node NAME`: asks for `nodes` and prints NAME's entry (with
+// `json` the node object, one line). A node the daemon does not list is an
+// error naming it and the known ones, on stderr, returning 1.
+int run_node_status(ControlClient& client, bool json, const std::string& node);
+
 }  // namespace h2k::hyperctl

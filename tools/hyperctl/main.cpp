@@ -43,6 +43,7 @@ struct Cli {
   std::string state;
   std::optional<int> limit;
   std::string job_id;
+  std::string node;  // status/drain/undrain --node
   WatchOptions watch;
 };
 
@@ -67,7 +68,8 @@ json with_job_id(const char* command, const Cli& c) { return {{"command", comman
 
 int main(int argc, char** argv) {
   Cli c;
-  CLI::App app{"hyperctl: control a running hyper2kvm daemon (status, statistics, pause/resume/drain/stop, jobs)"};
+  CLI::App app{"hyperctl: control a running hyper2kvm daemon (status, statistics, pause/resume/drain/stop, jobs, "
+                "cluster nodes)"};
   app.set_version_flag("--version", "hyperctl 0.1.0");
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the command: `hyperctl status --json`
@@ -91,13 +93,31 @@ int main(int argc, char** argv) {
       "3 cannot reach the daemon (no socket, nobody listening, connection lost); 4 no reply within --timeout.\n"
       "Run `hyperctl COMMAND --help` for the options of a command.");
 
-  auto* status = app.add_subcommand("status", "Daemon state (running, paused, draining, stopping), pid, uptime, job counts");
+  auto* status = app.add_subcommand(
+      "status", "Daemon state (running, paused, draining, stopping), pid, uptime, job counts; in a cluster also "
+                "how many nodes are up");
+  auto* status_node = status->add_option("--node", c.node,
+                                         "Show this node of the cluster instead (an entry of `hyperctl nodes`, "
+                                         "with its running jobs and free scratch space)");
   auto* stats = app.add_subcommand("stats", "Statistics: totals, success rate, times, by file type, current jobs");
   stats->add_flag("--prometheus", c.prometheus, "Prometheus text exposition format instead");
   auto* pause = app.add_subcommand("pause", "Start no new jobs (running jobs continue; new files are still queued)");
   auto* resume = app.add_subcommand("resume", "Start jobs again after pause");
-  auto* drain = app.add_subcommand("drain", "Finish running jobs, start no new ones, then exit");
-  drain->add_flag("--wait", c.drain_wait, "Wait until the daemon has exited (polls status every second)");
+  auto* drain = app.add_subcommand(
+      "drain", "Finish running jobs, start no new ones, then exit; with --node NAME only that node of a cluster "
+               "stops taking jobs");
+  auto* drain_wait =
+      drain->add_flag("--wait", c.drain_wait, "Wait until the daemon has exited (polls status every second)");
+  auto* drain_node = drain->add_option(
+      "--node", c.node,
+      "Drain only this node (see `hyperctl nodes`): it finishes its running jobs and gets no new ones, the daemon "
+      "and the other nodes go on; `hyperctl undrain --node NAME` undoes it. Not with --wait");
+  drain->footer(
+      "`drain` alone ends the daemon; `drain --node NAME` only takes one node out of the rotation (its HEALTH "
+      "turns draining in `hyperctl nodes`) and returns at once: watch its SLOTS fall to 0/N there.");
+  auto* undrain = app.add_subcommand(
+      "undrain", "Let a node drained with `drain --node` take new jobs again (cluster; `resume` is for `pause`)");
+  undrain->add_option("--node", c.node, "The node (see `hyperctl nodes`)")->required();
   auto* stop = app.add_subcommand("stop", "Stop now: cancel running jobs (they are retried after a restart) and exit");
 
   auto* queue_job = app.add_subcommand("queue-job", "Queue a VM file for conversion");
@@ -107,7 +127,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"low", "normal", "high"}));
   queue_job->add_option("-n,--name", c.name, "VM name (default: from the OVF/VMX, else the file name)");
 
-  auto* list_jobs = app.add_subcommand("list-jobs", "Table of jobs: ID STATE PRIORITY TYPE ATTEMPTS SOURCE");
+  auto* list_jobs = app.add_subcommand(
+      "list-jobs", "Table of jobs: ID STATE NODE PRIORITY TYPE ATTEMPTS SOURCE (NODE: where a running job runs)");
   list_jobs->add_option("--state", c.state, "Only jobs in this state")
       ->check(CLI::IsMember({"queued", "running", "retry_wait", "done", "failed", "cancelled"}));
   list_jobs->add_option("--limit", c.limit, "At most N jobs (1..10000)")->check(CLI::Range(1, 10000));
@@ -124,6 +145,17 @@ int main(int argc, char** argv) {
   auto* retry_job = app.add_subcommand("retry-job", "Queue a failed or cancelled job again");
   retry_job->add_option("id", c.job_id, "Job id")->required();
 
+  auto* nodes = app.add_subcommand(
+      "nodes", "The daemon's nodes: NAME ROLES HOST SLOTS DONE LOST HEARTBEAT ACCEL HEALTH");
+  nodes->footer(
+      "One row per node; without a cluster the daemon itself, host (coordinator).\n"
+      "  SLOTS      conversion slots busy/total\n"
+      "  DONE/LOST  jobs finished there / leases taken away when it died or went silent\n"
+      "  HEARTBEAT  when the coordinator last heard from it (- for the coordinator itself)\n"
+      "  ACCEL      kvm or tcg (converters)\n"
+      "  HEALTH     up; draining (finishes its jobs, gets no new ones: `drain --node`); down (why)\n"
+      "`hyperctl status --node NAME` shows one node with its running jobs and free scratch space.");
+
   auto* watch = app.add_subcommand(
       "watch", "Live view: daemon state, running jobs with progress bars, queued jobs; Ctrl-C to leave");
   watch->add_option("-i,--interval", c.watch.interval_s, "Seconds between refreshes")
@@ -137,11 +169,20 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? exit_code::kOk : exit_code::kUsage;
   }
+  if (drain_node->count() > 0 && drain_wait->count() > 0) {
+    std::cerr << "hyperctl: drain: --node and --wait cannot be combined: --wait waits for the daemon to exit, and "
+                 "draining one node does not stop the daemon (`hyperctl nodes` shows the node's jobs winding down)\n";
+    return exit_code::kUsage;
+  }
 
   ControlClient client(socket_path(c),
                        std::chrono::milliseconds(static_cast<long long>(std::ceil(c.timeout_s * 1000))));
   try {
-    if (*status) return run_request(client, c.json, {{"command", "status"}}, render_status);
+    if (*status) {
+      if (status_node->count() > 0) return run_node_status(client, c.json, c.node);
+      return run_request(client, c.json, {{"command", "status"}}, render_status);
+    }
+    if (*nodes) return run_request(client, c.json, {{"command", "nodes"}}, render_node_table);
     if (*stats) {
       if (!c.prometheus) return run_request(client, c.json, {{"command", "stats"}}, render_stats);
       return run_request(client, c.json, {{"command", "stats"}, {"format", "prometheus"}}, [](const json& reply) {
@@ -151,7 +192,13 @@ int main(int argc, char** argv) {
     }
     if (*pause) return run_request(client, c.json, {{"command", "pause"}}, render_daemon_state);
     if (*resume) return run_request(client, c.json, {{"command", "resume"}}, render_daemon_state);
-    if (*drain) return run_drain(client, c.json, c.drain_wait);
+    if (*drain) {
+      if (drain_node->count() > 0)
+        return run_request(client, c.json, {{"command", "drain-node"}, {"node", c.node}}, render_node_action);
+      return run_drain(client, c.json, c.drain_wait);
+    }
+    if (*undrain)
+      return run_request(client, c.json, {{"command", "undrain-node"}, {"node", c.node}}, render_node_action);
     if (*stop) return run_request(client, c.json, {{"command", "stop"}}, render_daemon_state);
     if (*queue_job) {
       // The daemon resolves nothing against our working directory.

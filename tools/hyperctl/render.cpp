@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <vector>
@@ -50,6 +51,44 @@ std::string last_error_summary(const json& job) {
   return text;
 }
 
+// Strings of an array joined with ", " (or `separator`); "-" when there are none.
+std::string joined_strings(const json& array, const std::string& separator = ", ") {
+  std::string out;
+  if (array.is_array())
+    for (const auto& item : array)
+      if (item.is_string()) out += (out.empty() ? "" : separator) + item.get<std::string>();
+  return out.empty() ? "-" : out;
+}
+
+// A text field shown as "-" when it is empty too (the daemon sends "" for
+// "none": the coordinator's incarnation, a node that has no accel).
+std::string nonempty_field(const json& obj, const char* key) {
+  std::string text = text_field(obj, key, "");
+  return text.empty() ? "-" : text;
+}
+
+// The daemon's own entry in the nodes reply: it has no heartbeat.
+bool is_coordinator_entry(const json& node) { return text_field(node, "host", "") == "(coordinator)"; }
+
+// "0.4s ago", "2m05s ago"; "-" for the coordinator's own entry or no age.
+std::string heartbeat_text(const json& node) {
+  if (is_coordinator_entry(node)) return "-";
+  auto age = number_field(node, "last_heartbeat_age_s");
+  if (!age || !std::isfinite(*age) || *age < 0) return "-";
+  // Below a minute to a tenth of a second ("59.9s"), above it as a duration
+  // (59.96 would print "60.0s" with one decimal).
+  return (*age < 59.95 ? fixed1(*age) + "s" : format_duration(*age)) + " ago";
+}
+
+// "up", "draining", "down (no heartbeat for more than 15000 ms (node_timeout))".
+std::string health_text(const json& node) {
+  std::string health = text_field(node, "health", "?");
+  if (health == "down") {
+    if (std::string reason = text_field(node, "down_reason", ""); !reason.empty()) health += " (" + reason + ")";
+  }
+  return health;
+}
+
 }  // namespace
 
 std::string job_source_summary(const json& job, bool file_name_only) {
@@ -89,6 +128,12 @@ std::string render_status(const json& reply) {
   out += line("Waiting to retry", count_field(reply, "retry_wait"));
   if (reply.contains("slots_alive"))
     out += line("Slots", count_field(reply, "slots_alive") + " of " + count_field(reply, "max_concurrent_jobs") + " alive");
+  if (member(reply, "cluster") == true) {
+    std::string nodes = count_field(reply, "nodes_up") + " of " + count_field(reply, "nodes_total") + " up";
+    if (auto awaiting = number_field(reply, "leases_awaiting_nodes"); awaiting && *awaiting > 0)
+      nodes += "; " + count_field(reply, "leases_awaiting_nodes") + " lease(s) awaiting their nodes";
+    out += line("Nodes", nodes);
+  }
   if (reply.contains("stale_results")) out += line("Stale reports dropped", count_field(reply, "stale_results"));
   out += line("Version", text_field(reply, "version"));
   return out;
@@ -138,17 +183,56 @@ std::string render_daemon_state(const json& reply) {
 std::string render_job_table(const json& reply) {
   const json& jobs = member(reply, "jobs");
   if (!jobs.is_array() || jobs.empty()) return "No jobs.\n";
-  std::vector<std::vector<std::string>> rows{{"ID", "STATE", "PRIORITY", "TYPE", "ATTEMPTS", "SOURCE"}};
+  std::vector<std::vector<std::string>> rows{{"ID", "STATE", "NODE", "PRIORITY", "TYPE", "ATTEMPTS", "SOURCE"}};
   for (const auto& job : jobs)
-    rows.push_back({text_field(job, "id"), text_field(job, "state"), text_field(job, "priority"),
-                    text_field(job, "file_type"), count_field(job, "attempts"), job_source_summary(job)});
+    rows.push_back({text_field(job, "id"), text_field(job, "state"), nonempty_field(job, "node"),
+                    text_field(job, "priority"), text_field(job, "file_type"), count_field(job, "attempts"),
+                    job_source_summary(job)});
   return format_table(rows);
+}
+
+std::string render_node_table(const json& reply) {
+  const json& nodes = member(reply, "nodes");
+  if (!nodes.is_array() || nodes.empty()) return "No nodes.\n";
+  std::vector<std::vector<std::string>> rows{
+      {"NAME", "ROLES", "HOST", "SLOTS", "DONE", "LOST", "HEARTBEAT", "ACCEL", "HEALTH"}};
+  for (const auto& node : nodes)
+    rows.push_back({text_field(node, "name"), joined_strings(member(node, "roles"), ","), nonempty_field(node, "host"),
+                    count_field(node, "slots_busy") + "/" + count_field(node, "slots_total"),
+                    count_field(node, "jobs_done"), count_field(node, "jobs_lost"), heartbeat_text(node),
+                    nonempty_field(node, "accel"), health_text(node)});
+  return format_table(rows);
+}
+
+std::string render_node_detail(const json& node) {
+  std::string out = "Node: " + text_field(node, "name") + "\n";
+  out += line("Health", health_text(node));
+  out += line("Roles", joined_strings(member(node, "roles")));
+  out += line("Host", nonempty_field(node, "host"));
+  out += line("Incarnation", nonempty_field(node, "incarnation"));
+  out += line("Slots", count_field(node, "slots_busy") + " of " + count_field(node, "slots_total") + " busy");
+  out += line("Running jobs", joined_strings(member(node, "running_jobs")));
+  out += line("Jobs done", count_field(node, "jobs_done"));
+  out += line("Jobs lost", count_field(node, "jobs_lost"));
+  auto scratch = number_field(node, "scratch_free_bytes");
+  out += line("Scratch free", scratch ? format_bytes(*scratch) : "-");
+  out += line("Accel", nonempty_field(node, "accel"));
+  out += line("Last heartbeat", heartbeat_text(node));
+  return out;
+}
+
+std::string render_node_action(const json& reply) {
+  const std::string node = text_field(reply, "node", "?");
+  if (member(reply, "draining") == true)
+    return "Node " + node + " is draining: it finishes its running jobs and gets no new ones\n";
+  return "Node " + node + " takes new jobs again\n";
 }
 
 std::string render_job_detail(const json& job) {
   std::vector<std::pair<std::string, std::string>> fields{
       {"Job", text_field(job, "id")},
       {"State", text_field(job, "state")},
+      {"Node", nonempty_field(job, "node")},
       {"Priority", text_field(job, "priority")},
       {"Type", text_field(job, "file_type")},
       {"Attempts", count_field(job, "attempts")},
