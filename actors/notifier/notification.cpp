@@ -103,9 +103,57 @@ Notification failure(const msg::job_event& e) {
   return n;
 }
 
+// Formatted like the stall notices: what happened in one line, the facts as
+// fields, what to do.
+Notification node_lost(const msg::job_event& e, std::size_t jobs) {
+  const std::string error = valid_utf8(e.error);
+  const auto [node, reason] = parse_node_lost(error);
+  Notification n;
+  n.event = "node_lost";
+  n.title = "\u26A0\uFE0F Node Lost";
+  n.text = "hyper2kvm: " + (error.empty() ? std::string("a node was lost") : error);
+  if (jobs > 0) n.text += "; its " + std::to_string(jobs) + " job(s) get new leases";
+  if (!node.empty()) n.fields.emplace_back("Node", node);
+  n.fields.emplace_back("Reason", reason);
+  if (jobs > 0) n.fields.emplace_back("Jobs requeued", std::to_string(jobs));
+  n.fields.emplace_back("Action", "Check the node");
+  n.color = "warning";
+  n.details = {{"node", node}, {"reason", reason}, {"error", error}, {"jobs_requeued", jobs}};
+  return n;
+}
+
 }  // namespace
 
-std::optional<Notification> notification_for(const msg::job_event& e, const NotificationSettings& s) {
+std::pair<std::string, std::string> parse_node_lost(const std::string& error) {
+  static const std::string head = "node ", sep = " lost: ";
+  if (error.rfind(head, 0) != 0) return {"", error};
+  const auto at = error.find(sep, head.size());
+  if (at == std::string::npos || at == head.size()) return {"", error};
+  return {error.substr(head.size(), at - head.size()), error.substr(at + sep.size())};
+}
+
+std::size_t NodeLossJobs::on_event(const msg::job_event& e) {
+  if (e.kind == "node_lost") {
+    const auto node = parse_node_lost(e.error).first;
+    auto it = requeued_.find(node);
+    if (it == requeued_.end()) return 0;
+    const std::size_t n = it->second;
+    requeued_.erase(it);
+    return n;
+  }
+  if (e.kind == "slot_lost") {
+    // "<node>/slot-<n> stopped: node <node> lost: <reason>"
+    static const std::string stopped = " stopped: ";
+    const auto at = e.error.find(stopped);
+    if (at == std::string::npos) return 0;
+    const auto node = parse_node_lost(e.error.substr(at + stopped.size())).first;
+    if (!node.empty() && e.error.rfind(node + "/slot-", 0) == 0) ++requeued_[node];
+  }
+  return 0;
+}
+
+std::optional<Notification> notification_for(const msg::job_event& e, const NotificationSettings& s,
+                                             std::size_t node_jobs) {
   if (!s.enabled) return std::nullopt;
   std::optional<Notification> n;
   if (e.kind == "succeeded") {
@@ -116,6 +164,8 @@ std::optional<Notification> notification_for(const msg::job_event& e, const Noti
     }
   } else if (e.kind == "retry_scheduled" || e.kind == "failed" || e.kind == "rejected") {
     if (s.notify_on_failure) n = failure(e);
+  } else if (e.kind == "node_lost") {
+    if (s.notify_on_failure) n = node_lost(e, node_jobs);
   } else if (e.kind == "stalled" && s.notify_on_stall) {
     // The watchdog cancelled a job that stopped reporting progress.
     Notification st;

@@ -49,7 +49,8 @@ msg::notifier_actor::behavior_type notifier_actor_fn(self_ptr self, Notification
         auto& st = self->state;
         if (!st.dispatcher) return;
         if (e.kind == "succeeded" || e.kind == "failed") st.stall->on_finish(e.at_ms);
-        if (auto n = notification_for(e, st.settings)) st.dispatcher->enqueue(std::move(*n));
+        const std::size_t node_jobs = st.node_jobs.on_event(e);
+        if (auto n = notification_for(e, st.settings, node_jobs)) st.dispatcher->enqueue(std::move(*n));
       },
       [=](msg::queue_state& q) {
         auto& st = self->state;

@@ -9,6 +9,7 @@
 #include <caf/stateful_actor.hpp>
 #include <spdlog/logger.h>
 
+#include "actors/notifier/notification.hpp"
 #include "actors/notifier/notification_dispatcher.hpp"
 #include "actors/notifier/stall_detector.hpp"
 #include "actors/settings/notification_settings.hpp"
@@ -20,6 +21,7 @@ struct notifier_state {
   NotificationSettings settings;
   std::unique_ptr<NotificationDispatcher> dispatcher;  // null when notifications are off
   std::unique_ptr<StallDetector> stall;
+  NodeLossJobs node_jobs;  // cluster mode: the jobs a lost node held
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "notifier";
 };

@@ -62,6 +62,13 @@ msg::stats_actor::behavior_type stats_actor_fn(self_ptr self, std::filesystem::p
         if (!self->state.model->on_event(e)) self->state.log->warn("stats: unknown job event kind '{}'", e.kind);
         mark_dirty(self);
       },
+      [=](msg::cluster_state& c) {
+        // Sent after every node change and once a second for the heartbeat
+        // ages: only a change beyond the ages is worth a write; the ages
+        // reach the disk with the next write (at the latest the 60 s tick)
+        // and the `stats` command always has them fresh.
+        if (self->state.model->on_cluster(c)) mark_dirty(self);
+      },
       [=](msg::job_progress& p) { self->state.model->on_progress(p); },
       [=](msg::queue_state& q) {
         self->state.model->on_queue(q);

@@ -1,6 +1,7 @@
 #pragma once
 // The stats actor: owns a StatsModel, writes stats.json + metrics.prom on
-// every job event (coalesced to at most one write per second) and at least
+// every job event and cluster change (not on the once-a-second heartbeat
+// ages alone; coalesced to at most one write per second) and at least
 // every 60 s, and answers the `stats` control command. Restores the totals
 // of the previous run from stats.json at start.
 #include <filesystem>
@@ -18,7 +19,7 @@ struct stats_state {
   std::unique_ptr<StatsModel> model;
   std::filesystem::path dir;
   std::shared_ptr<spdlog::logger> log;
-  bool dirty = false;          // an event arrived since the last write
+  bool dirty = false;          // an event or a cluster change arrived since the last write
   bool write_scheduled = false;
   static inline const char* name = "stats";
 };

@@ -73,6 +73,10 @@ bool StatsModel::on_event(const msg::job_event& e) {
     ++totals_.stalled;
     return true;
   }
+  if (k == "node_lost") {     // cluster: a node died or went silent; its jobs' slot_lost events came first
+    ++totals_.nodes_lost;
+    return true;
+  }
   return false;
 }
 
@@ -126,6 +130,23 @@ void StatsModel::on_progress(const msg::job_progress& p) {
 void StatsModel::on_queue(const msg::queue_state& q) {
   queue_ = q;
   queue_known_ = true;
+}
+
+namespace {
+
+// Everything but the heartbeat age.
+bool same_but_age(const msg::node_summary& a, const msg::node_summary& b) {
+  return a.name == b.name && a.roles == b.roles && a.up == b.up && a.draining == b.draining &&
+         a.slots_total == b.slots_total && a.slots_busy == b.slots_busy && a.jobs_done == b.jobs_done &&
+         a.jobs_lost == b.jobs_lost && a.accel == b.accel;
+}
+
+}  // namespace
+
+bool StatsModel::on_cluster(const msg::cluster_state& c) {
+  const bool changed = !std::equal(c.nodes.begin(), c.nodes.end(), nodes_.begin(), nodes_.end(), same_but_age);
+  nodes_ = c.nodes;
+  return changed;
 }
 
 double StatsModel::success_rate() const {

@@ -12,15 +12,19 @@
 //   conversion) have their own totals and do not move success_rate.
 // - durations (average, per type, histogram) are of successful jobs only: a
 //   failure after 2 s says nothing about how long a conversion takes.
+// - nodes (cluster mode): the scheduler's latest cluster_state, as it is;
+//   it describes the live cluster, so it is not restored after a restart.
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "actors/stats/duration_histogram.hpp"
 #include "messages/messages.hpp"
+#include "messages/node_messages.hpp"
 
 namespace h2k {
 
@@ -37,6 +41,12 @@ public:
   // a late message must not bring a finished job back.
   void on_progress(const msg::job_progress& p);
   void on_queue(const msg::queue_state& q);
+  // Replaces the nodes. Returns true when something other than the heartbeat
+  // ages changed (a node came, went, went down or up, started or stopped
+  // draining, its slots or job counts moved): the scheduler sends the state
+  // once a second just to refresh the ages, and those alone are not worth a
+  // write of stats.json.
+  bool on_cluster(const msg::cluster_state& c);
 
   nlohmann::json to_json(std::int64_t now_ms) const;   // the stats.json document
   std::string prometheus(std::int64_t now_ms) const;   // text exposition format 0.0.4
@@ -74,7 +84,7 @@ private:
   struct Totals {
     std::uint64_t processed = 0, failed = 0, retried = 0, duplicates = 0, cancelled = 0, rejected = 0;
     // Lifecycle faults, since the daemon started (metrics only).
-    std::uint64_t stale_results = 0, slots_lost = 0, stalled = 0;
+    std::uint64_t stale_results = 0, slots_lost = 0, stalled = 0, nodes_lost = 0;
     std::uint64_t bytes_converted = 0;
   };
 
@@ -94,6 +104,7 @@ private:
   std::deque<Completion> recent_;                 // newest first
   msg::queue_state queue_;
   bool queue_known_ = false;
+  std::vector<msg::node_summary> nodes_;          // as the scheduler lists them
 };
 
 }  // namespace h2k

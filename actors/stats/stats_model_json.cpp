@@ -112,6 +112,19 @@ json StatsModel::to_json(std::int64_t now_ms) const {
   json recent = json::array();
   for (const auto& c : recent_) recent.push_back(completion_to_json(c));
 
+  json nodes = json::array();
+  for (const auto& n : nodes_)
+    nodes.push_back({{"name", n.name},
+                     {"roles", n.roles},
+                     {"up", n.up},
+                     {"draining", n.draining},
+                     {"slots_total", n.slots_total},
+                     {"slots_busy", n.slots_busy},
+                     {"jobs_done", n.jobs_done},
+                     {"jobs_lost", n.jobs_lost},
+                     {"heartbeat_age_s", round_to(static_cast<double>(n.heartbeat_age_ms) / 1000.0, 1)},
+                     {"accel", n.accel}});
+
   const double uptime_h = static_cast<double>(std::max<std::int64_t>(0, now_ms - start_ms_)) / 3.6e6;
   return {
       {"daemon_start_time", iso8601_utc_seconds(start_ms_)},
@@ -135,6 +148,7 @@ json StatsModel::to_json(std::int64_t now_ms) const {
       {"daemon_status", queue_known_ ? queue_.mode : std::string("starting")},
       {"last_updated", iso8601_utc(now_ms)},
       {"duration_histogram", histogram_.to_json()},
+      {"nodes", std::move(nodes)},  // empty before the scheduler's first cluster_state
   };
 }
 

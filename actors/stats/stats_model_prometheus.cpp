@@ -31,6 +31,9 @@ std::string StatsModel::prometheus(std::int64_t now_ms) const {
   p.sample("hyper2kvm_slots_lost_total", totals_.slots_lost);
   p.family("hyper2kvm_stalled_jobs_total", "counter", "Attempts cancelled by the stall watchdog (job_stall_timeout).");
   p.sample("hyper2kvm_stalled_jobs_total", totals_.stalled);
+  p.family("hyper2kvm_nodes_lost_total", "counter",
+           "Cluster nodes lost (died, or silent for longer than node_timeout); their jobs got new leases.");
+  p.sample("hyper2kvm_nodes_lost_total", totals_.nodes_lost);
 
   const std::string h = "hyper2kvm_conversion_duration_seconds";
   p.family(h, "histogram", "Duration of successful conversions in seconds.");
@@ -53,6 +56,30 @@ std::string StatsModel::prometheus(std::int64_t now_ms) const {
   p.family("hyper2kvm_success_rate", "gauge",
            "Percent of finished conversions that succeeded (100 before any finished).");
   p.sample("hyper2kvm_success_rate", success_rate());
+
+  // Per node, as the scheduler last described the cluster (one local node
+  // outside cluster mode; none before the first cluster_state).
+  p.family("hyper2kvm_node_up", "gauge", "1 while the node is connected and heard from, 0 once it is lost.");
+  for (const auto& n : nodes_) p.sample("hyper2kvm_node_up", std::uint64_t{n.up ? 1u : 0u}, {{"node", n.name}});
+  p.family("hyper2kvm_node_draining", "gauge", "1 while the node is draining: it takes no new jobs.");
+  for (const auto& n : nodes_)
+    p.sample("hyper2kvm_node_draining", std::uint64_t{n.draining ? 1u : 0u}, {{"node", n.name}});
+  p.family("hyper2kvm_node_slots", "gauge", "The node's converter slots, busy or free.");
+  for (const auto& n : nodes_) {
+    const std::uint64_t busy = n.slots_busy, total = n.slots_total;
+    p.sample("hyper2kvm_node_slots", busy, {{"node", n.name}, {"state", "busy"}});
+    p.sample("hyper2kvm_node_slots", total > busy ? total - busy : 0, {{"node", n.name}, {"state", "free"}});
+  }
+  p.family("hyper2kvm_node_jobs_done_total", "counter", "Jobs the node finished.");
+  for (const auto& n : nodes_) p.sample("hyper2kvm_node_jobs_done_total", n.jobs_done, {{"node", n.name}});
+  p.family("hyper2kvm_node_jobs_lost_total", "counter",
+           "Jobs taken away from the node because it died or went silent (they got new leases).");
+  for (const auto& n : nodes_) p.sample("hyper2kvm_node_jobs_lost_total", n.jobs_lost, {{"node", n.name}});
+  p.family("hyper2kvm_node_heartbeat_age_seconds", "gauge",
+           "Seconds since the node's last heartbeat (0 for the coordinator's own process).");
+  for (const auto& n : nodes_)
+    p.sample("hyper2kvm_node_heartbeat_age_seconds", static_cast<double>(n.heartbeat_age_ms) / 1000.0,
+             {{"node", n.name}});
 
   return p.text();
 }

@@ -146,4 +146,93 @@ BOOST_AUTO_TEST_CASE(stall_and_test_notifications) {
   BOOST_TEST(t.at_ms == kExampleMs);
 }
 
+// Cluster mode: the scheduler's events for a converter node that went silent
+// with 2 jobs: one slot_lost per job, then node_lost.
+namespace {
+
+const std::string kLostReason = "no heartbeat for more than 10000 ms";
+
+msg::job_event slot_lost_on(const std::string& node, int slot, const std::string& job) {
+  auto e = job_event("slot_lost");
+  e.job_id = job;
+  e.error = node + "/slot-" + std::to_string(slot) + " stopped: node " + node + " lost: " + kLostReason;
+  return e;
+}
+
+msg::job_event node_lost_event(const std::string& node) {
+  msg::job_event e;
+  e.kind = "node_lost";
+  e.error = "node " + node + " lost: " + kLostReason;
+  e.at_ms = kExampleMs;
+  return e;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_lost_node_is_an_operational_failure_notice) {
+  NodeLossJobs jobs;
+  BOOST_TEST(jobs.on_event(slot_lost_on("conv-01", 0, "job-1")) == 0u);
+  BOOST_TEST(jobs.on_event(slot_lost_on("conv-02", 0, "job-9")) == 0u);  // another node's loss, later
+  BOOST_TEST(jobs.on_event(job_event("started")) == 0u);
+  BOOST_TEST(jobs.on_event(slot_lost_on("conv-01", 1, "job-2")) == 0u);
+  auto plain = job_event("slot_lost");  // a local slot that died: no node loss
+  plain.error = "slot-2 stopped: worker thread exited";
+  BOOST_TEST(jobs.on_event(plain) == 0u);
+  const auto e = node_lost_event("conv-01");
+  const std::size_t moved = jobs.on_event(e);
+  BOOST_TEST(moved == 2u);
+
+  const auto n = notification_for(e, enabled_settings(), moved);
+  BOOST_TEST_REQUIRE(n.has_value());
+  BOOST_TEST(n->event == "node_lost");
+  BOOST_TEST(n->title == "\u26A0\uFE0F Node Lost");
+  BOOST_TEST(n->text ==
+             "hyper2kvm: node conv-01 lost: no heartbeat for more than 10000 ms; its 2 job(s) get new leases");
+  BOOST_TEST(n->color == "warning");
+  BOOST_TEST(n->at_ms == kExampleMs);
+  BOOST_TEST(field(*n, "Node") == "conv-01");
+  BOOST_TEST(field(*n, "Reason") == kLostReason);
+  BOOST_TEST(field(*n, "Jobs requeued") == "2");
+  BOOST_TEST(field(*n, "Action") == "Check the node");
+  BOOST_TEST(n->details == nlohmann::json::parse(R"({"node": "conv-01", "reason": "no heartbeat for more than 10000 ms",
+      "error": "node conv-01 lost: no heartbeat for more than 10000 ms", "jobs_requeued": 2})"), n->details.dump());
+
+  // Counted once: the next loss of conv-01 starts from zero; conv-02's count is its own.
+  BOOST_TEST(jobs.on_event(e) == 0u);
+  BOOST_TEST(jobs.on_event(node_lost_event("conv-02")) == 1u);
+  // A node without jobs: no job clause, no job field.
+  const auto idle = notification_for(node_lost_event("conv-03"), enabled_settings(), 0);
+  BOOST_TEST_REQUIRE(idle.has_value());
+  BOOST_TEST(idle->text == "hyper2kvm: node conv-03 lost: no heartbeat for more than 10000 ms");
+  BOOST_TEST(field(*idle, "Jobs requeued") == "(no field Jobs requeued)");
+  BOOST_TEST(idle->details["jobs_requeued"] == 0);
+}
+
+BOOST_AUTO_TEST_CASE(node_loss_follows_notify_on_failure) {
+  auto s = enabled_settings();
+  s.notify_on_stall = false;
+  BOOST_TEST(notification_for(node_lost_event("conv-01"), s).has_value());
+  s.notify_on_failure = false;
+  s.notify_on_stall = true;
+  BOOST_TEST(!notification_for(node_lost_event("conv-01"), s).has_value());
+  s.notify_on_failure = true;
+  s.enabled = false;
+  BOOST_TEST(!notification_for(node_lost_event("conv-01"), s).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(an_unexpected_node_lost_error_is_passed_on_whole) {
+  BOOST_TEST((parse_node_lost("node conv-01 lost: connection lost (normal)") ==
+              std::pair<std::string, std::string>{"conv-01", "connection lost (normal)"}));
+  BOOST_TEST((parse_node_lost("conv-01 vanished") == std::pair<std::string, std::string>{"", "conv-01 vanished"}));
+  BOOST_TEST((parse_node_lost("node  lost: x") == std::pair<std::string, std::string>{"", "node  lost: x"}));
+  msg::job_event e;
+  e.kind = "node_lost";
+  e.error = "conv-01 vanished";
+  const auto n = notification_for(e, enabled_settings());
+  BOOST_TEST_REQUIRE(n.has_value());
+  BOOST_TEST(n->text == "hyper2kvm: conv-01 vanished");
+  BOOST_TEST(field(*n, "Node") == "(no field Node)");
+  BOOST_TEST(field(*n, "Reason") == "conv-01 vanished");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -179,6 +179,54 @@ BOOST_AUTO_TEST_CASE(header_injection_and_long_lines_are_defused) {
   BOOST_TEST(m.find("\r\n.\r\n.hidden starts with a dot\r\n") != std::string::npos);
 }
 
+// A lost cluster node, in every channel: formatted like the stall notices.
+BOOST_AUTO_TEST_CASE(a_lost_node_in_every_channel) {
+  msg::job_event e;
+  e.kind = "node_lost";
+  e.error = "node conv-01 lost: no heartbeat for more than 10000 ms";
+  e.at_ms = kExampleMs;
+  const auto n = notification_for(e, enabled_settings(), 2);
+  BOOST_TEST_REQUIRE(n.has_value());
+  const std::string text =
+      "hyper2kvm: node conv-01 lost: no heartbeat for more than 10000 ms; its 2 job(s) get new leases";
+
+  const auto slack = slack_payload(*n);
+  BOOST_TEST_REQUIRE(slack["attachments"].size() == 1u);
+  const auto& a = slack["attachments"][0];
+  BOOST_TEST(a["color"] == "warning");
+  BOOST_TEST(a["title"] == "\u26A0\uFE0F Node Lost");
+  BOOST_TEST(a["text"] == text);
+  BOOST_TEST(a["ts"] == 1768660200);
+  BOOST_TEST(a["fallback"] == "\u26A0\uFE0F Node Lost: " + text);
+  BOOST_TEST(a["fields"] == nlohmann::json::parse(R"json([
+    {"title": "Node", "value": "conv-01", "short": true},
+    {"title": "Reason", "value": "no heartbeat for more than 10000 ms", "short": true},
+    {"title": "Jobs requeued", "value": "2", "short": true},
+    {"title": "Action", "value": "Check the node", "short": true}])json"), a["fields"].dump());
+
+  const auto discord = discord_payload(*n);
+  const auto& embed = discord["embeds"][0];
+  BOOST_TEST(embed["title"] == "\u26A0\uFE0F Node Lost");
+  BOOST_TEST(embed["description"] == text);
+  BOOST_TEST(embed["color"] == 0xECB22E);  // the stall notices' warning colour
+  BOOST_TEST(embed["timestamp"] == "2026-01-17T14:30:00Z");
+  BOOST_TEST(embed["fields"][0] == nlohmann::json::parse(R"({"name":"Node","value":"conv-01","inline":true})"));
+  BOOST_TEST(embed["fields"].size() == 4u);
+
+  BOOST_TEST(generic_payload(*n) == nlohmann::json::parse(R"({"event": "node_lost", "timestamp": "2026-01-17T14:30:00Z",
+      "details": {"node": "conv-01", "reason": "no heartbeat for more than 10000 ms",
+                  "error": "node conv-01 lost: no heartbeat for more than 10000 ms", "jobs_requeued": 2}})"));
+
+  const auto mail = parse_with_python(email_message(*n, email_settings()));
+  BOOST_TEST(mail["defects"] == 0);
+  BOOST_TEST(mail["subject"] == "[Hyper2KVM] \u26A0\uFE0F Node Lost");
+  const std::string body = mail["body"];
+  for (const std::string& line : {text, std::string("Node: conv-01"),
+                                 std::string("Reason: no heartbeat for more than 10000 ms"),
+                                 std::string("Jobs requeued: 2"), std::string("Action: Check the node")})
+    BOOST_TEST(body.find(line) != std::string::npos, "body lacks " << line << ":\n" << body);
+}
+
 BOOST_AUTO_TEST_CASE(text_formats) {
   using namespace h2k::notify;
   BOOST_TEST(human_size(0) == "0B");

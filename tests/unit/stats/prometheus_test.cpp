@@ -162,4 +162,94 @@ BOOST_AUTO_TEST_CASE(label_values_and_numbers_are_written_as_the_format_wants) {
   BOOST_TEST(p.text().find("# HELP x_total odd \\\\ help\\nline\n") == 0u);
 }
 
+namespace {
+
+// The lines of `text` that belong to the per-node families, in order.
+std::string node_lines(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, out;
+  while (std::getline(in, line))
+    for (const char* start : {"hyper2kvm_node_", "# HELP hyper2kvm_node_", "# TYPE hyper2kvm_node_"})
+      if (line.rfind(start, 0) == 0) {
+        out += line + "\n";
+        break;
+      }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(nodes_get_their_own_families) {
+  StatsModel m(kStart);
+  play_script(m);
+  m.on_cluster(two_converters());
+  const std::string text = m.prometheus(kNow);
+  parse(text);  // still a valid exposition
+  BOOST_TEST(node_lines(text) == R"(# HELP hyper2kvm_node_up 1 while the node is connected and heard from, 0 once it is lost.
+# TYPE hyper2kvm_node_up gauge
+hyper2kvm_node_up{node="conv-01"} 0
+hyper2kvm_node_up{node="conv-02"} 1
+# HELP hyper2kvm_node_draining 1 while the node is draining: it takes no new jobs.
+# TYPE hyper2kvm_node_draining gauge
+hyper2kvm_node_draining{node="conv-01"} 0
+hyper2kvm_node_draining{node="conv-02"} 1
+# HELP hyper2kvm_node_slots The node's converter slots, busy or free.
+# TYPE hyper2kvm_node_slots gauge
+hyper2kvm_node_slots{node="conv-01",state="busy"} 0
+hyper2kvm_node_slots{node="conv-01",state="free"} 0
+hyper2kvm_node_slots{node="conv-02",state="busy"} 1
+hyper2kvm_node_slots{node="conv-02",state="free"} 3
+# HELP hyper2kvm_node_jobs_done_total Jobs the node finished.
+# TYPE hyper2kvm_node_jobs_done_total counter
+hyper2kvm_node_jobs_done_total{node="conv-01"} 7
+hyper2kvm_node_jobs_done_total{node="conv-02"} 3
+# HELP hyper2kvm_node_jobs_lost_total Jobs taken away from the node because it died or went silent (they got new leases).
+# TYPE hyper2kvm_node_jobs_lost_total counter
+hyper2kvm_node_jobs_lost_total{node="conv-01"} 2
+hyper2kvm_node_jobs_lost_total{node="conv-02"} 0
+# HELP hyper2kvm_node_heartbeat_age_seconds Seconds since the node's last heartbeat (0 for the coordinator's own process).
+# TYPE hyper2kvm_node_heartbeat_age_seconds gauge
+hyper2kvm_node_heartbeat_age_seconds{node="conv-01"} 12.5
+hyper2kvm_node_heartbeat_age_seconds{node="conv-02"} 1.5
+)");
+
+  // Before any cluster_state: the families are declared, without samples.
+  StatsModel fresh(kStart);
+  const std::string none = fresh.prometheus(kStart);
+  const Exposition e = parse(none);
+  BOOST_TEST(e.types.at("hyper2kvm_node_up") == "gauge");
+  for (const auto& smp : e.samples) BOOST_TEST(smp.name.rfind("hyper2kvm_node_", 0) != 0u, smp.name);
+}
+
+BOOST_AUTO_TEST_CASE(node_names_are_escaped_in_labels) {
+  StatsModel m(kStart);
+  msg::cluster_state c;
+  c.nodes.push_back(node("we\"ird\\node\nname", {"converter"}, true, false, 2, 2, 0, 0, 250, "kvm"));
+  m.on_cluster(c);
+  const std::string text = m.prometheus(kStart);
+  const Exposition e = parse(text);  // one sample per line: the newline did not break it
+  const std::string label = R"(we\"ird\\node\nname)";
+  BOOST_TEST(text.find("\nhyper2kvm_node_up{node=\"" + label + "\"} 1\n") != std::string::npos, text);
+  BOOST_TEST(text.find("\nhyper2kvm_node_slots{node=\"" + label + "\",state=\"free\"} 0\n") != std::string::npos);
+  BOOST_TEST(e.value("hyper2kvm_node_heartbeat_age_seconds", {{"node", label}}) == 0.25);
+}
+
+BOOST_AUTO_TEST_CASE(lost_nodes_are_counted) {
+  StatsModel m(kStart);
+  BOOST_TEST(parse(m.prometheus(kStart)).value("hyper2kvm_nodes_lost_total") == 0.0);
+  msg::job_event e;
+  e.kind = "node_lost";
+  e.error = "node conv-01 lost: no heartbeat for more than 10000 ms";
+  e.at_ms = at(60);
+  BOOST_TEST(m.on_event(e));  // a known kind: the actor does not warn
+  BOOST_TEST(m.on_event(e));
+  const Exposition x = parse(m.prometheus(kNow));
+  BOOST_TEST(x.types.at("hyper2kvm_nodes_lost_total") == "counter");
+  BOOST_TEST(x.value("hyper2kvm_nodes_lost_total") == 2.0);
+  // no job: nothing else moves
+  BOOST_TEST(x.value("hyper2kvm_conversions_total", {{"status", "failed"}}) == 0.0);
+  BOOST_TEST(m.to_json(kNow)["recent_completions"].empty());
+  BOOST_TEST(m.to_json(kNow)["success_rate"].get<double>() == 100.0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -174,4 +174,55 @@ BOOST_AUTO_TEST_CASE(cancelled_and_rejected_have_own_totals_and_leave_the_succes
   BOOST_TEST(j["recent_completions"][0]["error"] == "notes.txt: not a VM file");
 }
 
+BOOST_AUTO_TEST_CASE(nodes_are_listed_as_the_scheduler_last_described_them) {
+  StatsModel m(kStart);
+  play_script(m);
+  BOOST_TEST(m.to_json(kNow)["nodes"] == json::array());  // before the first cluster_state
+
+  BOOST_TEST(m.on_cluster(two_converters()));
+  const json nodes = m.to_json(kNow)["nodes"];
+  BOOST_TEST(nodes == json::parse(R"([
+    {"name": "conv-01", "roles": ["converter"], "up": false, "draining": false, "slots_total": 0, "slots_busy": 0,
+     "jobs_done": 7, "jobs_lost": 2, "heartbeat_age_s": 12.5, "accel": "kvm"},
+    {"name": "conv-02", "roles": ["converter", "watcher"], "up": true, "draining": true, "slots_total": 4,
+     "slots_busy": 1, "jobs_done": 3, "jobs_lost": 0, "heartbeat_age_s": 1.5, "accel": "tcg"}])"), nodes.dump(2));
+  // the rest of the document is untouched
+  BOOST_TEST(m.to_json(kNow)["total_processed"] == 3);
+}
+
+BOOST_AUTO_TEST_CASE(only_changes_beyond_the_heartbeat_ages_count_as_changes) {
+  // The stats actor writes stats.json when on_cluster says so; the once-a-second
+  // refresh of the ages must not write it every second.
+  StatsModel m(kStart);
+  auto c = two_converters();
+  BOOST_TEST(m.on_cluster(c));          // first state
+  BOOST_TEST(!m.on_cluster(c));         // the same again
+  c.nodes[0].heartbeat_age_ms += 1000;  // a second later
+  c.nodes[1].heartbeat_age_ms = 300;
+  BOOST_TEST(!m.on_cluster(c));
+  BOOST_TEST(m.to_json(kNow)["nodes"][0]["heartbeat_age_s"].get<double>() == 13.5);  // but the ages are kept
+  BOOST_TEST(m.prometheus(kNow).find("hyper2kvm_node_heartbeat_age_seconds{node=\"conv-02\"} 0.3\n") !=
+             std::string::npos);
+
+  auto changed = [&](auto edit) {
+    auto d = c;
+    edit(d);
+    const bool r = m.on_cluster(d);
+    m.on_cluster(c);  // back
+    return r;
+  };
+  BOOST_TEST(changed([](msg::cluster_state& d) { d.nodes[0].up = true; }));
+  BOOST_TEST(changed([](msg::cluster_state& d) { d.nodes[1].draining = false; }));
+  BOOST_TEST(changed([](msg::cluster_state& d) { d.nodes[1].slots_busy = 2; }));
+  BOOST_TEST(changed([](msg::cluster_state& d) { d.nodes[1].slots_total = 3; }));
+  BOOST_TEST(changed([](msg::cluster_state& d) { d.nodes[1].jobs_done = 4; }));
+  BOOST_TEST(changed([](msg::cluster_state& d) { d.nodes[0].jobs_lost = 3; }));
+  BOOST_TEST(changed([](msg::cluster_state& d) { d.nodes[1].roles = {"converter"}; }));
+  BOOST_TEST(changed([](msg::cluster_state& d) { d.nodes[1].accel = "kvm"; }));
+  BOOST_TEST(changed([](msg::cluster_state& d) { d.nodes.pop_back(); }));
+  BOOST_TEST(changed([](msg::cluster_state& d) { d.nodes.push_back(d.nodes[0]); d.nodes.back().name = "conv-03"; }));
+  BOOST_TEST(changed([](msg::cluster_state& d) { d.nodes.clear(); }));
+  BOOST_TEST(!m.on_cluster(c));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

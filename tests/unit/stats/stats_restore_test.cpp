@@ -14,6 +14,7 @@ BOOST_AUTO_TEST_CASE(round_trip_through_stats_json_keeps_totals_histogram_and_co
   ScratchDir tmp("stats");
   StatsModel old(kStart);
   play_script(old);
+  old.on_cluster(two_converters());  // the live cluster of the old process: not restored
   write_stats_files(tmp.path(), old.to_json(kNow), old.prometheus(kNow));
   const json before = old.to_json(kNow);
 
@@ -33,6 +34,7 @@ BOOST_AUTO_TEST_CASE(round_trip_through_stats_json_keeps_totals_histogram_and_co
   BOOST_TEST(after["current_queue_depth"] == 0);
   BOOST_TEST(after["daemon_start_time"] == "2026-11-22T08:31:00Z");
   BOOST_TEST(after["uptime_hours"].get<double>() == 1.0);
+  BOOST_TEST(after["nodes"] == json::array());
 
   // the counters continue from the saved values
   run_job(fresh, "n1", "new.vhdx", "vhdx", kGiB, 4000, 700, 10);

@@ -6,6 +6,7 @@
 
 #include "actors/stats/stats_model.hpp"
 #include "messages/messages.hpp"
+#include "messages/node_messages.hpp"
 #include "tests/unit/support/test_support.hpp"
 
 namespace h2k::test {
@@ -83,6 +84,33 @@ inline void play_script(StatsModel& m) {
   m.on_progress(p);
 
   m.on_queue(msg::queue_state{2, 1, 1, "running"});
+}
+
+// Cluster mode, a minute into the script: the coordinator, conv-01 lost
+// (silent for 12.5 s; its 2 jobs were taken away, no slots left) and conv-02
+// draining with 1 of its 4 slots busy.
+inline msg::node_summary node(const std::string& name, std::vector<std::string> roles, bool up, bool draining,
+                              std::uint32_t total, std::uint32_t busy, std::uint64_t done, std::uint64_t lost,
+                              std::int64_t age_ms, const std::string& accel) {
+  msg::node_summary n;
+  n.name = name;
+  n.roles = std::move(roles);
+  n.up = up;
+  n.draining = draining;
+  n.slots_total = total;
+  n.slots_busy = busy;
+  n.jobs_done = done;
+  n.jobs_lost = lost;
+  n.heartbeat_age_ms = age_ms;
+  n.accel = accel;
+  return n;
+}
+
+inline msg::cluster_state two_converters() {
+  msg::cluster_state c;
+  c.nodes.push_back(node("conv-01", {"converter"}, false, false, 0, 0, 7, 2, 12500, "kvm"));
+  c.nodes.push_back(node("conv-02", {"converter", "watcher"}, true, true, 4, 1, 3, 0, 1500, "tcg"));
+  return c;
 }
 
 }  // namespace h2k::test
