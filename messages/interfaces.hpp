@@ -94,6 +94,7 @@ using coordinator_link_actor = caf::typed_actor<
 // stats.json and the Prometheus metrics.
 using stats_actor = caf::typed_actor<
     caf::reacts_to<job_event>,
+    caf::reacts_to<cluster_state>,               // the nodes (cluster mode; one local node otherwise)
     caf::reacts_to<job_progress>,
     caf::reacts_to<queue_state>,
     caf::reacts_to<tick_atom>,

@@ -32,6 +32,34 @@ struct node_status {
   std::uint32_t busy_slots = 0;
 };
 
+// The coordinator's view of one node, for the stats actor (metrics per
+// node) after every change and once a second (heartbeat ages).
+struct node_summary {
+  std::string name;
+  std::vector<std::string> roles;
+  bool up = false;
+  bool draining = false;
+  std::uint32_t slots_total = 0;
+  std::uint32_t slots_busy = 0;
+  std::uint64_t jobs_done = 0;
+  std::uint64_t jobs_lost = 0;          // leases taken away (node died or went silent)
+  std::int64_t heartbeat_age_ms = 0;    // 0 for the coordinator's own process
+  std::string accel;                    // converters: "kvm" or "tcg"
+};
+
+struct cluster_state {
+  std::vector<node_summary> nodes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_summary& x) {
+  return f(caf::meta::type_name("h2k::msg::node_summary"), x.name, x.roles, x.up, x.draining, x.slots_total,
+           x.slots_busy, x.jobs_done, x.jobs_lost, x.heartbeat_age_ms, x.accel);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_state& x) {
+  return f(caf::meta::type_name("h2k::msg::cluster_state"), x.nodes);
+}
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lease_ref& x) {
   return f(caf::meta::type_name("h2k::msg::lease_ref"), x.job_id, x.epoch, x.holder);

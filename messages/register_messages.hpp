@@ -24,6 +24,9 @@ inline void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<lease_ref>("h2k::msg::lease_ref");
   cfg.add_message_type<std::vector<lease_ref>>("std::vector<h2k::msg::lease_ref>");
   cfg.add_message_type<node_status>("h2k::msg::node_status");
+  cfg.add_message_type<node_summary>("h2k::msg::node_summary");
+  cfg.add_message_type<std::vector<node_summary>>("std::vector<h2k::msg::node_summary>");
+  cfg.add_message_type<cluster_state>("h2k::msg::cluster_state");
   cfg.add_message_type<node_hello>("h2k::msg::node_hello");
   cfg.add_message_type<node_welcome>("h2k::msg::node_welcome");
   cfg.add_message_type<std::vector<converter_actor>>("std::vector<h2k::msg::converter_actor>");

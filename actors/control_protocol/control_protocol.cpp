@@ -68,6 +68,18 @@ std::string check_job_id(const json& v) {
   return "";
 }
 
+// A cluster node's name (cluster.node_name).
+std::string check_node_name(const json& v) {
+  if (!v.is_string()) return "must be a string (got " + shown(v) + ")";
+  const std::string& n = v.get_ref<const std::string&>();
+  const bool valid = !n.empty() && n.size() <= 63 && std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
+  });
+  if (!valid) return "must be 1..63 characters of [A-Za-z0-9._-] (got " + shown(v) + ")";
+  return "";
+}
+
 std::string check_limit(const json& v) {
   // is_number_integer() is false for 2.5 and for true/false.
   if (v.is_number_integer()) {
@@ -118,6 +130,10 @@ const std::vector<CommandSpec>& command_specs() {
         {"cancel-job", {{"job_id", true, check_job_id}}},
         {"set-priority", {{"job_id", true, check_job_id}, {"priority", true, priority}}},
         {"retry-job", {{"job_id", true, check_job_id}}},
+        // Cluster: the nodes, and one node's draining.
+        {"nodes", {}},
+        {"drain-node", {{"node", true, check_node_name}}},
+        {"undrain-node", {{"node", true, check_node_name}}},
     };
   }();
   return specs;

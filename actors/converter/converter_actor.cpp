@@ -83,6 +83,8 @@ void run_job(caf::actor_system& sys, msg::converter_actor slot, msg::job_report_
                             "state store is unavailable)");
     const std::filesystem::path rel(folder);
     req.output_dir = settings.output_root / rel.parent_path();
+    if (!settings.conversion.domain_output_dir.empty())
+      req.domain_output_dir = settings.conversion.domain_output_dir / rel.parent_path();
     req.name_override = rel.filename().string();
     req.before_publish = [&] {
       faults.exit_if_at("staging_complete", job.job_id);

@@ -328,7 +328,8 @@ void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
 }
 
 void JobScheduler::finish_if_idle(SchedulerEffects& fx) {
-  if ((mode_ == "draining" || mode_ == "stopping") && running() == 0) fx.finished = true;
+  // Leases still awaiting their node (after a restart) are running work too.
+  if ((mode_ == "draining" || mode_ == "stopping") && running() == 0 && orphans_.empty()) fx.finished = true;
 }
 
 SchedulerEffects JobScheduler::on_found(const msg::vm_found& vm, std::int64_t now_ms) {
@@ -550,7 +551,8 @@ SchedulerEffects JobScheduler::handle_outcome(msg::job_outcome o, std::size_t sl
     // in active_sources_ until then: the watcher may report them meanwhile).
     if (!job.archive_pending.empty()) fx.archives.push_back(job.id);
     else active_sources_.erase(first);
-    log_->info("job {} succeeded in {:.1f} s: {} -> {}", job.id, o.duration_s, first, job.output_path.string());
+    log_->info("job {} succeeded in {:.1f} s on {}: {} -> {}", job.id, o.duration_s, o.holder, first,
+               job.output_path.string());
     for (const auto& w : o.warnings) log_->warn("job {}: {}", job.id, w);
     e.duration_s = o.duration_s;
     e.bytes_converted = o.bytes_converted;
@@ -720,7 +722,9 @@ JobScheduler::NodeJoin JobScheduler::on_node_hello(const msg::node_hello& h, std
     if (in_range && slots_[indices[number - 1]].job_id == l.job_id && slots_[indices[number - 1]].epoch == l.epoch)
       continue;
     auto o = orphans_.find(l.job_id);
+    auto stored = o == orphans_.end() ? std::nullopt : store_->get(l.job_id);
     if (in_range && o != orphans_.end() && o->second.epoch == l.epoch && o->second.holder == l.holder &&
+        stored && stored->state == JobState::Running && stored->epoch == l.epoch &&
         slots_[indices[number - 1]].job_id.empty()) {
       assign(indices[number - 1], l.job_id, l.epoch, now_ms);
       orphans_.erase(o);
@@ -730,6 +734,19 @@ JobScheduler::NodeJoin JobScheduler::on_node_hello(const msg::node_hello& h, std
     }
     r.welcome.revoked.push_back(l.job_id);
     log_->warn("job {}: {} claims epoch {}, which is no longer its lease: revoked", l.job_id, l.holder, l.epoch);
+  }
+  // Leases kept for this node since a restart that it did not claim: it no
+  // longer runs them (finished and reported, or lost with a restart).
+  for (auto it = orphans_.begin(); it != orphans_.end();) {
+    if (parse_holder(it->second.holder).first != h.node_name) {
+      ++it;
+      continue;
+    }
+    const std::string id = it->first;
+    const OrphanLease o = it->second;
+    it = orphans_.erase(it);
+    release_lease(id, o.holder, false, "its node reconnected without it", now_ms, r.fx);
+    remove_staging_of(id, o.epoch);
   }
   NodeInfo info;
   info.name = h.node_name;
@@ -758,8 +775,16 @@ bool JobScheduler::on_node_status(const msg::node_status& s, std::int64_t now_ms
 SchedulerEffects JobScheduler::on_node_lost(const std::string& node, const std::string& reason,
                                             std::int64_t now_ms) {
   SchedulerEffects fx;
+  lose_node(node, reason, now_ms, fx);
+  finish_if_idle(fx);
+  dispatch(now_ms, fx);
+  return fx;
+}
+
+void JobScheduler::lose_node(const std::string& node, const std::string& reason, std::int64_t now_ms,
+                             SchedulerEffects& fx) {
   NodeInfo* n = nodes_.find(node);
-  if (!n || !n->up || n->local) return fx;
+  if (!n || !n->up || n->local) return;
   std::size_t moved = 0;
   for (auto i : n->slots) {
     auto& sl = slots_[i];
@@ -778,9 +803,28 @@ SchedulerEffects JobScheduler::on_node_lost(const std::string& node, const std::
   e.error = "node " + node + " lost: " + reason;
   e.at_ms = now_ms;
   fx.events.push_back(std::move(e));
-  finish_if_idle(fx);
-  dispatch(now_ms, fx);
-  return fx;
+}
+
+msg::cluster_state JobScheduler::cluster_state(std::int64_t now_ms) const {
+  msg::cluster_state out;
+  for (const NodeInfo* n : nodes_.all()) {
+    msg::node_summary s;
+    s.name = n->name;
+    s.roles = n->roles;
+    s.up = n->up;
+    s.draining = n->draining;
+    for (auto i : n->slots) {
+      if (i >= slots_.size() || !slots_[i].available) continue;
+      ++s.slots_total;
+      if (!slots_[i].job_id.empty()) ++s.slots_busy;
+    }
+    s.jobs_done = n->jobs_done;
+    s.jobs_lost = n->jobs_lost;
+    s.heartbeat_age_ms = n->local ? 0 : now_ms - n->last_seen_ms;
+    s.accel = n->accel;
+    out.nodes.push_back(std::move(s));
+  }
+  return out;
 }
 
 nlohmann::json JobScheduler::node_views(std::int64_t now_ms) const {
@@ -817,15 +861,12 @@ nlohmann::json JobScheduler::node_views(std::int64_t now_ms) const {
 
 SchedulerEffects JobScheduler::on_tick(std::int64_t now_ms) {
   SchedulerEffects fx;
+  // Silent nodes: all of this tick's are down before any job is leased
+  // again (dispatch at the end), so none goes to a node lost in the same tick.
   if (settings_.node_timeout_ms > 0)
-    for (const auto& node : nodes_.silent_since(now_ms, settings_.node_timeout_ms)) {
-      auto lost = on_node_lost(node, "no heartbeat for more than " + std::to_string(settings_.node_timeout_ms) +
-                                         " ms (node_timeout)", now_ms);
-      for (auto& a : lost.assignments) fx.assignments.push_back(std::move(a));
-      for (auto& id : lost.archives) fx.archives.push_back(std::move(id));
-      for (auto& e : lost.events) fx.events.push_back(std::move(e));
-      fx.finished = fx.finished || lost.finished;
-    }
+    for (const auto& node : nodes_.silent_since(now_ms, settings_.node_timeout_ms))
+      lose_node(node, "no heartbeat for more than " + std::to_string(settings_.node_timeout_ms) + " ms (node_timeout)",
+                now_ms, fx);
   // Leases kept across a coordinator restart whose node did not come back.
   for (auto it = orphans_.begin(); it != orphans_.end();) {
     if (now_ms < it->second.deadline_ms) {
@@ -1022,6 +1063,8 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
         return ok({{"job", v}});
       }
       Job cancelled = store_->cancel(id, now_ms);
+      // A lease awaiting its node: when the node claims it, it is revoked.
+      orphans_.erase(id);
       active_sources_.erase(primary(cancelled));
       ignored_sources_.insert(primary(cancelled));
       fx.events.push_back(event_for(cancelled, "cancelled", now_ms));

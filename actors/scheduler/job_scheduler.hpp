@@ -116,6 +116,9 @@ public:
   bool slot_is_local(std::size_t slot) const { return slot < slots_.size() && slots_[slot].node == settings_.node; }
   const std::string& node_of_slot(std::size_t slot) const { return slots_.at(slot).node; }
   const NodeRegistry& nodes() const { return nodes_; }
+  // Every node as the stats actor shows it (metrics per node).
+  msg::cluster_state cluster_state(std::int64_t now_ms) const;
+  bool cluster_mode() const { return settings_.node_timeout_ms > 0; }
   // Commands of the control socket (all but `stats`, which the stats actor answers).
   msg::control_reply on_control(const msg::control_command& c, std::int64_t now_ms, SchedulerEffects& fx);
 
@@ -155,6 +158,8 @@ private:
   void release_lease(const std::string& id, const std::string& who, bool charged, const std::string& reason,
                      std::int64_t now_ms, SchedulerEffects& fx);
   nlohmann::json node_views(std::int64_t now_ms) const;
+  // Marks the node down and takes its leases back (no dispatch: the caller's).
+  void lose_node(const std::string& node, const std::string& reason, std::int64_t now_ms, SchedulerEffects& fx);
   void archive_done(const Job& job);
   // Whether `relative` exists under the output root (an error reads as no).
   bool output_exists(const std::filesystem::path& relative) const;

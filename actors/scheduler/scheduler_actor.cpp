@@ -88,6 +88,7 @@ void commit(self_ptr self) {
     auto q = st.core->queue_state();
     if (st.stats) self->send(st.stats, q);
     if (st.notifier) self->send(st.notifier, q);
+    if (st.stats) self->send(st.stats, st.core->cluster_state(unix_now_ms()));
   }
   if (fx.finished) {
     st.log->info("no job running: scheduler done ({})", st.core->mode());
@@ -174,6 +175,9 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
               fx.finished)
             apply(self, std::move(fx));
         });
+        // Heartbeat ages for the metrics.
+        if (self->state.core->cluster_mode() && self->state.stats)
+          self->send(self->state.stats, self->state.core->cluster_state(unix_now_ms()));
         self->delayed_send(self, std::chrono::seconds(1), msg::tick_atom::value);
       },
       [=](msg::commit_atom) { commit(self); },

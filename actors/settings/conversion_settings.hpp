@@ -17,6 +17,9 @@ struct ConversionSettings {
   VmwareToolsAction vmware_tools = VmwareToolsAction::Remove;
   bool rebuild_initramfs = true;
   std::filesystem::path virtio_win_dir;  // empty: Windows guests keep SATA + e1000e
+  // output_dir as the KVM hosts see it: the domain XML's disk paths start
+  // with it (empty: output_dir as this host sees it).
+  std::filesystem::path domain_output_dir;
   GuestfsSettings libguestfs;            // backend, backend_settings, launch_timeout_s, memsize_mib
   // Boot each converted guest (on throwaway overlays) before publishing it;
   // a guest that does not reach its default target fails the job.

@@ -179,7 +179,8 @@ ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& p
       done += d.virtual_size;
       OutputDisk od;
       od.id = d.id;
-      od.path = final_dir / file;
+      // Where the domain's host will find the disk (the files are written here).
+      od.path = (request.domain_output_dir.empty() ? final_dir : request.domain_output_dir / final_dir.filename()) / file;
       od.format = to_string(request.copy.format);
       od.virtual_size = cr.virtual_size ? cr.virtual_size : d.virtual_size;
       od.source = d.display_path.string();

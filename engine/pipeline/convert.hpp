@@ -22,6 +22,9 @@ namespace h2k {
 struct ConvertRequest {
   std::filesystem::path source;
   std::filesystem::path output_dir;        // the VM lands in output_dir/<name>/
+  // output_dir as the hosts that run the domain see it (a share mounted
+  // elsewhere there): the domain XML's disk paths use it; empty: output_dir.
+  std::filesystem::path domain_output_dir;
   std::string name_override;
   bool verify_manifest = true;
   CopyOptions copy;

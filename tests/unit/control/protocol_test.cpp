@@ -36,10 +36,10 @@ void expect_rejected(const json& request, const std::string& command, const std:
 
 BOOST_AUTO_TEST_SUITE(control_protocol)
 
-BOOST_AUTO_TEST_CASE(lists_exactly_the_twelve_commands) {
-  const std::vector<std::string> expected{"status",    "stats",     "pause",      "resume",
-                                          "drain",     "stop",      "queue-job",  "list-jobs",
-                                          "job-status", "cancel-job", "set-priority", "retry-job"};
+BOOST_AUTO_TEST_CASE(lists_exactly_the_fifteen_commands) {
+  const std::vector<std::string> expected{"status",     "stats",      "pause",        "resume",    "drain",
+                                          "stop",       "queue-job",  "list-jobs",    "job-status", "cancel-job",
+                                          "set-priority", "retry-job", "nodes",       "drain-node", "undrain-node"};
   BOOST_TEST(control_commands() == expected, boost::test_tools::per_element());
 }
 

@@ -40,6 +40,9 @@ std::vector<json> one_request_per_command() {
       {{"command", "cancel-job"}, {"job_id", "j2"}},
       {{"command", "set-priority"}, {"job_id", "j3"}, {"priority", "low"}},
       {{"command", "retry-job"}, {"job_id", "j4"}},
+      {{"command", "nodes"}},
+      {{"command", "drain-node"}, {"node", "conv-01"}},
+      {{"command", "undrain-node"}, {"node", "conv-01"}},
   };
 }
 

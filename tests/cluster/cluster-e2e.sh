@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# cluster-e2e.sh PART: the cluster on one machine, every node in its own
+# network namespace, one directory standing in for the NFS share (bind-
+# mounted at a different path per node).
+#   spread   1 coordinator + 2 converters + 2 watchers; 8 VMs dropped: each
+#            converted exactly once, on both converters; `hyperctl nodes`
+#            lists all four nodes up with their slots.
+#   kill     a converter is killed (kill -9) mid-job: its job completes on
+#            the other converter, exactly once, not charged as a retry; the
+#            killed node, restarted, rejoins under a new incarnation and
+#            takes work (the other converter drained meanwhile).
+#   freeze   kill -STOP of a converter, then its link taken down silently
+#            (no TCP reset) on the other: each is declared dead within
+#            node_timeout (+ a tick), its job moved; after kill -CONT / link
+#            up, the old holder's late work is rejected (revoked or stale)
+#            and never published; every VM exactly once.
+#   coord    kill -9 of the coordinator while 3 jobs run on the nodes: the
+#            restarted coordinator keeps their leases (the nodes reconnect
+#            and claim them): nothing lost, nothing duplicated, no job
+#            restarted (each done at epoch 1, attempt 1).
+#   tls      mutual TLS: a node with a certificate of the cluster's CA joins;
+#            one with a certificate of another CA, and one speaking plain
+#            TCP, are refused and say so in their logs.
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../integration/lib.sh"
+source "$HERE/../integration/daemon-lib.sh"
+source "$HERE/../integration/wave-lib.sh"
+source "$HERE/lib/netns.sh"
+source "$HERE/cluster-lib.sh"
+PART=${1:?usage: cluster-e2e.sh spread|kill|freeze|coord|tls}
+[[ $EUID == 0 ]] || { echo "needs root (network namespaces)"; exit 77; }
+unset H2K_FAULT
+set -euo pipefail
+
+# Each copy takes at least SLOW_COPY s (a qemu-img wrapper first on the
+# converters' PATH): jobs are surely running when a fault hits them.
+slow_qemu_img() {
+  mkdir -p "$D/bin"
+  cat >"$D/bin/qemu-img" <<SH
+#!/bin/bash
+if [[ "\$1" == convert ]]; then sleep ${SLOW_COPY:-3}; fi
+exec $(command -v qemu-img) "\$@"
+SH
+  chmod +x "$D/bin/qemu-img"
+}
+
+case $PART in
+spread)
+  cluster_start_env coord conv1 conv2 watch1 watch2
+  slow_qemu_img
+  node_config coord coordinator
+  for n in conv1 conv2; do node_config "$n" converter; done
+  for n in watch1 watch2; do node_config "$n" watcher; done
+  start_node coord
+  wait_until 30 "the coordinator's control socket" test -S "$D/nodes/coord/state/control.sock"
+  for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
+  for n in watch1 watch2; do start_node "$n"; done
+  for n in conv1 conv2 watch1 watch2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
+  pass "4 nodes joined"
+  names=()
+  variants=(vmdk-streamOptimized vmx qcow2 raw vmdk-streamOptimized vmx qcow2 raw)
+  for i in "${!variants[@]}"; do
+    stage_vm "vm$i" "${variants[$i]}"
+    names+=("vm$i")
+  done
+  write_expect "$D/expect.json" "${names[@]}"
+  drop_vm "${names[@]}"
+  wait_until 900 "8 jobs done" all_done 8 || { dump_logs coord conv1 conv2 watch1 watch2; fail "not all done"; }
+  ctl --json list-jobs >"$D/jobs.json"
+  python3 "$EXACTLY_ONCE" --output "$O" --watch "$Q" --jobs "$D/jobs.json" --expect "$D/expect.json" \
+    || { dump_logs coord; fail "exactly-once conditions"; }
+  [[ "$(ctl --json list-jobs | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')" == 8 ]] \
+    || fail "two watchers on one share made more than 8 jobs"
+  succeeded_on | sort
+  for n in conv1 conv2; do
+    succeeded_on | grep -q " $n\$" || fail "no job ran on $n: $(succeeded_on | tr '\n' ' ')"
+  done
+  [[ "$(succeeded_on | wc -l)" == 8 ]] || fail "the coordinator logged $(succeeded_on | wc -l) successes, 8 expected"
+  ctl nodes
+  for n in conv1 conv2; do
+    [[ "$(node_field "$n" slots_total)" == 2 ]] || fail "$n: slots_total $(node_field "$n" slots_total), 2 expected"
+    [[ "$(node_field "$n" accel)" =~ ^(kvm|tcg)$ ]] || fail "$n: accel '$(node_field "$n" accel)'"
+  done
+  total_done=$(nodes_json | python3 -c 'import json,sys; print(sum(n["jobs_done"] for n in json.load(sys.stdin)["nodes"]))')
+  [[ $total_done == 8 ]] || fail "hyperctl nodes counts $total_done jobs done, 8 expected"
+  age=$(node_field watch1 last_heartbeat_age_s)
+  python3 -c "import sys; sys.exit(0 if float('$age') < 4 else 1)" || fail "watch1's last heartbeat is $age s old"
+  pass "8 VMs converted exactly once over conv1 and conv2; hyperctl nodes right"
+  ;;
+
+kill)
+  SLOW_COPY=6
+  cluster_start_env coord conv1 conv2
+  slow_qemu_img
+  node_config coord "[coordinator, watcher]"
+  for n in conv1 conv2; do node_config "$n" converter; done
+  start_node coord
+  wait_until 30 "the coordinator's control socket" test -S "$D/nodes/coord/state/control.sock"
+  for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
+  for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
+  inc1=$(node_field conv1 incarnation)
+  stage_vm alpha vmdk-streamOptimized
+  stage_vm beta qcow2
+  stage_vm gamma raw
+  write_expect "$D/expect.json" alpha beta gamma
+  # job-1 must run on conv1: conv2 takes no work until conv1 is killed.
+  ctl drain --node conv2 >/dev/null
+  ctl pause >/dev/null
+  drop_queued alpha job-1
+  ctl resume >/dev/null
+  running_on_conv1() {
+    ctl --json list-jobs --state running | python3 -c '
+import json, sys
+sys.exit(0 if any(j.get("node") == "conv1" for j in json.load(sys.stdin)["jobs"]) else 1)'
+  }
+  wait_until 60 "job-1 to run on conv1" running_on_conv1 || { dump_logs coord conv1; fail "job-1 did not start on conv1"; }
+  ctl undrain --node conv2 >/dev/null
+  sleep 2  # inside the (slowed) copy
+  kill -9 "${NODE_PID[conv1]}"
+  pass "conv1 killed (kill -9) while running job-1"
+  moved() { grep -q "node conv1 lost" "$D/nodes/coord/daemon.log"; }
+  wait_until 30 "the coordinator to notice conv1's death" moved || { dump_logs coord; fail "conv1's death not noticed"; }
+  wait_until 300 "job-1 done" all_done 1 || { dump_logs coord conv2; fail "job-1 not done"; }
+  grep -q "job job-1 succeeded in .* on conv2/" "$D/nodes/coord/daemon.log" || fail "job-1 did not complete on conv2"
+  attempts=$(ctl --json job-status job-1 | python3 -c 'import json,sys; j=json.load(sys.stdin)["job"]; print(j["attempts"], j.get("charged_attempts", j["attempts"] - j.get("interrupted", 0)))')
+  echo "job-1 attempts (all, charged): $attempts"
+  [[ "${attempts#* }" == 1 ]] || fail "job-1's move to conv2 was charged as a retry: $attempts"
+  pass "job-1 completed on conv2 after conv1's death, not charged"
+  # conv1 comes back: a new incarnation; conv2 drained so that new work must go to conv1.
+  start_node conv1 PATH="$D/bin:$PATH"
+  rejoined() { node_up conv1 && [[ "$(node_field conv1 incarnation)" != "$inc1" ]]; }
+  wait_until 60 "conv1 to rejoin" rejoined || { dump_logs coord conv1; fail "conv1 did not rejoin"; }
+  ctl drain --node conv2 >/dev/null
+  drop_vm beta gamma
+  wait_until 300 "3 jobs done" all_done 3 || { dump_logs coord conv1; fail "beta/gamma not done"; }
+  for j in job-2 job-3; do
+    grep -q "job $j succeeded in .* on conv1/" "$D/nodes/coord/daemon.log" || fail "$j did not run on the rejoined conv1"
+  done
+  ctl --json list-jobs >"$D/jobs.json"
+  python3 "$EXACTLY_ONCE" --output "$O" --watch "$Q" --jobs "$D/jobs.json" --expect "$D/expect.json" \
+    || { dump_logs coord; fail "exactly-once conditions"; }
+  ctl nodes
+  pass "conv1 killed mid-job: job moved to conv2 exactly once; conv1 rejoined as a new incarnation and took work"
+  ;;
+freeze)
+  SLOW_COPY=${SLOW_COPY:-12}
+  NODE_TIMEOUT=4
+  cluster_start_env coord conv1 conv2
+  slow_qemu_img
+  node_config coord "[coordinator, watcher]"
+  for n in conv1 conv2; do node_config "$n" converter; done
+  start_node coord
+  wait_until 30 "the coordinator's control socket" test -S "$D/nodes/coord/state/control.sock"
+  for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
+  for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
+  stage_vm alpha qcow2
+  stage_vm beta raw
+  write_expect "$D/expect.json" alpha beta
+  running_on() {  # running_on NODE JOB
+    ctl --json list-jobs --state running | python3 -c '
+import json, sys
+sys.exit(0 if any(j.get("node") == sys.argv[1] and j["id"] == sys.argv[2] for j in json.load(sys.stdin)["jobs"]) else 1)' "$1" "$2"
+  }
+  lost_at() {  # lost_at NODE: unix time of the coordinator's "node NODE lost" line ("" if none)
+    python3 - "$D/nodes/coord/daemon.log" "$1" <<'PY'
+import sys, datetime
+for line in open(sys.argv[1]):
+    if "node %s lost" % sys.argv[2] in line:
+        print(datetime.datetime.fromisoformat(line.split()[0]).timestamp()); break
+PY
+  }
+  # 1. job-1 on conv1 (conv2 drained), then conv1 frozen.
+  ctl drain --node conv2 >/dev/null
+  ctl pause >/dev/null
+  drop_queued alpha job-1
+  ctl resume >/dev/null
+  wait_until 60 "job-1 to run on conv1" running_on conv1 job-1 || { dump_logs coord conv1; fail "job-1 not on conv1"; }
+  ctl undrain --node conv2 >/dev/null
+  sleep 1
+  kill -STOP "${NODE_PID[conv1]}"
+  t_stop=$(date +%s.%N)
+  lost_conv1() { [[ -n "$(lost_at conv1)" ]]; }
+  wait_until 60 "conv1 to be declared dead" lost_conv1 || { dump_logs coord; fail "frozen conv1 never declared dead"; }
+  d1=$(python3 -c "print(round($(lost_at conv1) - $t_stop, 1))")
+  echo "frozen conv1 declared dead after $d1 s (node_timeout $NODE_TIMEOUT s)"
+  python3 -c "import sys; sys.exit(0 if $d1 <= $NODE_TIMEOUT + 3 else 1)" || fail "conv1 declared dead after $d1 s: more than node_timeout + 3 s"
+  wait_until 60 "job-1 to move to conv2" running_on conv2 job-1 || { dump_logs coord conv2; fail "job-1 did not move to conv2"; }
+  pass "frozen conv1 declared dead after $d1 s; job-1 moved to conv2"
+  # 2. conv1 thaws (its attempt of job-1 is stale now); job-2 goes to conv1,
+  #    then conv1's link is cut silently while it runs.
+  kill -CONT "${NODE_PID[conv1]}"
+  rejoined() { node_up conv1; }
+  wait_until 60 "conv1 to rejoin" rejoined || { dump_logs coord conv1; fail "conv1 did not rejoin after SIGCONT"; }
+  ctl drain --node conv2 >/dev/null
+  ctl pause >/dev/null
+  drop_queued beta job-2
+  ctl resume >/dev/null
+  wait_until 60 "job-2 to run on conv1" running_on conv1 job-2 || { dump_logs coord conv1; fail "job-2 not on conv1"; }
+  ctl undrain --node conv2 >/dev/null
+  sleep 1
+  before=$(grep -c "node conv1 lost" "$D/nodes/coord/daemon.log")
+  cluster_link_down conv1
+  t_down=$(date +%s.%N)
+  lost_again() { [[ "$(grep -c "node conv1 lost" "$D/nodes/coord/daemon.log")" -gt $before ]]; }
+  wait_until 60 "conv1 (link down) to be declared dead" lost_again || { dump_logs coord; fail "cut-off conv1 never declared dead"; }
+  t_lost=$(python3 - "$D/nodes/coord/daemon.log" <<'PY'
+import sys, datetime
+print([datetime.datetime.fromisoformat(l.split()[0]).timestamp() for l in open(sys.argv[1]) if "node conv1 lost" in l][-1])
+PY
+)
+  d2=$(python3 -c "print(round($t_lost - $t_down, 1))")
+  echo "cut-off conv1 declared dead after $d2 s"
+  python3 -c "import sys; sys.exit(0 if $d2 <= $NODE_TIMEOUT + 3 else 1)" || fail "conv1 declared dead after $d2 s: more than node_timeout + 3 s"
+  wait_until 60 "job-2 to move to conv2" running_on conv2 job-2 || { dump_logs coord conv2; fail "job-2 did not move to conv2"; }
+  pass "silent link loss: conv1 declared dead after $d2 s; job-2 moved to conv2"
+  cluster_link_up conv1
+  wait_until 120 "both jobs done" all_done 2 || { dump_logs coord conv1 conv2; fail "jobs not done"; }
+  wait_until 60 "conv1 to rejoin after the link came back" rejoined || { dump_logs coord conv1; fail "conv1 did not rejoin"; }
+  sleep "$SLOW_COPY"  # conv1's stale attempts had time to reach their publish step
+  for j in job-1 job-2; do
+    grep -q "job $j succeeded in .* on conv2/" "$D/nodes/coord/daemon.log" || fail "$j did not complete on conv2"
+    grep -qE "job $j: conv1/slot-[0-9]+ claims epoch 1, which is no longer its lease: revoked|stale .* for job $j \(epoch 1, conv1/" \
+      "$D/nodes/coord/daemon.log" || { dump_logs coord conv1; fail "conv1's late attempt of $j was neither revoked nor rejected as stale"; }
+  done
+  ! grep -q "succeeded in .* on conv1/" "$D/nodes/coord/daemon.log" || fail "a stale attempt on conv1 was recorded as a success"
+  [[ -z "$(find "$O" -name '.*partial*' 2>/dev/null)" ]] || fail "staging left behind: $(find "$O" -name '.*partial*')"
+  ctl --json list-jobs >"$D/jobs.json"
+  python3 "$EXACTLY_ONCE" --output "$O" --watch "$Q" --jobs "$D/jobs.json" --expect "$D/expect.json" \
+    || { dump_logs coord; fail "exactly-once conditions"; }
+  grep -E "revoked|stale" "$D/nodes/coord/daemon.log" | cut -c1-200
+  pass "frozen and cut-off converters: detected, jobs moved, late attempts rejected, each VM published once"
+  ;;
+
+coord)
+  SLOW_COPY=${SLOW_COPY:-20}
+  cluster_start_env coord conv1 conv2
+  slow_qemu_img
+  node_config coord "[coordinator, watcher]"
+  for n in conv1 conv2; do node_config "$n" converter; done
+  start_node coord
+  wait_until 30 "the coordinator's control socket" test -S "$D/nodes/coord/state/control.sock"
+  for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
+  for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
+  stage_vm alpha qcow2
+  stage_vm beta raw
+  stage_vm gamma vmdk-streamOptimized
+  write_expect "$D/expect.json" alpha beta gamma
+  drop_vm alpha beta gamma
+  three_running() { [[ "$(jobs_in_state running)" == 3 ]]; }
+  wait_until 120 "3 jobs running" three_running || { dump_logs coord conv1 conv2; fail "3 jobs never ran at once"; }
+  ctl --json list-jobs --state running | python3 -c '
+import json, sys
+for j in json.load(sys.stdin)["jobs"]: print(j["id"], j["holder"], "epoch", j["epoch"])'
+  kill -9 "${NODE_PID[coord]}"
+  pass "coordinator killed (kill -9) with 3 jobs running on the nodes"
+  sleep 2
+  start_node coord
+  wait_until 30 "the coordinator's control socket" test -S "$D/nodes/coord/state/control.sock"
+  wait_until 300 "3 jobs done" all_done 3 || { dump_logs coord conv1 conv2; fail "not all done after the restart"; }
+  grep -E "kept for its node|lease kept across" "$D/nodes/coord/daemon.log" | cut -c1-200
+  for j in job-1 job-2 job-3; do
+    read -r epoch attempts < <(ctl --json job-status "$j" | python3 -c 'import json,sys; j=json.load(sys.stdin)["job"]; print(j["epoch"], j["attempts"])')
+    [[ $epoch == 1 && $attempts == 1 ]] || { dump_logs coord; fail "$j was restarted: epoch $epoch, attempts $attempts (1 and 1 expected)"; }
+    grep -q "job $j: .* still runs it (epoch 1): lease kept across the coordinator restart" "$D/nodes/coord/daemon.log" \
+      || fail "$j: its lease was not claimed back after the restart"
+  done
+  ! grep -q "started (attempt 2" "$D/nodes/coord/daemon.log" || fail "a job was started again after the restart"
+  ctl --json list-jobs >"$D/jobs.json"
+  python3 "$EXACTLY_ONCE" --output "$O" --watch "$Q" --jobs "$D/jobs.json" --expect "$D/expect.json" \
+    || { dump_logs coord; fail "exactly-once conditions"; }
+  pass "coordinator kill -9 with 3 jobs running: leases kept, nothing lost, nothing duplicated, nothing restarted"
+  ;;
+
+tls)
+  cluster_start_env coord conv1 rogue plain
+  cluster_make_certs "$D/tls" coord conv1 >/dev/null
+  tls_of() { printf '  tls:\n    certificate: %s\n    key: %s\n    ca: %s' "$D/tls/$1.pem" "$D/tls/$1.key" "$D/tls/ca.pem"; }
+  node_config coord "[coordinator, watcher]" "$(tls_of coord)"
+  node_config conv1 converter "$(tls_of conv1)"
+  node_config rogue converter "$(printf '  tls:\n    certificate: %s\n    key: %s\n    ca: %s' "$D/tls/rogue.pem" "$D/tls/rogue.key" "$D/tls/ca.pem")"
+  node_config plain converter
+  start_node coord
+  wait_until 30 "the coordinator's control socket" test -S "$D/nodes/coord/state/control.sock"
+  grep -q "listening on .* (mutual TLS)" "$D/nodes/coord/daemon.log" || fail "the coordinator does not say it listens with mutual TLS"
+  for n in conv1 rogue plain; do start_node "$n"; done
+  wait_until 60 "conv1 to join over TLS" node_up conv1 || { dump_logs coord conv1; fail "conv1 (good certificate) did not join"; }
+  refused() { grep -q "cannot reach the coordinator" "$D/nodes/$1/daemon.log" 2>/dev/null; }
+  for n in rogue plain; do
+    wait_until 60 "$n to be refused" refused "$n" || { dump_logs coord "$n"; fail "$n: no refusal in its log"; }
+  done
+  sleep 3
+  for n in rogue plain; do
+    [[ -z "$(node_field "$n" health 2>/dev/null)" ]] || fail "$n joined the cluster"
+    grep -m1 "cannot reach the coordinator" "$D/nodes/$n/daemon.log" | cut -c1-220
+  done
+  stage_vm alpha qcow2
+  write_expect "$D/expect.json" alpha
+  drop_vm alpha
+  wait_until 300 "alpha done over TLS" all_done 1 || { dump_logs coord conv1; fail "the job did not complete over TLS"; }
+  pass "TLS: the node with the cluster's certificate joined and converted; a foreign certificate and plain TCP were refused"
+  ;;
+
+*) fail "unknown part $PART" ;;
+esac
