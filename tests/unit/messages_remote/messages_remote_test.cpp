@@ -80,7 +80,8 @@ caf::behavior echo_actor(caf::event_based_actor* self) {
   });
   return echo_handlers<vm_found, watch_problem, job_assignment, job_planned, publish_request, job_progress,
                        job_outcome, job_event, queue_state, control_command, control_reply, lease_ref,
-                       node_status, node_hello, node_welcome, std::vector<std::string>, std::vector<lease_ref>,
+                       node_status, node_summary, cluster_state, node_hello, node_welcome, std::vector<std::string>,
+                       std::vector<lease_ref>, std::vector<node_summary>,
                        std::vector<converter_actor>, converter_actor, job_report_actor, job_intake_actor,
                        scheduler_actor, coordinator_link_actor, stats_actor, notifier_actor, watcher_actor,
                        control_actor>();
@@ -335,6 +336,22 @@ coordinator_link_actor::behavior_type dummy_coordinator_link() {
   };
 }
 
+// The whole stats interface (so this stops compiling when it changes); it
+// keeps the last cluster_state it got in `last` and answers flush with true,
+// which lets a test wait until what it sent before has been handled.
+stats_actor::behavior_type dummy_stats(std::shared_ptr<cluster_state> last) {
+  return {
+      [](const job_event&) {},
+      [last](const cluster_state& x) { *last = x; },
+      [](const job_progress&) {},
+      [](const queue_state&) {},
+      [](tick_atom) {},
+      [](save_atom) {},
+      [](flush_atom) { return true; },
+      [](const control_command&) { return control_reply{}; },
+  };
+}
+
 // A handle that came back from the other node must be the original actor
 // again (not a proxy): same address, same node, this node.
 template <class Handle>
@@ -346,6 +363,22 @@ void check_same_actor(const Handle& got, const Handle& sent, caf::actor_system& 
     BOOST_TEST(got.id() == sent.id());
     BOOST_TEST((got.node() == sys.node()));
     BOOST_TEST((caf::actor_cast<caf::actor_addr>(got) == caf::actor_cast<caf::actor_addr>(sent)));
+  }
+}
+
+// Compares two node summaries field by field.
+void check_node_summary(const node_summary& y, const node_summary& x, const std::string& what) {
+  BOOST_TEST_CONTEXT(what) {
+    BOOST_TEST(y.name == x.name);
+    BOOST_TEST(y.roles == x.roles);
+    BOOST_TEST(y.up == x.up);
+    BOOST_TEST(y.draining == x.draining);
+    BOOST_TEST(y.slots_total == x.slots_total);
+    BOOST_TEST(y.slots_busy == x.slots_busy);
+    BOOST_TEST(y.jobs_done == x.jobs_done);
+    BOOST_TEST(y.jobs_lost == x.jobs_lost);
+    BOOST_TEST(y.heartbeat_age_ms == x.heartbeat_age_ms);
+    BOOST_TEST(y.accel == x.accel);
   }
 }
 
@@ -568,6 +601,37 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
     BOOST_TEST(y.revoked == x.revoked);
   }
   {
+    node_summary x{kUtf8, {"converter ☃", "watcher", kRaw}, true, true, 4000000000u, 3999999999u, kBig + 20,
+                   std::numeric_limits<std::uint64_t>::max(), -987654321012LL, "tcg ü"};
+    auto y = c.echo(x);
+    BOOST_TEST(y.name == kUtf8);
+    BOOST_TEST(y.roles == x.roles);
+    BOOST_TEST(y.roles.size() == 3u);
+    BOOST_TEST(y.up == true);
+    BOOST_TEST(y.draining == true);
+    BOOST_TEST(y.slots_total == 4000000000u);
+    BOOST_TEST(y.slots_busy == 3999999999u);
+    BOOST_TEST(y.jobs_done == kBig + 20);
+    BOOST_TEST(y.jobs_lost == std::numeric_limits<std::uint64_t>::max());
+    BOOST_TEST(y.heartbeat_age_ms == -987654321012LL);
+    BOOST_TEST(y.accel == "tcg ü");
+  }
+  {
+    // Two nodes that differ in every field (the bools too, crosswise), so a
+    // swapped or dropped node shows.
+    cluster_state x{{{"east ü 1", {"coordinator ö", "converter"}, true, false, 7u, 4294967295u, kBig + 21,
+                      kBig + 22, std::numeric_limits<std::int64_t>::min() + 9, "kvm ☃"},
+                     {"west 東京 " + kRaw, {"converter"}, false, true, 4294967294u, 3u, kBig + 23, kBig + 24, -1,
+                      "tcg ß"}}};
+    auto y = c.echo(x);
+    BOOST_REQUIRE(y.nodes.size() == 2u);
+    check_node_summary(y.nodes[0], x.nodes[0], "cluster_state node 0");
+    check_node_summary(y.nodes[1], x.nodes[1], "cluster_state node 1");
+    BOOST_TEST(y.nodes[0].heartbeat_age_ms == std::numeric_limits<std::int64_t>::min() + 9);
+    BOOST_TEST(y.nodes[1].jobs_lost == kBig + 24);
+    BOOST_TEST(y.nodes[1].name == "west 東京 " + kRaw);
+  }
+  {
     // The registered containers on their own, too.
     std::vector<std::string> vs{kUtf8, kRaw, "c d"};
     BOOST_TEST(c.echo(vs) == vs);
@@ -576,6 +640,12 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
     BOOST_REQUIRE(vl2.size() == 2u);
     BOOST_TEST(vl2[1].holder == "n ö/slot-2");
     BOOST_TEST(vl2[0].epoch == kBig);
+    std::vector<node_summary> vn{{"n ü 1", {"converter ☃"}, true, false, 2u, 1u, kBig + 25, 1u, -2, "kvm"},
+                                 {kRaw, {}, false, true, 4000000001u, 0u, 0u, kBig + 26, -3000, "tcg ö"}};
+    auto vn2 = c.echo(vn);
+    BOOST_REQUIRE(vn2.size() == 2u);
+    check_node_summary(vn2[0], vn[0], "vector node 0");
+    check_node_summary(vn2[1], vn[1], "vector node 1");
   }
 }
 
@@ -641,8 +711,31 @@ BOOST_AUTO_TEST_CASE(typed_actor_handles_round_trip_as_the_original_actors) {
   check_same_actor(c.echo(report), report, *c.sys, "job_report_actor");
   auto intake = c.dummy_handle<job_intake_actor>();
   check_same_actor(c.echo(intake), intake, *c.sys, "job_intake_actor");
-  auto stats = c.dummy_handle<stats_actor>();
-  check_same_actor(c.echo(stats), stats, *c.sys, "stats_actor");
+  // stats_actor with its whole interface (it takes cluster_state too): the
+  // handle that came back is the live actor and takes a cluster_state that
+  // itself crossed the process boundary.
+  auto last = std::make_shared<cluster_state>();
+  auto stats = c.spawn(dummy_stats, last);
+  auto stats2 = c.echo(stats);
+  check_same_actor(stats2, stats, *c.sys, "stats_actor");
+  cluster_state cs{{{"east ü 1", {"converter ☃"}, true, true, 8u, 5u, kBig + 27, kBig + 28, -4321, "kvm ö"},
+                    {kRaw, {"watcher"}, false, false, 1u, 0u, 2u, 3u, -5, "tcg"}}};
+  auto cs2 = c.echo(cs);
+  {
+    caf::scoped_actor self{*c.sys};
+    self->send(stats2, cs2);
+    bool flushed = false;
+    self->request(stats2, 5s, flush_atom::value)
+        .receive([&](bool b) { flushed = b; },
+                 [&](caf::error& e) { BOOST_ERROR("flush: " << c.sys->render(e)); });
+    BOOST_TEST(flushed);
+  }
+  BOOST_REQUIRE(last->nodes.size() == 2u);
+  check_node_summary(last->nodes[0], cs.nodes[0], "stats got node 0");
+  check_node_summary(last->nodes[1], cs.nodes[1], "stats got node 1");
+  // Without a dedicated dummy, as before.
+  auto stats_plain = c.dummy_handle<stats_actor>();
+  check_same_actor(c.echo(stats_plain), stats_plain, *c.sys, "stats_actor (dynamically typed)");
   auto notifier = c.dummy_handle<notifier_actor>();
   check_same_actor(c.echo(notifier), notifier, *c.sys, "notifier_actor");
   auto watcher = c.dummy_handle<watcher_actor>();
