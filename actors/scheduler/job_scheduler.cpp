@@ -689,10 +689,12 @@ JobScheduler::NodeJoin JobScheduler::on_node_hello(const msg::node_hello& h, std
       if (slots_[i].job_id.empty()) continue;
       if (same_process && claimed.count({slots_[i].job_id, slots_[i].epoch})) continue;
       const std::string id = slots_[i].job_id, who = holder_of(i);
+      const std::uint64_t epoch = slots_[i].epoch;
       free_slot(i);
       release_lease(id, who, false,
                     same_process ? "it registered again without this job" : "it restarted (new incarnation)", now_ms,
                     r.fx);
+      remove_staging_of(id, epoch);
       ++old->jobs_lost;
     }
   }
@@ -791,8 +793,12 @@ void JobScheduler::lose_node(const std::string& node, const std::string& reason,
     sl.available = false;
     if (sl.job_id.empty()) continue;
     const std::string id = sl.job_id, who = holder_of(i);
+    const std::uint64_t epoch = sl.epoch;
     free_slot(i);
     release_lease(id, who, false, "node " + node + " lost: " + reason, now_ms, fx);
+    // What the lost attempt staged on the share goes (it can never publish:
+    // its epoch is refused); a node that comes back finds it gone.
+    remove_staging_of(id, epoch);
     ++moved;
   }
   n->jobs_lost += moved;

@@ -17,8 +17,9 @@ struct FileSignature {
   bool operator==(const FileSignature&) const = default;
 };
 
-// lstat of `path`: nullopt when it does not exist or is not a regular file
-// (symlinks included: see is_link_entry).
+// Size, mtime and inode of `path`, read through a fresh open (NFS
+// revalidates cached attributes on open): nullopt when it does not exist or
+// is not a regular file (symlinks included: see is_link_entry).
 std::optional<FileSignature> regular_file_signature(const std::filesystem::path& path);
 bool is_link_entry(const std::filesystem::path& path);
 

@@ -52,7 +52,7 @@ spread)
   for n in conv1 conv2; do node_config "$n" converter; done
   for n in watch1 watch2; do node_config "$n" watcher; done
   start_node coord
-  wait_until 30 "the coordinator's control socket" test -S "$D/nodes/coord/state/control.sock"
+  wait_until 30 "the coordinator to answer" coord_ready
   for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
   for n in watch1 watch2; do start_node "$n"; done
   for n in conv1 conv2 watch1 watch2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
@@ -95,7 +95,7 @@ kill)
   node_config coord "[coordinator, watcher]"
   for n in conv1 conv2; do node_config "$n" converter; done
   start_node coord
-  wait_until 30 "the coordinator's control socket" test -S "$D/nodes/coord/state/control.sock"
+  wait_until 30 "the coordinator to answer" coord_ready
   for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
   for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
   inc1=$(node_field conv1 incarnation)
@@ -150,7 +150,7 @@ freeze)
   node_config coord "[coordinator, watcher]"
   for n in conv1 conv2; do node_config "$n" converter; done
   start_node coord
-  wait_until 30 "the coordinator's control socket" test -S "$D/nodes/coord/state/control.sock"
+  wait_until 30 "the coordinator to answer" coord_ready
   for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
   for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
   stage_vm alpha qcow2
@@ -238,7 +238,7 @@ coord)
   node_config coord "[coordinator, watcher]"
   for n in conv1 conv2; do node_config "$n" converter; done
   start_node coord
-  wait_until 30 "the coordinator's control socket" test -S "$D/nodes/coord/state/control.sock"
+  wait_until 30 "the coordinator to answer" coord_ready
   for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
   for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
   stage_vm alpha qcow2
@@ -255,7 +255,7 @@ for j in json.load(sys.stdin)["jobs"]: print(j["id"], j["holder"], "epoch", j["e
   pass "coordinator killed (kill -9) with 3 jobs running on the nodes"
   sleep 2
   start_node coord
-  wait_until 30 "the coordinator's control socket" test -S "$D/nodes/coord/state/control.sock"
+  wait_until 30 "the coordinator to answer" coord_ready
   wait_until 300 "3 jobs done" all_done 3 || { dump_logs coord conv1 conv2; fail "not all done after the restart"; }
   grep -E "kept for its node|lease kept across" "$D/nodes/coord/daemon.log" | cut -c1-200
   for j in job-1 job-2 job-3; do
@@ -280,7 +280,7 @@ tls)
   node_config rogue converter "$(printf '  tls:\n    certificate: %s\n    key: %s\n    ca: %s' "$D/tls/rogue.pem" "$D/tls/rogue.key" "$D/tls/ca.pem")"
   node_config plain converter
   start_node coord
-  wait_until 30 "the coordinator's control socket" test -S "$D/nodes/coord/state/control.sock"
+  wait_until 30 "the coordinator to answer" coord_ready
   grep -q "listening on .* (mutual TLS)" "$D/nodes/coord/daemon.log" || fail "the coordinator does not say it listens with mutual TLS"
   for n in conv1 rogue plain; do start_node "$n"; done
   wait_until 60 "conv1 to join over TLS" node_up conv1 || { dump_logs coord conv1; fail "conv1 (good certificate) did not join"; }

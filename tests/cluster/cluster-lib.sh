@@ -15,6 +15,9 @@ cluster_start_env() {
   D=$(mktemp -d /var/tmp/h2k-cluster.XXXXXX)
   mkdir -p "$D/in"
   CLUSTER_ID=$(cluster_pick_id)
+  # The folder goes once the nodes are stopped and the share unmounted
+  # (cluster_trap_teardown runs first); kept after a failure, for its logs.
+  trap 'rc=$?; [[ $rc != 0 ]] || rm -rf "$D"' EXIT
   cluster_trap_teardown
   cluster_net_up "$CLUSTER_ID" "$@"
   cluster_share_setup "$D" "$@"
@@ -49,7 +52,7 @@ node_config() {
     echo "  share_root: $mnt"
     echo "  heartbeat_interval: 0.5"
     echo "  node_timeout: ${NODE_TIMEOUT:-4}"
-    if [[ $role == coordinator ]]; then
+    if [[ $role == *coordinator* ]]; then
       echo "  listen: $(cluster_addr "$name"):4710"
     else
       echo "  coordinator: $(cluster_addr coord):4710"
@@ -77,6 +80,10 @@ node_log() { cat "$D/nodes/$1/daemon.log" 2>/dev/null; }
 ctl() { "$H2K_HYPERCTL" --state-dir "$D/nodes/coord/state" "$@"; }
 
 nodes_json() { ctl --json nodes; }
+
+# The coordinator answers on its control socket (a socket file alone may be
+# a dead process's).
+coord_ready() { ctl --json status >/dev/null 2>&1; }
 
 # node_field NAME FIELD: a field of NAME in `hyperctl nodes`.
 node_field() {
