@@ -210,7 +210,8 @@ struct JobStore::Impl {
     retry_floor = std::max(retry_floor, now_ms + 1);
   }
 
-  std::optional<Job> claim_from_queue(std::int64_t now_ms, const std::string& holder) {
+  std::optional<Job> claim_from_queue(std::int64_t now_ms, const std::string& holder,
+                                      const std::function<bool(const Job&)>& eligible) {
     for (int rank = 0; rank < 3; ++rank) {
       const std::string prefix = keys::queue_prefix(rank);
       const std::string end = prefix_end(prefix);
@@ -222,12 +223,22 @@ struct JobStore::Impl {
         queue_floor[rank] = std::max(queue_floor[rank], next_seq);  // empty: nothing below next_seq
         continue;
       }
-      const std::string key = it->key().ToString();
-      const std::string id(keys::id_of(key));
-      auto before = load(id);
-      if (!before || before->state != JobState::Queued)
-        throw StorageError(path.string() + ": index entry " + key +
-                           " has no queued job record (database damaged; see check_consistency)");
+      std::optional<Job> before;
+      std::string key;
+      bool skipped = false;
+      for (int looked = 0; it->Valid() && looked <= JobStore::kMaxSkippedPerClaim; ++looked, it->Next()) {
+        key = it->key().ToString();
+        const std::string id(keys::id_of(key));
+        before = load(id);
+        if (!before || before->state != JobState::Queued)
+          throw StorageError(path.string() + ": index entry " + key +
+                             " has no queued job record (database damaged; see check_consistency)");
+        if (!eligible || eligible(*before)) break;
+        before.reset();
+        skipped = true;
+      }
+      if (!it->status().ok()) fail("scanning " + prefix, it->status());
+      if (!before) continue;  // nothing eligible near the head of this priority
       Job after = *before;
       after.state = JobState::Running;
       after.attempts += 1;
@@ -236,7 +247,8 @@ struct JobStore::Impl {
       after.publishing_epoch = 0;
       after.started_at = now_ms;
       after = transition(*before, std::move(after));
-      queue_floor[rank] = std::max(queue_floor[rank], before->enqueue_seq + 1);
+      // The floor only moves past the head: skipped jobs stay below it.
+      if (!skipped) queue_floor[rank] = std::max(queue_floor[rank], before->enqueue_seq + 1);
       return after;
     }
     return std::nullopt;
@@ -400,10 +412,11 @@ std::vector<Job> JobStore::list(JobState state) const {
   return out;
 }
 
-std::optional<Job> JobStore::claim_next_ready(std::int64_t now_ms, const std::string& holder) {
+std::optional<Job> JobStore::claim_next_ready(std::int64_t now_ms, const std::string& holder,
+                                              const std::function<bool(const Job&)>& eligible) {
   std::lock_guard lock(impl_->mu);
   impl_->promote_due_retries(now_ms);
-  return impl_->claim_from_queue(now_ms, holder);
+  return impl_->claim_from_queue(now_ms, holder, eligible);
 }
 
 std::optional<std::int64_t> JobStore::next_retry_at() const {

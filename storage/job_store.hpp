@@ -91,7 +91,13 @@ public:
   // (high before normal before low, FIFO within a priority) and leases it to
   // `holder`: running, attempts + 1, epoch + 1, started_at = now, in one
   // batch. nullopt: nothing ready.
-  std::optional<Job> claim_next_ready(std::int64_t now_ms, const std::string& holder);
+  // `eligible` (optional) skips jobs that may not start now (a per-source
+  // limit): the first eligible one is taken, looking at most
+  // kMaxSkippedPerClaim ineligible ones per priority (deeper jobs wait until
+  // the head moves), so a claim stays cheap with a long queue.
+  static constexpr int kMaxSkippedPerClaim = 1000;
+  std::optional<Job> claim_next_ready(std::int64_t now_ms, const std::string& holder,
+                                      const std::function<bool(const Job&)>& eligible = {});
   // The earliest next_attempt_at among retry_wait jobs (for the scheduler's timer).
   std::optional<std::int64_t> next_retry_at() const;
 

@@ -97,9 +97,13 @@ void send_outcome(self_ptr self, msg::job_outcome o) {
           });
 }
 
+// One registration in flight at a time: a burst of them (one per tick while
+// a slow coordinator answers) would each re-register the node, every one
+// taking back the jobs assigned since the previous.
 void hello(self_ptr self) {
   auto& st = self->state;
-  if (!st.coordinator) return;
+  if (!st.coordinator || st.hello_in_flight) return;
+  st.hello_in_flight = true;
   msg::node_hello h;
   h.node_name = st.settings.node_name;
   h.incarnation = st.incarnation;
@@ -112,9 +116,12 @@ void hello(self_ptr self) {
   auto to = st.coordinator;
   self->request(to, st.settings.request_timeout, h)
       .then(
-          [self, to](msg::node_welcome& w) {
+          [self, to, inc = st.incarnation](msg::node_welcome& w) {
             auto& st = self->state;
-            if (st.coordinator != to) return;  // a newer connection took over
+            st.hello_in_flight = false;
+            // A newer connection took over, or the node started clean since:
+            // the next tick registers the current incarnation.
+            if (st.coordinator != to || st.incarnation != inc) return;
             if (!w.accepted) {
               st.log->critical("the coordinator refused this node: {}", w.reason);
               return;
@@ -134,9 +141,10 @@ void hello(self_ptr self) {
           },
           [self, to](caf::error& e) {
             auto& st = self->state;
+            st.hello_in_flight = false;
             if (st.coordinator != to) return;
+            // The next heartbeat tick tries again.
             st.log->warn("registration with the coordinator failed ({}): trying again", caf::to_string(e));
-            self->delayed_send(self, std::chrono::milliseconds(500), msg::tick_atom::value);
           });
 }
 
@@ -213,6 +221,7 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
         auto& st = self->state;
         st.coordinator = coordinator;
         st.welcomed = false;
+        st.hello_in_flight = false;  // an answer on the old connection is ignored
         self->monitor(coordinator);
         hello(self);
       },

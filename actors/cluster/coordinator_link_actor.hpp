@@ -46,7 +46,7 @@ struct LinkSettings {
   std::size_t slots = 0;                 // converter slots (0: not a converter)
   std::filesystem::path scratch_dir;     // free space reported (work_dir)
   std::chrono::milliseconds heartbeat_interval{1000};
-  std::chrono::milliseconds request_timeout{5000};  // one try of a forwarded request
+  std::chrono::milliseconds request_timeout{10000};  // one try of a forwarded request or registration
   std::size_t max_held_found = 10000;    // found VMs held while disconnected
 };
 
@@ -57,6 +57,7 @@ struct link_state {
   std::string incarnation;
   msg::scheduler_actor coordinator;      // invalid while disconnected
   bool welcomed = false;
+  bool hello_in_flight = false;
   std::vector<msg::converter_actor> slots;
   // Leases this node's slots hold, learnt from their reports (job id ->).
   std::map<std::string, msg::lease_ref> leases;

@@ -104,6 +104,7 @@ void JobScheduler::free_slot(std::size_t i) {
   progress_.erase(slots_[i].job_id);
   auto& sl = slots_[i];
   sl.job_id.clear();
+  sl.source.clear();
   sl.epoch = 0;
   sl.last_report_ms = 0;
   sl.cancel_sent_ms = 0;
@@ -117,6 +118,13 @@ void JobScheduler::assign(std::size_t i, std::string job_id, std::uint64_t epoch
   sl.last_report_ms = now_ms;
   sl.cancel_sent_ms = 0;
   sl.stalled = false;
+}
+
+std::string JobScheduler::source_of(const Job& job) const {
+  if (!in_watch(job) || job.sources.empty()) return "";
+  const fs::path& first = job.sources.front();
+  if (std::distance(first.begin(), first.end()) < 2) return "";  // at the top of the queue
+  return first.begin()->string();
 }
 
 std::optional<std::size_t> JobScheduler::pick_slot() const {
@@ -305,11 +313,26 @@ SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
 
 void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
   if (mode_ != "running") return;
+  // per_source: a source at its limit waits; jobs of other sources behind
+  // it go first.
+  std::map<std::string, int> per_source;
+  if (settings_.per_source_limit > 0)
+    for (const auto& sl : slots_)
+      if (!sl.job_id.empty() && !sl.source.empty()) ++per_source[sl.source];
+  auto eligible = [&](const Job& j) {
+    const std::string s = source_of(j);
+    return s.empty() || per_source[s] < settings_.per_source_limit;
+  };
   while (auto free = pick_slot()) {
     const std::size_t i = *free;
-    auto job = store_->claim_next_ready(now_ms, holder_of(i));
+    auto job = settings_.per_source_limit > 0 ? store_->claim_next_ready(now_ms, holder_of(i), eligible)
+                                              : store_->claim_next_ready(now_ms, holder_of(i));
     if (!job) break;
     assign(i, job->id, job->epoch, now_ms);
+    if (settings_.per_source_limit > 0) {
+      slots_[i].source = source_of(*job);
+      if (!slots_[i].source.empty()) ++per_source[slots_[i].source];
+    }
     msg::job_assignment a;
     a.job_id = job->id;
     a.epoch = job->epoch;
@@ -729,6 +752,7 @@ JobScheduler::NodeJoin JobScheduler::on_node_hello(const msg::node_hello& h, std
         stored && stored->state == JobState::Running && stored->epoch == l.epoch &&
         slots_[indices[number - 1]].job_id.empty()) {
       assign(indices[number - 1], l.job_id, l.epoch, now_ms);
+      slots_[indices[number - 1]].source = source_of(*stored);
       orphans_.erase(o);
       log_->info("job {}: {} still runs it (epoch {}): lease kept across the coordinator restart", l.job_id, l.holder,
                  l.epoch);

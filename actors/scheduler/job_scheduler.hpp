@@ -53,6 +53,9 @@ struct SchedulerSettings {
   // to reconnect and claim them (work finished or running meanwhile is not
   // redone), then requeued.
   std::int64_t node_timeout_ms = 0;
+  // Jobs running at once per source (the first folder of a job's files
+  // under the watch root; top-level files are not limited). 0: no limit.
+  int per_source_limit = 0;
   std::int64_t hold_remote_leases_ms = 0;
   // A job found running after this many daemon deaths is failed for good
   // (it may be what kills the daemon); 0 = no limit.
@@ -140,6 +143,7 @@ private:
     std::size_t number = 1;    // slot-<number> on that node
     bool available = true;     // false: its node is gone (until it registers again)
     std::string job_id;        // "" when free
+    std::string source;        // its job's source (per_source limit), "" when not limited
     std::uint64_t epoch = 0;   // of the lease it holds
     std::int64_t last_report_ms = 0;
     std::int64_t cancel_sent_ms = 0;  // watchdog: when the stalled attempt was cancelled
@@ -152,6 +156,9 @@ private:
   // The best free slot for the next job: on a node that is up and not
   // draining, the one with the most free scratch per running job.
   std::optional<std::size_t> pick_slot() const;
+  // The job's source for limits.per_source: the first folder of its primary
+  // file under the watch root; "" (not limited) for top-level and external files.
+  std::string source_of(const Job& job) const;
   // Takes a lease back from its holder (slot or node lost, orphan expired):
   // done if that epoch had published, failed when charged and out of
   // attempts, queued again otherwise.

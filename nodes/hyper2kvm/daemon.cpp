@@ -89,6 +89,7 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
   sched.archive_processed = config.archive_processed;
   sched.started_at_ms = started;
   sched.job_stall_timeout_ms = config.job_stall_timeout.count();
+  sched.per_source_limit = config.per_source_limit;
   sched.faults = faults;
   if (cluster.enabled) {
     sched.node = cluster.node_name;

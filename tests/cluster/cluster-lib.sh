@@ -17,7 +17,7 @@ cluster_start_env() {
   CLUSTER_ID=$(cluster_pick_id)
   # The folder goes once the nodes are stopped and the share unmounted
   # (cluster_trap_teardown runs first); kept after a failure, for its logs.
-  trap 'rc=$?; [[ $rc != 0 ]] || rm -rf "$D"' EXIT
+  trap '[[ ! -e "$D/.passed" ]] || rm -rf "$D"' EXIT
   cluster_trap_teardown
   cluster_net_up "$CLUSTER_ID" "$@"
   cluster_share_setup "$D" "$@"

@@ -56,6 +56,11 @@ struct DaemonConfig {
   // deduplication_method names any of name_size, md5, xxh128.
   DedupMethod deduplication_method = DedupMethod::NameAndSize;
   bool archive_processed = true;      // move converted sources out of the watch folder
+  // limits.per_source: jobs running at once per source, a source being the
+  // first folder of a job's files under watch_dir (export nodes and
+  // datastores write into their own folder); files at watch_dir's top are
+  // not limited. 0: no limit.
+  int per_source_limit = 10;
   RetryPolicy retry_policy;           // enabled, 3 retries, 300 s, x2.0
   NotificationSettings notifications;
   std::filesystem::path log_file;     // empty: stderr (the journal under systemd)

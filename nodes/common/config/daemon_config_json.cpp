@@ -57,6 +57,7 @@ nlohmann::json DaemonConfig::to_json() const {
       {"enable_deduplication", enable_deduplication},
       {"deduplication_method", to_string(deduplication_method)},
       {"archive_processed", archive_processed},
+      {"limits", {{"per_source", per_source_limit}}},
       {"retry_policy",
        {{"enabled", retry_policy.enabled},
         {"max_retries", retry_policy.max_retries},

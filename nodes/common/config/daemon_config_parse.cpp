@@ -269,6 +269,9 @@ DaemonConfig parse_daemon_config(const std::string& yaml_text, const fs::path& f
   top.get_duration("job_stall_timeout", c.job_stall_timeout, 1000ms, 7 * 24h);
   read_deduplication(top, c);
   top.get("archive_processed", c.archive_processed);
+  auto limits = top.section("limits");
+  limits.get("per_source", c.per_source_limit, 0, 100000);
+  limits.finish();
   top.get_path("log_file", c.log_file, /*allow_empty=*/true);
   top.get("verbose", c.verbose, 0, 3);
   auto retry_policy = top.section("retry_policy");
