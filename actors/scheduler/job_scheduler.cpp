@@ -247,7 +247,9 @@ void JobScheduler::archive_pending_sources(const std::string& job_id) {
 
 void JobScheduler::archive_done(const Job& job) {
   if (job.archive_pending.empty()) return;
-  store_->sync();  // "done" is durable before the sources move (a no-op after a group commit)
+  // "done" is durable before the sources move: every caller syncs first (the
+  // group commit; start-up recovery). No sync here: the previous job's
+  // mark_archived would make it a real fsync per archived job.
   settings_.faults.exit_if_at("after_done_commit", job.id);
   auto moved = move_sources(settings_.watch_root, strings(job.sources), settings_.watch_root / job.archive_pending,
                             [&](const std::string&) { settings_.faults.exit_if_at("mid_archive", job.id); });
@@ -794,6 +796,17 @@ JobScheduler::NodeJoin JobScheduler::on_node_hello(const msg::node_hello& h, std
   return r;
 }
 
+void JobScheduler::on_node_disconnected(const std::string& node, const std::string& reason, std::int64_t now_ms) {
+  NodeInfo* n = nodes_.find(node);
+  if (!n || !n->up || n->local) return;
+  for (auto i : n->slots) slots_[i].available = false;
+  n->down_reason = "disconnected: " + reason;
+  log_->warn("node {}: connection lost ({}); its {} job(s) stay its own if it reconnects within node_timeout ({} ms)",
+             node, reason, std::count_if(n->slots.begin(), n->slots.end(), [&](std::size_t i) { return !slots_[i].job_id.empty(); }),
+             settings_.node_timeout_ms);
+  (void)now_ms;
+}
+
 bool JobScheduler::on_node_status(const msg::node_status& s, std::int64_t now_ms) {
   return nodes_.heard_from(s.node_name, s.incarnation, s.scratch_free_bytes, s.busy_slots, now_ms);
 }
@@ -870,7 +883,10 @@ nlohmann::json JobScheduler::node_views(std::int64_t now_ms) const {
         running.push_back(slots_[i].job_id);
       }
     }
-    std::string health = !n->up ? "down" : n->draining ? "draining" : "up";
+    const bool connected = std::any_of(n->slots.begin(), n->slots.end(), [&](std::size_t i) {
+      return i < slots_.size() && slots_[i].available;
+    }) || n->slots.empty();
+    std::string health = !n->up ? "down" : !connected ? "disconnected" : n->draining ? "draining" : "up";
     out.push_back({{"name", n->name},
                    {"roles", n->roles},
                    {"host", n->local ? std::string("(coordinator)") : n->host},

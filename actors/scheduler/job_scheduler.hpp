@@ -111,6 +111,12 @@ public:
     SchedulerEffects fx;
   };
   NodeJoin on_node_hello(const msg::node_hello& h, std::int64_t now_ms);
+  // The node's connection dropped. Its leases stay its own: a node whose
+  // process lives reconnects within its backoff and claims them again (a
+  // reset connection must not restart its conversions). It gets no new job
+  // meanwhile; a node that does not come back falls silent and is lost at
+  // node_timeout (on_tick).
+  void on_node_disconnected(const std::string& node, const std::string& reason, std::int64_t now_ms);
   // A node's heartbeat; false: this incarnation is not a member (any more).
   bool on_node_status(const msg::node_status& s, std::int64_t now_ms);
   // The node died (its connection dropped) or fell silent: its jobs get new

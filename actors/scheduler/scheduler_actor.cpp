@@ -124,12 +124,14 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         // A node's slot: its connection dropped (killed, host down, or
         // silent past the middleman's connection timeout). The whole node is
         // gone: every one of its jobs gets a new lease elsewhere.
+        // Its leases wait for it to reconnect (a reset connection must not
+        // restart its conversions); silent past node_timeout, it is lost.
         const std::string node = st.core->node_of_slot(i);
-        const std::string reason = "connection lost (" + caf::to_string(dm.reason) + ")";
+        const std::string reason = caf::to_string(dm.reason);
         for (std::size_t k = 0; k < st.slots.size(); ++k)
-          if (k < st.slots.size() && st.slots[k] && !st.core->slot_is_local(k) && st.core->node_of_slot(k) == node)
+          if (st.slots[k] && !st.core->slot_is_local(k) && st.core->node_of_slot(k) == node)
             st.slots[k] = msg::converter_actor{};
-        guarded(self, "losing a node", [&] { apply(self, st.core->on_node_lost(node, reason, unix_now_ms())); });
+        guarded(self, "a node's connection lost", [&] { st.core->on_node_disconnected(node, reason, unix_now_ms()); });
         st.core->set_slots_alive(alive_slots(self));
         return;
       }

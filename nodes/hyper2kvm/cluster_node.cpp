@@ -100,7 +100,7 @@ int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
 
   // Connect, and reconnect whenever the coordinator goes away: 200 ms
   // after a loss (the first reconnect may return the dead proxy), doubling
-  // to 5 s while it stays unreachable.
+  // to 2 s while it stays unreachable.
   {
     caf::scoped_actor self{system};
     auto backoff = 200ms;
@@ -117,9 +117,24 @@ int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
           self->send(link, *coordinator);
           backoff = 200ms;
           last_error.clear();
-        } else if (error != last_error) {
-          log->warn("cannot reach the coordinator at {} (cluster.coordinator): {}; retrying", cluster.coordinator.to_string(), error);
-          last_error = error;
+        } else {
+          // Refused at the handshake: a TLS mismatch (another CA, plain TCP
+          // against TLS) or another build. Retrying fast would not help, and
+          // with CAF 0.17's TLS each refused handshake makes the
+          // coordinator drop its other connections for a moment: retry slowly.
+          const bool refused = error.find("handshake") != std::string::npos;
+          if (refused) backoff = 30s;
+          if (error != last_error) {
+            if (refused)
+              log->error("cannot reach the coordinator at {} (cluster.coordinator): it closed the connection during the "
+                         "handshake ({}): check cluster.tls (this node's certificate must be signed by the CA the "
+                         "coordinator trusts, and both must use TLS, or neither); retrying every 30 s",
+                         cluster.coordinator.to_string(), error);
+            else
+              log->warn("cannot reach the coordinator at {} (cluster.coordinator): {}; retrying",
+                        cluster.coordinator.to_string(), error);
+            last_error = error;
+          }
         }
       }
       const auto wait = coordinator ? std::chrono::milliseconds(250) : backoff;
@@ -132,7 +147,8 @@ int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
             }
           },
           caf::after(wait) >> [&] {
-            if (!coordinator) backoff = std::min<std::chrono::milliseconds>(backoff * 2, 5s);
+            // Capped at 2 s: a restarted coordinator is found within ~2.5 s.
+            if (!coordinator && backoff < 2s) backoff = std::min<std::chrono::milliseconds>(backoff * 2, 2s);
           });
       timespec zero{0, 0};
       int sig = sigtimedwait(&signals, nullptr, &zero);

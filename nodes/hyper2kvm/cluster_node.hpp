@@ -2,7 +2,7 @@
 // A cluster node that is not the coordinator: converter and/or watcher
 // (the exporter role arrives with the vSphere exporter). It connects to the
 // coordinator over CAF's middleman, registers, and reconnects with backoff
-// (200 ms doubling to 5 s) whenever the connection drops; its coordinator
+// (200 ms doubling to 2 s) whenever the connection drops; its coordinator
 // link holds outcomes and requests meanwhile.
 #include <filesystem>
 

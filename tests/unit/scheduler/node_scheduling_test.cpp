@@ -295,6 +295,54 @@ BOOST_AUTO_TEST_CASE(a_lost_node_with_no_other_node_up_leaves_its_job_queued_unc
   BOOST_TEST(d.sched->running() == 0u);
 }
 
+// A dropped connection is not a lost node: the node's process may live
+// (a reset, a refused TLS handshake of another peer). Its lease waits for
+// it; it gets no new job meanwhile; back within node_timeout with the same
+// incarnation, it keeps its job; never back, it is lost at node_timeout.
+BOOST_AUTO_TEST_CASE(a_dropped_connection_keeps_the_lease_for_a_reconnect_within_node_timeout) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("node-a", "inc-a", 2, 1000 * kGiB), kT0);
+  const std::string id = d.found("vm1.ova", kT0);
+  BOOST_TEST_REQUIRE(d.job(id).holder == "node-a/slot-1");
+  d.sched->on_node_disconnected("node-a", "remote_link_unreachable", kT0 + kSecond);
+  // No new job goes to a disconnected node.
+  auto second = d.sched->on_found(d.drop("vm2.ova"), kT0 + kSecond);
+  BOOST_TEST(second.assignments.empty());
+  auto nodes = d.control("nodes", json::object(), kT0 + kSecond);
+  BOOST_TEST(nodes.body["nodes"][0]["health"] == "disconnected");
+  // Back with the same incarnation, claiming its job: kept, and the queued one starts.
+  auto join = d.sched->on_node_hello(hello("node-a", "inc-a", 2, 1000 * kGiB, {{id, 1, "node-a/slot-1"}}),
+                                     kT0 + 2 * kSecond);
+  BOOST_TEST(join.welcome.revoked.empty());
+  BOOST_TEST(d.job(id).state == JobState::Running);
+  BOOST_TEST(d.job(id).epoch == 1u);
+  BOOST_TEST(d.job(id).interrupted == 0);
+  BOOST_TEST_REQUIRE(join.fx.assignments.size() == 1u);
+  BOOST_TEST(join.fx.assignments[0].second.holder == "node-a/slot-2");
+}
+
+BOOST_AUTO_TEST_CASE(a_dropped_connection_never_restored_loses_the_node_at_node_timeout) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("node-a", "inc-a", 1, 1000 * kGiB), kT0);
+  d.sched->on_node_hello(hello("node-b", "inc-b", 1, 10 * kGiB), kT0);
+  const std::string id = d.found("vm1.ova", kT0);
+  BOOST_TEST_REQUIRE(d.job(id).holder == "node-a/slot-1");
+  d.sched->on_node_disconnected("node-a", "remote_link_unreachable", kT0 + 100);
+  BOOST_TEST(d.sched->on_node_status(status("node-b", "inc-b", 10 * kGiB, 0), kT0 + 9000));
+  auto early = d.sched->on_tick(kT0 + 9000);
+  BOOST_TEST(early.assignments.empty());
+  BOOST_TEST(d.job(id).holder == "node-a/slot-1");
+  auto tick = d.sched->on_tick(kT0 + 10'001);
+  BOOST_TEST_REQUIRE(tick.assignments.size() == 1u);
+  BOOST_TEST(tick.assignments[0].second.holder == "node-b/slot-1");
+  BOOST_TEST(tick.assignments[0].second.epoch == 2u);
+  BOOST_TEST(d.job(id).interrupted == 1);
+}
+
 // 4.
 BOOST_AUTO_TEST_CASE(a_node_silent_past_node_timeout_is_lost_and_its_job_requeued) {
   Daemon d(0);
