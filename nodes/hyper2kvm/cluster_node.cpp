@@ -107,6 +107,7 @@ int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
     std::optional<msg::scheduler_actor> coordinator;
     bool stopping = false;
     std::string last_error;
+    int handshake_failures = 0;  // in a row
     while (!stopping) {
       if (!coordinator) {
         std::string error;
@@ -117,24 +118,27 @@ int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
           self->send(link, *coordinator);
           backoff = 200ms;
           last_error.clear();
+          handshake_failures = 0;
         } else {
-          // Refused at the handshake: a TLS mismatch (another CA, plain TCP
-          // against TLS) or another build. Retrying fast would not help, and
-          // with CAF 0.17's TLS each refused handshake makes the
-          // coordinator drop its other connections for a moment: retry slowly.
-          const bool refused = error.find("handshake") != std::string::npos;
+          // Refused at the handshake, again and again: a TLS mismatch
+          // (another CA, plain TCP against TLS) or another build. Retrying
+          // fast would not help, and with CAF 0.17's TLS each refused
+          // handshake makes the coordinator drop its other connections for
+          // a moment: retry slowly. One or two such failures are a
+          // coordinator going down mid-handshake: the usual backoff.
+          const bool handshake = error.find("handshake") != std::string::npos;
+          handshake_failures = handshake ? handshake_failures + 1 : 0;
+          const bool refused = handshake_failures >= 3;
           if (refused) backoff = 30s;
-          if (error != last_error) {
-            if (refused)
-              log->error("cannot reach the coordinator at {} (cluster.coordinator): it closed the connection during the "
-                         "handshake ({}): check cluster.tls (this node's certificate must be signed by the CA the "
-                         "coordinator trusts, and both must use TLS, or neither); retrying every 30 s",
-                         cluster.coordinator.to_string(), error);
-            else
-              log->warn("cannot reach the coordinator at {} (cluster.coordinator): {}; retrying",
-                        cluster.coordinator.to_string(), error);
-            last_error = error;
-          }
+          if (refused && handshake_failures == 3)
+            log->error("cannot reach the coordinator at {} (cluster.coordinator): it closed the connection during the "
+                       "handshake {} times in a row ({}): check cluster.tls (this node's certificate must be signed by "
+                       "the CA the coordinator trusts, and both must use TLS, or neither); retrying every 30 s",
+                       cluster.coordinator.to_string(), handshake_failures, error);
+          else if (error != last_error)
+            log->warn("cannot reach the coordinator at {} (cluster.coordinator): {}; retrying",
+                      cluster.coordinator.to_string(), error);
+          last_error = error;
         }
       }
       const auto wait = coordinator ? std::chrono::milliseconds(250) : backoff;
