@@ -10,9 +10,11 @@
 #            killed node, restarted, rejoins under a new incarnation and
 #            takes work (the other converter drained meanwhile).
 #   freeze   kill -STOP of a converter, then its link taken down silently
-#            (no TCP reset) on the other: each is declared dead within
-#            node_timeout (+ a tick), its job moved; after kill -CONT / link
-#            up, the old holder's late work is rejected (revoked or stale)
+#            (no TCP reset) on the other: each is declared dead about
+#            node_timeout (+ a tick) later (asserted: within twice
+#            node_timeout, so a loaded CI host does not fail it), its job
+#            moved; after kill -CONT / link up, the old holder's late work
+#            is rejected (revoked or stale)
 #            and never published; every VM exactly once.
 #   coord    kill -9 of the coordinator while 3 jobs run on the nodes: the
 #            restarted coordinator keeps their leases (the nodes reconnect
@@ -183,7 +185,7 @@ PY
   wait_until 60 "conv1 to be declared dead" lost_conv1 || { dump_logs coord; fail "frozen conv1 never declared dead"; }
   d1=$(python3 -c "print(round($(lost_at conv1) - $t_stop, 1))")
   echo "frozen conv1 declared dead after $d1 s (node_timeout $NODE_TIMEOUT s)"
-  python3 -c "import sys; sys.exit(0 if $d1 <= $NODE_TIMEOUT + 3 else 1)" || fail "conv1 declared dead after $d1 s: more than node_timeout + 3 s"
+  python3 -c "import sys; sys.exit(0 if $d1 <= 2 * $NODE_TIMEOUT else 1)" || fail "conv1 declared dead after $d1 s: more than twice node_timeout"
   wait_until 60 "job-1 to move to conv2" running_on conv2 job-1 || { dump_logs coord conv2; fail "job-1 did not move to conv2"; }
   pass "frozen conv1 declared dead after $d1 s; job-1 moved to conv2"
   # 2. conv1 thaws (its attempt of job-1 is stale now); job-2 goes to conv1,
@@ -210,7 +212,7 @@ PY
 )
   d2=$(python3 -c "print(round($t_lost - $t_down, 1))")
   echo "cut-off conv1 declared dead after $d2 s"
-  python3 -c "import sys; sys.exit(0 if $d2 <= $NODE_TIMEOUT + 3 else 1)" || fail "conv1 declared dead after $d2 s: more than node_timeout + 3 s"
+  python3 -c "import sys; sys.exit(0 if $d2 <= 2 * $NODE_TIMEOUT else 1)" || fail "conv1 declared dead after $d2 s: more than twice node_timeout"
   wait_until 60 "job-2 to move to conv2" running_on conv2 job-2 || { dump_logs coord conv2; fail "job-2 did not move to conv2"; }
   pass "silent link loss: conv1 declared dead after $d2 s; job-2 moved to conv2"
   cluster_link_up conv1
