@@ -55,30 +55,24 @@ std::string check_absolute_path(const json& v) {
   return "";
 }
 
-// Same rule as storage's is_valid_job_id (ids are RocksDB key parts); kept
-// here so hyperctl does not link RocksDB just to validate a string.
-std::string check_job_id(const json& v) {
+// Ids and names are [A-Za-z0-9._-] (job ids are RocksDB key parts: the same
+// rule as storage's is_valid_job_id, kept here so hyperctl does not link
+// RocksDB just to validate a string).
+std::string check_name_chars(const json& v, std::size_t max_size) {
   if (!v.is_string()) return "must be a string (got " + shown(v) + ")";
   const std::string& id = v.get_ref<const std::string&>();
-  const bool valid = !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+  const bool valid = !id.empty() && id.size() <= max_size && std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
            c == '-';
   });
-  if (!valid) return "must be 1..128 characters of [A-Za-z0-9._-] (got " + shown(v) + ")";
+  if (!valid) return "must be 1.." + std::to_string(max_size) + " characters of [A-Za-z0-9._-] (got " + shown(v) + ")";
   return "";
 }
 
+std::string check_job_id(const json& v) { return check_name_chars(v, 128); }
+
 // A cluster node's name (cluster.node_name).
-std::string check_node_name(const json& v) {
-  if (!v.is_string()) return "must be a string (got " + shown(v) + ")";
-  const std::string& n = v.get_ref<const std::string&>();
-  const bool valid = !n.empty() && n.size() <= 63 && std::all_of(n.begin(), n.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-';
-  });
-  if (!valid) return "must be 1..63 characters of [A-Za-z0-9._-] (got " + shown(v) + ")";
-  return "";
-}
+std::string check_node_name(const json& v) { return check_name_chars(v, 63); }
 
 std::string check_limit(const json& v) {
   // is_number_integer() is false for 2.5 and for true/false.

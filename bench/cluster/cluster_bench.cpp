@@ -463,7 +463,8 @@ int nodes(const Args& a) {
           }
         },
         caf::after(wait) >> [&] {
-          if (!coordinator) backoff = std::min<std::chrono::milliseconds>(backoff * 2, 5s);
+          // As nodes/hyper2kvm/cluster_node.cpp: doubling, capped at 2 s.
+          if (!coordinator && backoff < 2s) backoff = std::min<std::chrono::milliseconds>(backoff * 2, 2s);
         });
     timespec zero{0, 0};
     int sig = sigtimedwait(&stop, nullptr, &zero);

@@ -15,6 +15,7 @@
 #include "messages/register_messages.hpp"
 #include "nodes/hyper2kvm/cluster_network.hpp"
 #include "nodes/hyper2kvm/daemon_log.hpp"
+#include "nodes/hyper2kvm/daemon_signals.hpp"
 
 namespace h2k {
 namespace fs = std::filesystem;
@@ -32,11 +33,7 @@ std::vector<std::string> role_names(const ClusterConfig& c) {
 }  // namespace
 
 int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t signals = block_daemon_signals();
 
   const ClusterConfig& cluster = config.cluster;
   auto log = make_daemon_logger(config.log_file, config.verbose);

@@ -20,6 +20,7 @@
 #include "nodes/common/config/state_migration.hpp"
 #include "nodes/hyper2kvm/cluster_network.hpp"
 #include "nodes/hyper2kvm/daemon_log.hpp"
+#include "nodes/hyper2kvm/daemon_signals.hpp"
 #include "storage/job_store.hpp"
 
 namespace h2k {
@@ -33,13 +34,8 @@ void notify_systemd(const std::string& state) { sd_notify(0, state.c_str()); }
 }  // namespace
 
 int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
-  // Signals are taken synchronously by the main thread below; block them
-  // before any thread (CAF's, the servers') starts so they inherit the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  // Signals are taken synchronously by the main thread below.
+  sigset_t signals = block_daemon_signals();
 
   auto log = make_daemon_logger(config.log_file, config.verbose);
   std::shared_ptr<JobStore> store;

@@ -46,6 +46,18 @@ SH
   chmod +x "$D/bin/qemu-img"
 }
 
+# A coordinator that also watches the queue, and conv1, conv2 (slowed copies).
+start_coordinator_and_two_converters() {
+  cluster_start_env coord conv1 conv2
+  slow_qemu_img
+  node_config coord "[coordinator, watcher]"
+  for n in conv1 conv2; do node_config "$n" converter; done
+  start_node coord
+  wait_until 30 "the coordinator to answer" coord_ready
+  for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
+  for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
+}
+
 case $PART in
 spread)
   cluster_start_env coord conv1 conv2 watch1 watch2
@@ -92,14 +104,7 @@ spread)
 
 kill)
   SLOW_COPY=6
-  cluster_start_env coord conv1 conv2
-  slow_qemu_img
-  node_config coord "[coordinator, watcher]"
-  for n in conv1 conv2; do node_config "$n" converter; done
-  start_node coord
-  wait_until 30 "the coordinator to answer" coord_ready
-  for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
-  for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
+  start_coordinator_and_two_converters
   inc1=$(node_field conv1 incarnation)
   stage_vm alpha vmdk-streamOptimized
   stage_vm beta qcow2
@@ -147,14 +152,7 @@ sys.exit(0 if any(j.get("node") == "conv1" for j in json.load(sys.stdin)["jobs"]
 freeze)
   SLOW_COPY=${SLOW_COPY:-12}
   NODE_TIMEOUT=4
-  cluster_start_env coord conv1 conv2
-  slow_qemu_img
-  node_config coord "[coordinator, watcher]"
-  for n in conv1 conv2; do node_config "$n" converter; done
-  start_node coord
-  wait_until 30 "the coordinator to answer" coord_ready
-  for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
-  for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
+  start_coordinator_and_two_converters
   stage_vm alpha qcow2
   stage_vm beta raw
   write_expect "$D/expect.json" alpha beta
@@ -235,14 +233,7 @@ PY
 
 coord)
   SLOW_COPY=${SLOW_COPY:-20}
-  cluster_start_env coord conv1 conv2
-  slow_qemu_img
-  node_config coord "[coordinator, watcher]"
-  for n in conv1 conv2; do node_config "$n" converter; done
-  start_node coord
-  wait_until 30 "the coordinator to answer" coord_ready
-  for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
-  for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
+  start_coordinator_and_two_converters
   stage_vm alpha qcow2
   stage_vm beta raw
   stage_vm gamma vmdk-streamOptimized
