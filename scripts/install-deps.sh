@@ -10,7 +10,10 @@ BUILD_PKGS=(build-essential cmake ninja-build pkg-config git
 RUN_PKGS=(qemu-utils libguestfs-tools linux-image-amd64 libvirt-clients libvirt-daemon libhivex-bin
   libxml2-utils ntfs-3g)
 TEST_PKGS=(qemu-system-x86 debootstrap ovmf grub-pc-bin fdisk dosfstools e2fsprogs tar coreutils
-  clang-14 libclang-rt-14-dev python3 openssl iproute2 procps)
+  clang-14 libclang-rt-14-dev python3 openssl iproute2 procps iputils-ping util-linux)
+# (iputils-ping, util-linux: the cluster tests' network namespaces and bind
+# mounts. Installed here, before any test: a package installed mid-run makes
+# libguestfs rebuild its appliance under the tests that run next.)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 [[ "${1:-}" == "--with-tests" ]] && want+=("${TEST_PKGS[@]}")
