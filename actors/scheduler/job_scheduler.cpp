@@ -667,8 +667,10 @@ void JobScheduler::release_lease(const std::string& id, const std::string& who, 
       fail_for_good(job, err, {}, {}, now_ms, fx);
     } else {
       Job job = store_->requeue(id, charged);
-      log_->error("{} stopped ({}) while running job {}: the job is queued again{}", who, reason, id,
-                  charged ? " (charged as an attempt)" : " (not charged)");
+      // A slot of this process is replaced at once (the actor spawns a new one).
+      const bool local_slot = parse_holder(who).first == settings_.node;
+      log_->error("{} stopped ({}) while running job {}: {}the job is queued again{}", who, reason, id,
+                  local_slot ? "replaced; " : "", charged ? " (charged as an attempt)" : " (not charged)");
       msg::job_event e = event_for(job, "slot_lost", now_ms);
       e.error = who + " stopped: " + reason;
       fx.events.push_back(std::move(e));
