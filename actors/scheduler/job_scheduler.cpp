@@ -850,6 +850,16 @@ void JobScheduler::lose_node(const std::string& node, const std::string& reason,
   fx.events.push_back(std::move(e));
 }
 
+JobScheduler::SlotUse JobScheduler::slot_use(const NodeInfo& n) const {
+  SlotUse use;
+  for (auto i : n.slots) {
+    if (i >= slots_.size() || !slots_[i].available) continue;
+    ++use.total;
+    if (!slots_[i].job_id.empty()) use.running.push_back(slots_[i].job_id);
+  }
+  return use;
+}
+
 msg::cluster_state JobScheduler::cluster_state(std::int64_t now_ms) const {
   msg::cluster_state out;
   for (const NodeInfo* n : nodes_.all()) {
@@ -858,11 +868,9 @@ msg::cluster_state JobScheduler::cluster_state(std::int64_t now_ms) const {
     s.roles = n->roles;
     s.up = n->up;
     s.draining = n->draining;
-    for (auto i : n->slots) {
-      if (i >= slots_.size() || !slots_[i].available) continue;
-      ++s.slots_total;
-      if (!slots_[i].job_id.empty()) ++s.slots_busy;
-    }
+    const SlotUse use = slot_use(*n);
+    s.slots_total = static_cast<std::uint32_t>(use.total);
+    s.slots_busy = static_cast<std::uint32_t>(use.running.size());
     s.jobs_done = n->jobs_done;
     s.jobs_lost = n->jobs_lost;
     s.heartbeat_age_ms = n->local ? 0 : now_ms - n->last_seen_ms;
@@ -875,27 +883,17 @@ msg::cluster_state JobScheduler::cluster_state(std::int64_t now_ms) const {
 nlohmann::json JobScheduler::node_views(std::int64_t now_ms) const {
   nlohmann::json out = nlohmann::json::array();
   for (const NodeInfo* n : nodes_.all()) {
-    std::size_t total = 0, busy = 0;
-    nlohmann::json running = nlohmann::json::array();
-    for (auto i : n->slots) {
-      if (i >= slots_.size() || !slots_[i].available) continue;
-      ++total;
-      if (!slots_[i].job_id.empty()) {
-        ++busy;
-        running.push_back(slots_[i].job_id);
-      }
-    }
-    const bool connected = std::any_of(n->slots.begin(), n->slots.end(), [&](std::size_t i) {
-      return i < slots_.size() && slots_[i].available;
-    }) || n->slots.empty();
+    const SlotUse use = slot_use(*n);
+    // A node's slots are all unavailable only while its connection is down.
+    const bool connected = use.total > 0 || n->slots.empty();
     std::string health = !n->up ? "down" : !connected ? "disconnected" : n->draining ? "draining" : "up";
     out.push_back({{"name", n->name},
                    {"roles", n->roles},
                    {"host", n->local ? std::string("(coordinator)") : n->host},
                    {"incarnation", n->incarnation},
-                   {"slots_total", total},
-                   {"slots_busy", busy},
-                   {"running_jobs", running},
+                   {"slots_total", use.total},
+                   {"slots_busy", use.running.size()},
+                   {"running_jobs", use.running},
                    {"jobs_done", n->jobs_done},
                    {"jobs_lost", n->jobs_lost},
                    {"scratch_free_bytes", n->scratch_free_bytes},

@@ -171,6 +171,12 @@ private:
   void release_lease(const std::string& id, const std::string& who, bool charged, const std::string& reason,
                      std::int64_t now_ms, SchedulerEffects& fx);
   nlohmann::json node_views(std::int64_t now_ms) const;
+  // A node's available slots and the jobs running in them (both node views).
+  struct SlotUse {
+    std::size_t total = 0;
+    std::vector<std::string> running;
+  };
+  SlotUse slot_use(const NodeInfo& n) const;
   // Marks the node down and takes its leases back (no dispatch: the caller's).
   void lose_node(const std::string& node, const std::string& reason, std::int64_t now_ms, SchedulerEffects& fx);
   void archive_done(const Job& job);

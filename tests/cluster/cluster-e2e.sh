@@ -58,6 +58,35 @@ start_coordinator_and_two_converters() {
   for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
 }
 
+# running_on NODE JOB: JOB is running on NODE (hyperctl list-jobs).
+running_on() {
+  ctl --json list-jobs --state running | python3 -c '
+import json, sys
+sys.exit(0 if any(j.get("node") == sys.argv[1] and j["id"] == sys.argv[2] for j in json.load(sys.stdin)["jobs"]) else 1)' "$1" "$2"
+}
+
+# start_on_conv1 VM JOB: drops VM, queued as JOB, and makes it start on conv1
+# (conv2 drained until it runs there), then gives conv2 work again.
+start_on_conv1() {
+  ctl drain --node conv2 >/dev/null
+  ctl pause >/dev/null
+  drop_queued "$1" "$2"
+  ctl resume >/dev/null
+  wait_until 60 "$2 to run on conv1" running_on conv1 "$2" || { dump_logs coord conv1; fail "$2 did not start on conv1"; }
+  ctl undrain --node conv2 >/dev/null
+}
+
+# lost_at NODE [first|last]: unix time of the coordinator's first (or last)
+# "node NODE lost" line ("" if none).
+lost_at() {
+  python3 - "$D/nodes/coord/daemon.log" "$1" "${2:-first}" <<'PY'
+import sys, datetime
+times = [datetime.datetime.fromisoformat(l.split()[0]).timestamp()
+         for l in open(sys.argv[1]) if "node %s lost" % sys.argv[2] in l]
+if times: print(times[0] if sys.argv[3] == "first" else times[-1])
+PY
+}
+
 case $PART in
 spread)
   cluster_start_env coord conv1 conv2 watch1 watch2
@@ -110,18 +139,8 @@ kill)
   stage_vm beta qcow2
   stage_vm gamma raw
   write_expect "$D/expect.json" alpha beta gamma
-  # job-1 must run on conv1: conv2 takes no work until conv1 is killed.
-  ctl drain --node conv2 >/dev/null
-  ctl pause >/dev/null
-  drop_queued alpha job-1
-  ctl resume >/dev/null
-  running_on_conv1() {
-    ctl --json list-jobs --state running | python3 -c '
-import json, sys
-sys.exit(0 if any(j.get("node") == "conv1" for j in json.load(sys.stdin)["jobs"]) else 1)'
-  }
-  wait_until 60 "job-1 to run on conv1" running_on_conv1 || { dump_logs coord conv1; fail "job-1 did not start on conv1"; }
-  ctl undrain --node conv2 >/dev/null
+  # job-1 must run on conv1.
+  start_on_conv1 alpha job-1
   sleep 2  # inside the (slowed) copy
   kill -9 "${NODE_PID[conv1]}"
   pass "conv1 killed (kill -9) while running job-1"
@@ -156,26 +175,8 @@ freeze)
   stage_vm alpha qcow2
   stage_vm beta raw
   write_expect "$D/expect.json" alpha beta
-  running_on() {  # running_on NODE JOB
-    ctl --json list-jobs --state running | python3 -c '
-import json, sys
-sys.exit(0 if any(j.get("node") == sys.argv[1] and j["id"] == sys.argv[2] for j in json.load(sys.stdin)["jobs"]) else 1)' "$1" "$2"
-  }
-  lost_at() {  # lost_at NODE: unix time of the coordinator's "node NODE lost" line ("" if none)
-    python3 - "$D/nodes/coord/daemon.log" "$1" <<'PY'
-import sys, datetime
-for line in open(sys.argv[1]):
-    if "node %s lost" % sys.argv[2] in line:
-        print(datetime.datetime.fromisoformat(line.split()[0]).timestamp()); break
-PY
-  }
-  # 1. job-1 on conv1 (conv2 drained), then conv1 frozen.
-  ctl drain --node conv2 >/dev/null
-  ctl pause >/dev/null
-  drop_queued alpha job-1
-  ctl resume >/dev/null
-  wait_until 60 "job-1 to run on conv1" running_on conv1 job-1 || { dump_logs coord conv1; fail "job-1 not on conv1"; }
-  ctl undrain --node conv2 >/dev/null
+  # 1. job-1 on conv1, then conv1 frozen.
+  start_on_conv1 alpha job-1
   sleep 1
   kill -STOP "${NODE_PID[conv1]}"
   t_stop=$(date +%s.%N)
@@ -191,23 +192,14 @@ PY
   kill -CONT "${NODE_PID[conv1]}"
   rejoined() { node_up conv1; }
   wait_until 60 "conv1 to rejoin" rejoined || { dump_logs coord conv1; fail "conv1 did not rejoin after SIGCONT"; }
-  ctl drain --node conv2 >/dev/null
-  ctl pause >/dev/null
-  drop_queued beta job-2
-  ctl resume >/dev/null
-  wait_until 60 "job-2 to run on conv1" running_on conv1 job-2 || { dump_logs coord conv1; fail "job-2 not on conv1"; }
-  ctl undrain --node conv2 >/dev/null
+  start_on_conv1 beta job-2
   sleep 1
   before=$(grep -c "node conv1 lost" "$D/nodes/coord/daemon.log")
   cluster_link_down conv1
   t_down=$(date +%s.%N)
   lost_again() { [[ "$(grep -c "node conv1 lost" "$D/nodes/coord/daemon.log")" -gt $before ]]; }
   wait_until 60 "conv1 (link down) to be declared dead" lost_again || { dump_logs coord; fail "cut-off conv1 never declared dead"; }
-  t_lost=$(python3 - "$D/nodes/coord/daemon.log" <<'PY'
-import sys, datetime
-print([datetime.datetime.fromisoformat(l.split()[0]).timestamp() for l in open(sys.argv[1]) if "node conv1 lost" in l][-1])
-PY
-)
+  t_lost=$(lost_at conv1 last)
   d2=$(python3 -c "print(round($t_lost - $t_down, 1))")
   echo "cut-off conv1 declared dead after $d2 s"
   python3 -c "import sys; sys.exit(0 if $d2 <= 2 * $NODE_TIMEOUT else 1)" || fail "conv1 declared dead after $d2 s: more than twice node_timeout"
