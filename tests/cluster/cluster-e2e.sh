@@ -116,7 +116,7 @@ spread)
     || fail "two watchers on one share made more than 8 jobs"
   succeeded_on | sort
   for n in conv1 conv2; do
-    succeeded_on | grep -q " $n\$" || fail "no job ran on $n: $(succeeded_on | tr '\n' ' ')"
+    succeeded_on | contains " $n\$" || fail "no job ran on $n: $(succeeded_on | tr '\n' ' ')"
   done
   [[ "$(succeeded_on | wc -l)" == 8 ]] || fail "the coordinator logged $(succeeded_on | wc -l) successes, 8 expected"
   ctl nodes

@@ -27,15 +27,15 @@ start_daemon PATH="$D/bin:$PATH"
 sock="$D/state/control.sock"
 [[ "$(stat -c %a "$sock")" == 660 ]] || fail "control.sock mode is $(stat -c %a "$sock"), expected 660"
 
-ctl status | grep -q RUNNING || fail "status: $(ctl status)"
+ctl status | contains RUNNING || fail "status: $(ctl status)"
 ctl --json status | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["ok"] and j["status"]=="running" and j["pid"]>0, j' || fail "status --json"
-ctl stats | grep -q "Success Rate" || fail "stats (human)"
+ctl stats | contains "Success Rate" || fail "stats (human)"
 ctl --json stats | python3 -c 'import json,sys; j=json.load(sys.stdin); assert "total_processed" in j["stats"]' || fail "stats --json"
-ctl stats --prometheus | grep -q "^hyper2kvm_queue_depth" || fail "stats --prometheus"
+ctl stats --prometheus | contains "^hyper2kvm_queue_depth" || fail "stats --prometheus"
 pass "status and stats"
 
 # pause: a file queued while paused waits.
-ctl pause | grep -qi paused || fail "pause"
+ctl pause | contains -i paused || fail "pause"
 mkdir -p "$D/elsewhere"
 cp "$FIX/$(fixture_path qcow2)" "$D/elsewhere/ctl01.qcow2"
 ctl --json queue-job "$D/elsewhere/ctl01.qcow2" --priority low >"$D/q.json" || fail "queue-job"
@@ -56,10 +56,10 @@ ctl retry-job "$id" >/dev/null || fail "retry-job"
 ctl --json job-status "$id" | python3 -c 'import json,sys; assert json.load(sys.stdin)["job"]["state"]=="queued"' || fail "not queued again"
 rc=0; ctl job-status no-such-job >/dev/null 2>&1 || rc=$?
 [[ $rc == 1 ]] || fail "job-status of an unknown job must exit 1 (got $rc)"
-ctl list-jobs | grep -q "$id" || fail "list-jobs"
+ctl list-jobs | contains "$id" || fail "list-jobs"
 pass "pause, queue-job, job-status, set-priority, cancel-job, retry-job, list-jobs"
 
-ctl resume | grep -qi running || fail "resume"
+ctl resume | contains -i running || fail "resume"
 done_job() { ctl --json job-status "$id" | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["job"]["state"]=="done" else 1)'; }
 wait_until 300 "the job to run after resume" done_job
 [[ -f "$D/elsewhere/ctl01.qcow2" ]] || fail "a file queued from outside the queue was moved"
@@ -107,7 +107,7 @@ assert not errors, errors[:3]
 mute.close()
 print("raw socket ok: garbage, unknown, missing arg, oversize, 20x50 concurrent requests")
 PY
-ctl status | grep -q RUNNING || fail "daemon not healthy after the socket abuse"
+ctl status | contains RUNNING || fail "daemon not healthy after the socket abuse"
 pass "garbage, oversize and concurrent clients handled; daemon still running"
 
 # cancel-job on a running job: the conversion is killed, nothing published.
@@ -127,7 +127,7 @@ pass "cancel-job on a running job: conversion killed, nothing published, source 
 # stop: interrupts a running job and keeps it for the next start.
 cp "$FIX/$(fixture_path qcow2)" "$Q/stop01.qcow2"
 wait_until 120 "stop01 to start" running
-ctl stop | grep -qi stopping || fail "stop"
+ctl stop | contains -i stopping || fail "stop"
 wait_exit "$DAEMON_PID" 120 || fail "daemon exited non-zero after stop"
 [[ -z "$(find "$O" -name '.*partial*')" ]] || fail "stop left a staging folder"
 [[ -f "$Q/stop01.qcow2" ]] || fail "stop lost the source"
@@ -146,7 +146,7 @@ grep -qF "moved the daemon state from $O/.daemon to $D/state (renamed)" "$DAEMON
 # before that was recorded ("was interrupted").
 grep -qE "interrupted by stop|was interrupted" "$DAEMON_LOG" || fail "the stopped job was not queued again for the next start"
 # hyperctl --output-dir (deprecated) still finds the daemon once its socket moved to state_dir.
-H2K_STATE_DIR="$D/state" "$H2K_HYPERCTL" --output-dir "$O" status 2>"$D/note.txt" | grep -q RUNNING ||
+H2K_STATE_DIR="$D/state" "$H2K_HYPERCTL" --output-dir "$O" status 2>"$D/note.txt" | contains RUNNING ||
   fail "hyperctl --output-dir did not reach the daemon: $(cat "$D/note.txt")"
 grep -q "deprecated: use --state-dir" "$D/note.txt" || fail "hyperctl --output-dir printed no deprecation note"
 wait_until 300 "the interrupted job to finish after restart" bash -c "[[ \$('$H2K_HYPERCTL' --state-dir '$D/state' --json list-jobs --state done | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[\"jobs\"]))') == 2 ]]"

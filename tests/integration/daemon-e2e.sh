@@ -118,7 +118,7 @@ pass "sources archived, garbage in .errors/ with a complete error.json"
 
 # 5. The duplicate.
 cp "$FIX/$(fixture_path vmdk-monolithicSparse)" "$Q/db01.vmdk"
-dup_archived() { [[ ! -e "$Q/db01.vmdk" ]] && ls "$Q/.processed/$today/" | grep -q '^db01.vmdk.1$'; }
+dup_archived() { [[ ! -e "$Q/db01.vmdk" ]] && ls "$Q/.processed/$today/" | contains '^db01.vmdk.1$'; }
 wait_until 120 "the duplicate db01.vmdk to be archived" dup_archived
 [[ "$(jobs_in_state done)" == 3 && "$(jobs_in_state queued)" == 0 && "$(jobs_in_state running)" == 0 ]] || fail "the duplicate was queued"
 grep -q "db01.vmdk is a duplicate of job" "$DAEMON_LOG" || fail "the duplicate was not logged"

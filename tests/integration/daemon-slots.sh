@@ -191,7 +191,7 @@ $base_config"
   start_daemon
   for f in "$SB" "$GB" "$CLI1" "$CLI2"; do [[ -d $f ]] || fail "A's start-up sweep removed $f (not A's)"; done
   for f in "$SA" "$GA"; do [[ ! -e $f ]] || fail "A's start-up sweep left its own dead staging $f"; done
-  tail -n +"$((mark + 1))" "$DAEMON_LOG" | grep -q "removed the unfinished output $SA " || fail "A's log does not name $SA as removed"
+  tail -n +"$((mark + 1))" "$DAEMON_LOG" | contains "removed the unfinished output $SA " || fail "A's log does not name $SA as removed"
   wait_until 300 "A's job to be done" all_done 1
   for f in "$GB" "$CLI1" "$CLI2"; do [[ -f $f/disk.qcow2 ]] || fail "$f was emptied while A converted"; done
   [[ -f "$SB/beta.xml" ]] || fail "B's staging $SB was touched while A converted: $(ls -A "$SB" 2>&1)"
@@ -203,7 +203,7 @@ $base_config"
   start_daemon
   for f in "$SB" "$GB"; do [[ ! -e $f ]] || fail "B's start-up sweep left its own dead staging $f"; done
   for f in "$CLI1" "$CLI2"; do [[ -d $f ]] || fail "B's start-up sweep removed the CLI run's $f"; done
-  tail -n +"$((mark + 1))" "$DAEMON_LOG" | grep -q "removed the unfinished output $SB " || fail "B's log does not name $SB as removed"
+  tail -n +"$((mark + 1))" "$DAEMON_LOG" | contains "removed the unfinished output $SB " || fail "B's log does not name $SB as removed"
   wait_until 300 "B's job to be done" all_done 1
   pass "B removed only its own dead staging ($(basename "$SB"), $(basename "$GB")) and converted beta"
 

@@ -9,6 +9,12 @@ export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
+# `producer | contains [grep options] PATTERN`: true when the input matches.
+# Reads all of its input first: `grep -q` leaves at the first match, and under
+# pipefail the producer's SIGPIPE on its next write then fails the pipeline
+# whenever the output is longer than a pipe buffer's worth of timing luck.
+contains() { local in; in=$(cat); grep -q "$@" <<<"$in"; }
+
 # Content hash of every regular file below a folder (or of one file), to prove
 # that a conversion never modified its source.
 tree_hash() {
