@@ -6,14 +6,17 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake ninja-build pkg-config git
   libcaf-dev libguestfs-dev libvirt-dev libyaml-cpp-dev librocksdb-dev nlohmann-json3-dev
   libboost-test-dev libcurl4-openssl-dev libpugixml-dev libcli11-dev libspdlog-dev libhivex-dev
-  libssl-dev libsystemd-dev libxxhash-dev)
+  libssl-dev libsystemd-dev libxxhash-dev libcpp-httplib-dev)
 RUN_PKGS=(qemu-utils libguestfs-tools linux-image-amd64 libvirt-clients libvirt-daemon libhivex-bin
   libxml2-utils ntfs-3g)
 TEST_PKGS=(qemu-system-x86 debootstrap ovmf grub-pc-bin fdisk dosfstools e2fsprogs tar coreutils
-  clang-14 libclang-rt-14-dev python3 openssl iproute2 procps iputils-ping util-linux)
+  clang-14 libclang-rt-14-dev python3 openssl iproute2 procps iputils-ping util-linux
+  golang-go golang-github-vmware-govmomi-dev golang-github-kr-pretty-dev)
 # (iputils-ping, util-linux: the cluster tests' network namespaces and bind
 # mounts. Installed here, before any test: a package installed mid-run makes
-# libguestfs rebuild its appliance under the tests that run next.)
+# libguestfs rebuild its appliance under the tests that run next.
+# golang-*: the vCenter simulator, built from Debian's govmomi by
+# tests/vsphere/vcsim-kit/build-vcsim.sh.)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 [[ "${1:-}" == "--with-tests" ]] && want+=("${TEST_PKGS[@]}")

@@ -17,6 +17,14 @@ export LIBGUESTFS_BACKEND=direct
 export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 unset LIBGUESTFS_CACHEDIR
 
+# The vCenter simulator (govmomi's vcsim with VM export, and govc) for the
+# vSphere tests; the kit keeps its own stamp (a hash of its build script and
+# overlay) and is rebuilt only when they change.
+echo "test: building (or reusing) the vCenter simulator"
+H2K_VCSIM_KIT=${H2K_VCSIM_CACHE:-/var/cache/hyper2kvm-vcsim}
+bash tests/vsphere/vcsim-kit/build-vcsim.sh "$H2K_VCSIM_KIT" | tail -n 1
+export H2K_VCSIM_KIT="$H2K_VCSIM_KIT/bin"
+
 echo "test: building (or reusing) the guest fixtures"
 H2K_FIXTURES=$(bash tests/fixtures/build-fixtures.sh | tail -n 1)
 export H2K_FIXTURES
