@@ -32,3 +32,8 @@ set_target_properties(CAF::openssl PROPERTIES IMPORTED_LOCATION ${CAF_OPENSSL_LI
 find_package(CURL REQUIRED)                                  # notifier: webhooks, SMTP
 find_package(spdlog CONFIG REQUIRED)                         # daemon log
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)  # sd_notify
+# cpp-httplib (Debian: libcpp-httplib-dev, header-only): the coordinator's REST API.
+find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+add_library(h2k_httplib INTERFACE)
+target_include_directories(h2k_httplib SYSTEM INTERFACE ${HTTPLIB_INCLUDE_DIR})
+target_link_libraries(h2k_httplib INTERFACE Threads::Threads)
