@@ -32,8 +32,12 @@ set_target_properties(CAF::openssl PROPERTIES IMPORTED_LOCATION ${CAF_OPENSSL_LI
 find_package(CURL REQUIRED)                                  # notifier: webhooks, SMTP
 find_package(spdlog CONFIG REQUIRED)                         # daemon log
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)  # sd_notify
-# cpp-httplib (Debian: libcpp-httplib-dev, header-only): the coordinator's REST API.
+# cpp-httplib (Debian: libcpp-httplib-dev): the coordinator's REST API.
+# Debian ships it compiled (libcpp-httplib.so, the header only declares), built
+# with CPPHTTPLIB_OPENSSL/ZLIB/BROTLI_SUPPORT: its pkg-config file gives the
+# library and those defines, which must match or the classes' layouts differ.
 find_path(HTTPLIB_INCLUDE_DIR httplib.h REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 add_library(h2k_httplib INTERFACE)
 target_include_directories(h2k_httplib SYSTEM INTERFACE ${HTTPLIB_INCLUDE_DIR})
-target_link_libraries(h2k_httplib INTERFACE Threads::Threads)
+target_link_libraries(h2k_httplib INTERFACE PkgConfig::HTTPLIB Threads::Threads)
