@@ -38,8 +38,10 @@ std::string authority(const Endpoint& endpoint);
 
 struct VsphereError : std::runtime_error {
   // The vim25 fault type ("InvalidLogin", "ManagedObjectNotFound",
-  // "InvalidState", "NotAuthenticated", ...); "" for a transport failure
-  // (no answer, TLS, HTTP error without a SOAP fault, unparsable reply).
+  // "InvalidState", "NotAuthenticated", ...); "NotFound" / "AmbiguousName"
+  // when inventory.hpp finds no / several matching objects; "" for a
+  // transport failure (no answer, TLS, HTTP error without a SOAP fault,
+  // unparsable reply).
   std::string fault;
   bool timed_out = false;  // transport failure: no answer within the time limit
   VsphereError(const std::string& message, std::string fault_type = {}, bool timeout = false)

@@ -10,8 +10,9 @@
   * CAF-free code: the actor folders whose deps.cmake sets
     H2K_ACTOR_CAF_FREE_<folder> ON, and the tools, include no <caf/...> and no
     messages/ (which are CAF types), and nothing they link pulls in CAF;
-  * hyperctl includes and links the control protocol alone (no actor library,
-    no CAF), and the built binary has no libcaf among its shared libraries.
+  * hyperctl includes and links the control protocol alone of the daemon (no
+    actor library, no CAF) and, for `hyperctl vms`, the engine's vSphere
+    client alone; the built binary has no libcaf among its shared libraries.
 
 Usage: check_layering.py --source-dir DIR --links FILE [--hyperctl BINARY]
 """
@@ -31,11 +32,15 @@ ALLOWED = {
     "nodes": {"actors", "storage", "engine", "messages"},
     "bench": {"actors", "storage", "engine", "messages"},
     # hyperctl speaks JSON lines over a socket: the protocol library and
-    # nothing else of the daemon; see TOOLS_ACTORS.
-    "tools": {"actors"},
+    # nothing else of the daemon; see TOOLS_ACTORS. `hyperctl vms` asks
+    # vCenter itself: see TOOLS_ENGINE.
+    "tools": {"actors", "engine"},
 }
 # The only actors/ folder the tools may use.
 TOOLS_ACTORS = {"control_protocol"}
+# The only engine/ folders the tools may use (and the libraries they are).
+TOOLS_ENGINE = {"vsphere"}
+TOOLS_ENGINE_TARGETS = {"h2k_vsphere", "h2k_core"}
 SOURCE_SUFFIXES = {".hpp", ".cpp", ".h", ".cc"}
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
 CAF_RE = re.compile(r"caf", re.IGNORECASE)
@@ -89,6 +94,8 @@ def check_includes(src: pathlib.Path, caf_free: set, problems: list) -> int:
                     used = parts[1]
                     if layer == "tools" and used not in TOOLS_ACTORS:
                         problems.append(f"{where}: tools/ may use only actors/{{{','.join(sorted(TOOLS_ACTORS))}}}")
+                if target_layer == "engine" and layer == "tools" and len(parts) > 2 and parts[1] not in TOOLS_ENGINE:
+                    problems.append(f"{where}: tools/ may use only engine/{{{','.join(sorted(TOOLS_ENGINE))}}}")
                     elif folder in caf_free and used != folder and used not in caf_free:
                         problems.append(f"{where}: CAF-free actors/{folder} includes actors/{used}, which is not CAF-free")
     return checked
@@ -130,6 +137,8 @@ def check_links(links: pathlib.Path, caf_free: set, problems: list) -> int:
                 problems.append(f"link: {target} ({layer}/) links {dep} ({dep_layer}/): upward")
             elif layer == "tools" and dep_layer == "actors" and dep not in tools_actor_targets:
                 problems.append(f"link: {target} (tools/) links {dep}: tools may link only {sorted(tools_actor_targets)}")
+            elif layer == "tools" and dep_layer == "engine" and dep not in TOOLS_ENGINE_TARGETS:
+                problems.append(f"link: {target} (tools/) links {dep}: of the engine tools may link only {sorted(TOOLS_ENGINE_TARGETS)}")
         if layer == "tools" or target in caf_free_targets:
             for dep in closure.get(target, []):
                 if is_caf(dep):

@@ -15,6 +15,7 @@
 #include "tools/hyperctl/control_client.hpp"
 #include "tools/hyperctl/exit_codes.hpp"
 #include "tools/hyperctl/render.hpp"
+#include "tools/hyperctl/vms_command.hpp"
 #include "tools/hyperctl/watch_view.hpp"
 
 namespace {
@@ -163,6 +164,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   watch->add_flag("--once", c.watch.once, "Print one snapshot and exit");
 
+  VmsCommand vms;
+  add_vms_command(app, vms);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -174,6 +178,8 @@ int main(int argc, char** argv) {
                  "draining one node does not stop the daemon (`hyperctl nodes` shows the node's jobs winding down)\n";
     return exit_code::kUsage;
   }
+
+  if (*vms.vms) return run_vms_command(vms, c.json);
 
   ControlClient client(socket_path(c),
                        std::chrono::milliseconds(static_cast<long long>(std::ceil(c.timeout_s * 1000))));
