@@ -94,10 +94,10 @@ def check_includes(src: pathlib.Path, caf_free: set, problems: list) -> int:
                     used = parts[1]
                     if layer == "tools" and used not in TOOLS_ACTORS:
                         problems.append(f"{where}: tools/ may use only actors/{{{','.join(sorted(TOOLS_ACTORS))}}}")
-                if target_layer == "engine" and layer == "tools" and len(parts) > 2 and parts[1] not in TOOLS_ENGINE:
-                    problems.append(f"{where}: tools/ may use only engine/{{{','.join(sorted(TOOLS_ENGINE))}}}")
                     elif folder in caf_free and used != folder and used not in caf_free:
                         problems.append(f"{where}: CAF-free actors/{folder} includes actors/{used}, which is not CAF-free")
+                if target_layer == "engine" and layer == "tools" and len(parts) > 2 and parts[1] not in TOOLS_ENGINE:
+                    problems.append(f"{where}: tools/ may use only engine/{{{','.join(sorted(TOOLS_ENGINE))}}}")
     return checked
 
 
