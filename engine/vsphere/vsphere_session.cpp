@@ -114,6 +114,18 @@ std::string authority(const Endpoint& endpoint) {
   return endpoint.port == 443 ? host : host + ":" + std::to_string(endpoint.port);
 }
 
+std::string device_url_for(std::string_view device_url, const Endpoint& endpoint) {
+  constexpr std::string_view kStar = "https://*/";
+  constexpr std::string_view kStarPort = "https://*:";
+  if (device_url.substr(0, kStar.size()) == kStar)
+    return "https://" + authority(endpoint) + "/" + std::string(device_url.substr(kStar.size()));
+  if (device_url.substr(0, kStarPort.size()) == kStarPort) {
+    const std::string host = endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host;
+    return "https://" + host + ":" + std::string(device_url.substr(kStarPort.size()));
+  }
+  return std::string(device_url);
+}
+
 // ---- MoRef / ServiceContent -----------------------------------------------
 
 std::string MoRef::xml(std::string_view element) const {
@@ -262,20 +274,6 @@ void VsphereSession::configure_transfer(CURL* curl) const {
   // CURLOPT_COOKIE copies the string: the secret does not outlive this call here.
   const std::string cookie = cookie_header();
   curl_easy_setopt(curl, CURLOPT_COOKIE, cookie.c_str());
-}
-
-std::string VsphereSession::url_for(std::string_view device_url) const {
-  constexpr std::string_view kStar = "https://*/";
-  constexpr std::string_view kStarPort = "https://*:";
-  std::string url(device_url);
-  if (device_url.substr(0, kStar.size()) == kStar)
-    return "https://" + authority(endpoint_) + "/" + std::string(device_url.substr(kStar.size()));
-  if (device_url.substr(0, kStarPort.size()) == kStarPort) {
-    // "https://*:443/..." -> the endpoint's host with the port the lease names.
-    const std::string host = endpoint_.host.find(':') != std::string::npos ? "[" + endpoint_.host + "]" : endpoint_.host;
-    return "https://" + host + ":" + std::string(device_url.substr(kStarPort.size()));
-  }
-  return url;
 }
 
 // ---- properties -----------------------------------------------------------

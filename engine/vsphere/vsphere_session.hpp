@@ -36,6 +36,11 @@ Endpoint parse_endpoint(std::string_view host_port, TlsPolicy tls);
 // "host" or "host:port" as it goes into a URL ("[::1]:443" for IPv6).
 std::string authority(const Endpoint& endpoint);
 
+// An HttpNfcLease device URL with its '*' host replaced by the endpoint's:
+// "https://*/nfc/x/disk-0.vmdk" -> "https://HOST:PORT/nfc/x/disk-0.vmdk",
+// "https://*:PORT/..." keeps the lease's port; other URLs are returned as they are.
+std::string device_url_for(std::string_view device_url, const Endpoint& endpoint);
+
 struct VsphereError : std::runtime_error {
   // The vim25 fault type ("InvalidLogin", "ManagedObjectNotFound",
   // "InvalidState", "NotAuthenticated", ...); "NotFound" / "AmbiguousName"
@@ -102,9 +107,9 @@ public:
   // session cookie, the connect timeout. The session must outlive the transfer.
   void configure_transfer(CURL* curl) const;
 
-  // "https://*/nfc/x/disk-0.vmdk" -> "https://HOST:PORT/nfc/x/disk-0.vmdk"
-  // (a lease's device URLs name the host as '*'); other URLs are returned as they are.
-  std::string url_for(std::string_view device_url) const;
+  // device_url_for(device_url, endpoint()): "https://*/nfc/x/disk-0.vmdk" ->
+  // "https://HOST:PORT/nfc/x/disk-0.vmdk" (a lease names the host '*').
+  std::string url_for(std::string_view device_url) const { return device_url_for(device_url, endpoint_); }
 
 private:
   VsphereSession(Endpoint endpoint, SessionOptions options);

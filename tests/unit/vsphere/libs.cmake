@@ -1,0 +1,1 @@
+set(H2K_TEST_LIBS_vsphere h2k_vsphere)
