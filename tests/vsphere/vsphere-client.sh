@@ -1,0 +1,170 @@
+#!/bin/bash
+# vsphere.client: `hyperctl vms list/info` against the vCenter simulator, each
+# answer compared with what govc (govmomi's own client) says about the same
+# simulator: the VM list, a VM's CPU, memory, power state, disk and MAC; by
+# name and by inventory path. Then the failures a user meets: an unknown VM,
+# a wrong password (never printed), a credentials file others can read, an
+# unverifiable certificate, a wrong --thumbprint; and what works: a 0600 file,
+# the right --thumbprint, --insecure (with its warning).
+# Exits 77 (skipped) only when the simulator kit is not installed.
+source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+source "$SRC_DIR/tests/vsphere/lib/vcsim.sh"
+
+if ! vcsim_available; then
+  echo "SKIP: the vCenter simulator kit is not in $VCSIM_KIT (scripts/test.sh builds it)"
+  exit 77
+fi
+HYPERCTL=${H2K_HYPERCTL:?H2K_HYPERCTL must name the hyperctl binary}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/h2k-vsphere-client-XXXXXX")
+trap 'stop_vcsim; rm -rf "$WORK"' EXIT
+start_vcsim "$WORK"
+unset VSPHERE_USERNAME VSPHERE_PASSWORD
+
+# hc NAME ARGS...: runs hyperctl, keeps stdout/stderr in $OUT/NAME.{out,err}, sets RC.
+OUT="$WORK/hyperctl"
+mkdir -p "$OUT"
+hc() {
+  local name=$1; shift
+  set +e
+  "$HYPERCTL" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
+  RC=$?
+  set -e
+}
+# The simulator's password from the environment, as a user would pass it.
+vms() { local name=$1; shift; VSPHERE_PASSWORD="$VCSIM_PASSWORD" hc "$name" vms "$@" --vcenter "$VCSIM_HOST" -u "$VCSIM_USER"; }
+expect_rc() {  # expect_rc NAME CODE WHAT
+  [[ $RC == "$2" ]] || fail "$3: exit $RC, expected $2; stderr: $(cat "$OUT/$1.err")"
+}
+
+# --- the VM list equals govc's ------------------------------------------
+govc ls /DC0/vm | sort >"$WORK/govc-paths"
+[[ $(wc -l <"$WORK/govc-paths") == 4 ]] || fail "the simulator should have 4 VMs: $(cat "$WORK/govc-paths")"
+vms list list --insecure
+expect_rc list 0 "vms list"
+for path in $(cat "$WORK/govc-paths"); do
+  grep -q "^$(basename "$path") .*poweredOn\|^$(basename "$path") .*poweredOff" "$OUT/list.out" ||
+    fail "vms list does not show $(basename "$path") with its power state: $(cat "$OUT/list.out")"
+done
+head -1 "$OUT/list.out" | contains -E '^NAME +POWER +CPU +MEMORY' || fail "vms list header: $(head -1 "$OUT/list.out")"
+pass "vms list shows the simulator's 4 VMs"
+
+vms list-json --json list --insecure
+expect_rc list-json 0 "vms list --json"
+python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+paths = sorted(vm["path"] for vm in j["vms"])
+want = open(sys.argv[2]).read().split()
+assert paths == want, f"paths {paths} != govc {want}"
+for vm in j["vms"]:
+    assert vm["power_state"] in ("poweredOn", "poweredOff", "suspended"), vm
+    assert vm["moref"].startswith("vm-"), vm
+' "$OUT/list-json.out" "$WORK/govc-paths" || fail "vms list --json does not match govc ls /DC0/vm: $(cat "$OUT/list-json.out")"
+pass "vms list --json parses and its paths are govc's"
+
+# --- vms info equals govc vm.info ---------------------------------------
+govc vm.info -json /DC0/vm/DC0_H0_VM0 >"$WORK/govc-info.json"
+MOREF=$(govc ls -i /DC0/vm/DC0_H0_VM0)  # VirtualMachine:vm-NN
+vms info --json info DC0_H0_VM0 --insecure
+expect_rc info 0 "vms info DC0_H0_VM0"
+compare_info() {  # compare_info OUR-JSON
+  python3 - "$1" "$WORK/govc-info.json" "${MOREF#VirtualMachine:}" <<'PY'
+import json, sys
+ours = json.load(open(sys.argv[1]))
+vm = json.load(open(sys.argv[2]))["VirtualMachines"][0]
+hw = vm["Config"]["Hardware"]
+def check(what, got, want):
+    if got != want:
+        sys.exit(f"{what}: hyperctl says {got!r}, govc says {want!r}")
+check("name", ours["name"], vm["Name"])
+check("moref", ours["moref"], sys.argv[3])
+check("num_cpu", ours["num_cpu"], hw["NumCPU"])
+check("memory_mb", ours["memory_mb"], hw["MemoryMB"])
+check("power_state", ours["power_state"], vm["Runtime"]["PowerState"])
+check("guest_id", ours["guest_id"], vm["Config"]["GuestId"])
+disks = [d for d in hw["Device"] if "CapacityInKB" in d]
+check("disk count", len(ours["disks"]), len(disks))
+for o, d in zip(ours["disks"], disks):
+    want = d.get("CapacityInBytes") or d["CapacityInKB"] * 1024
+    check("disk capacity", o["capacity_bytes"], want)
+    check("disk file", o["file_name"], d["Backing"]["FileName"])
+    check("disk label", o["label"], d["DeviceInfo"]["Label"])
+macs = [d["MacAddress"] for d in hw["Device"] if d.get("MacAddress")]
+check("MACs", [n["mac"] for n in ours["nics"]], macs)
+PY
+}
+compare_info "$OUT/info.out" || fail "vms info DC0_H0_VM0 --json differs from govc vm.info"
+pass "vms info --json: cpu, memory, power state, disk capacity and file, MAC as govc vm.info says"
+
+vms info-path --json info /DC0/vm/DC0_H0_VM0 --insecure
+expect_rc info-path 0 "vms info /DC0/vm/DC0_H0_VM0"
+compare_info "$OUT/info-path.out" || fail "vms info by inventory path differs from govc vm.info"
+vms info-text info DC0_H0_VM0 --datacenter DC0 --insecure
+expect_rc info-text 0 "vms info DC0_H0_VM0 --datacenter DC0"
+MAC=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nics"][0]["mac"])' "$OUT/info.out")
+contains -F "$MAC" <"$OUT/info-text.out" || fail "vms info text does not show the MAC $MAC: $(cat "$OUT/info-text.out")"
+contains -F "[LocalDS_0] DC0_H0_VM0/disk1.vmdk" <"$OUT/info-text.out" || fail "vms info text does not show the disk file"
+pass "vms info by inventory path and with --datacenter; the text view shows disk and NIC"
+
+# --- what goes wrong, said plainly --------------------------------------
+vms unknown info no-such-vm --insecure
+expect_rc unknown 1 "vms info no-such-vm"
+contains -F "VM 'no-such-vm' not found on $VCSIM_HOST" <"$OUT/unknown.err" ||
+  fail "unknown VM: $(cat "$OUT/unknown.err")"
+vms unknown-path info /DC0/vm/no-such-vm --insecure
+expect_rc unknown-path 1 "vms info /DC0/vm/no-such-vm"
+contains -F "VM '/DC0/vm/no-such-vm' not found" <"$OUT/unknown-path.err" || fail "unknown path: $(cat "$OUT/unknown-path.err")"
+pass "an unknown VM (name or path): exit 1 naming it"
+
+WRONG="wrong-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+VSPHERE_PASSWORD="$WRONG" hc wrong-pw vms list --vcenter "$VCSIM_HOST" -u "$VCSIM_USER" --insecure
+expect_rc wrong-pw 1 "a wrong password"
+contains -F "login refused for user $VCSIM_USER" <"$OUT/wrong-pw.err" || fail "wrong password: $(cat "$OUT/wrong-pw.err")"
+if grep -qF -- "$WRONG" "$OUT/wrong-pw.out" "$OUT/wrong-pw.err"; then fail "the wrong password was printed"; fi
+pass "a wrong password: exit 1, login refused, the password not printed"
+
+CRED="$WORK/vsphere credentials.yaml"
+printf 'username: %s\npassword: "%s"\n' "$VCSIM_USER" "$VCSIM_PASSWORD" >"$CRED"
+chmod 644 "$CRED"
+hc cred-open vms list --vcenter "$VCSIM_HOST" --credentials "$CRED" --insecure
+expect_rc cred-open 2 "a 0644 credentials file"
+contains -F "$CRED: mode 0644 is too open; vSphere credentials must be 0600 (chmod 600 $CRED)" <"$OUT/cred-open.err" ||
+  fail "0644 credentials file: $(cat "$OUT/cred-open.err")"
+chmod 600 "$CRED"
+hc cred-ok --json vms list --vcenter "$VCSIM_HOST" --credentials "$CRED" --insecure
+expect_rc cred-ok 0 "a 0600 credentials file"
+python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["vms"]) == 4' "$OUT/cred-ok.out" ||
+  fail "a 0600 credentials file: $(cat "$OUT/cred-ok.out")"
+pass "credentials file: 0644 refused naming the file and the chmod; 0600 works"
+
+# --- TLS -----------------------------------------------------------------
+vms tls-default list
+expect_rc tls-default 3 "no TLS option against a self-signed certificate"
+contains -F "certificate verification failed" <"$OUT/tls-default.err" || fail "default TLS: $(cat "$OUT/tls-default.err")"
+contains -F -- "--thumbprint" <"$OUT/tls-default.err" || fail "default TLS error does not name --thumbprint"
+
+FP=$(openssl s_client -connect "$VCSIM_HOST" </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)
+[[ $FP =~ ^([0-9A-F]{2}:){31}[0-9A-F]{2}$ ]] || fail "cannot read the simulator's certificate fingerprint: '$FP'"
+vms tls-pin list --thumbprint "$FP"
+expect_rc tls-pin 0 "--thumbprint with the server's SHA-256"
+contains -F "DC0_H0_VM0" <"$OUT/tls-pin.out" || fail "--thumbprint: $(cat "$OUT/tls-pin.out")"
+vms tls-pin-lower list --thumbprint "$(tr -d : <<<"$FP" | tr A-F a-f)"
+expect_rc tls-pin-lower 0 "--thumbprint in lower case without colons"
+BAD_FP="00${FP:2}"
+[[ $FP != "$BAD_FP" ]] || BAD_FP="11${FP:2}"
+vms tls-mismatch list --thumbprint "$BAD_FP"
+expect_rc tls-mismatch 3 "a wrong --thumbprint"
+contains -F "certificate thumbprint mismatch: server presented $FP, expected $BAD_FP" <"$OUT/tls-mismatch.err" ||
+  fail "wrong thumbprint: $(cat "$OUT/tls-mismatch.err")"
+vms tls-malformed list --thumbprint "AB:CD"
+expect_rc tls-malformed 2 "a malformed --thumbprint"
+vms tls-insecure list --insecure
+expect_rc tls-insecure 0 "--insecure"
+contains -F "warning: --insecure" <"$OUT/tls-insecure.err" || fail "--insecure prints no warning"
+[[ $(grep -c "" "$OUT/tls-default.out") == 0 ]] || fail "a refused certificate still printed VMs"
+pass "TLS: unverifiable certificate refused with a clear error; right --thumbprint works (any spelling), wrong one refused naming both; --insecure works and warns"
+
+# --- the real password and the session never reach the output ------------
+if grep -rlF -- "$VCSIM_PASSWORD" "$OUT"/*.out "$OUT"/*.err; then fail "the password appears in hyperctl's output (files above)"; fi
+if grep -rl "vmware_soap_session" "$OUT"/*.out "$OUT"/*.err; then fail "the session cookie appears in hyperctl's output"; fi
+pass "no hyperctl output holds the password or the session cookie"
