@@ -106,6 +106,50 @@ contains -F "$MAC" <"$OUT/info-text.out" || fail "vms info text does not show th
 contains -F "[LocalDS_0] DC0_H0_VM0/disk1.vmdk" <"$OUT/info-text.out" || fail "vms info text does not show the disk file"
 pass "vms info by inventory path and with --datacenter; the text view shows disk and NIC"
 
+# The NIC on the distributed port group shows the port group's name, the one
+# govc lists under /DC0/network for that key.
+PG_KEY=$(python3 -c '
+import json, sys
+hw = json.load(open(sys.argv[1]))["VirtualMachines"][0]["Config"]["Hardware"]
+print([d for d in hw["Device"] if d.get("MacAddress")][0]["Backing"]["Port"]["PortgroupKey"])' "$WORK/govc-info.json")
+NET=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nics"][0]["network"])' "$OUT/info.out")
+[[ $(govc ls -i "/DC0/network/$NET" 2>/dev/null) == "DistributedVirtualPortgroup:$PG_KEY" ]] ||
+  fail "vms info names the NIC's network '$NET', but its port group key is $PG_KEY"
+pass "vms info names the distributed port group of the NIC ($NET)"
+
+# --- a second VM of the same name, in a folder -----------------------------
+# (made under another name, then renamed: the simulator keeps one datastore
+# folder per name)
+govc folder.create /DC0/vm/team-a >/dev/null
+govc vm.create -on=false -folder=/DC0/vm/team-a -pool=/DC0/host/DC0_H0/Resources -ds=LocalDS_0 \
+  -net "VM Network" -net.adapter vmxnet3 -disk.controller lsilogic -disk 2G -m 64 -c 2 twin-tmp >/dev/null
+govc object.rename /DC0/vm/team-a/twin-tmp DC0_H0_VM0 >/dev/null 2>&1
+vms twin-list --json list --insecure
+expect_rc twin-list 0 "vms list with a VM in a folder"
+python3 -c '
+import json, sys
+paths = sorted(vm["path"] for vm in json.load(open(sys.argv[1]))["vms"])
+assert "/DC0/vm/team-a/DC0_H0_VM0" in paths and len(paths) == 5, paths' "$OUT/twin-list.out" ||
+  fail "vms list does not show /DC0/vm/team-a/DC0_H0_VM0: $(cat "$OUT/twin-list.out")"
+vms twin-ambiguous info DC0_H0_VM0 --insecure
+expect_rc twin-ambiguous 1 "vms info of a name two VMs share"
+contains -F "2 VMs on $VCSIM_HOST are named 'DC0_H0_VM0': /DC0/vm/DC0_H0_VM0" <"$OUT/twin-ambiguous.err" ||
+  fail "ambiguous name: $(cat "$OUT/twin-ambiguous.err")"
+contains -F "/DC0/vm/team-a/DC0_H0_VM0" <"$OUT/twin-ambiguous.err" || fail "ambiguous name error lacks the second path"
+contains -F "give the inventory path" <"$OUT/twin-ambiguous.err" || fail "ambiguous name error does not say what to do"
+vms twin-info --json info team-a/DC0_H0_VM0 --datacenter DC0 --insecure
+expect_rc twin-info 0 "vms info team-a/DC0_H0_VM0 --datacenter DC0"
+govc vm.info -json /DC0/vm/team-a/DC0_H0_VM0 >"$WORK/govc-info.json"
+MOREF=$(govc ls -i /DC0/vm/team-a/DC0_H0_VM0)
+compare_info "$OUT/twin-info.out" || fail "vms info of the VM in team-a differs from govc vm.info"
+python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["disks"][0]["controller_type"] == "lsilogic", j["disks"]
+assert j["nics"][0]["adapter_type"] == "vmxnet3" and j["nics"][0]["network"] == "VM Network", j["nics"]' \
+  "$OUT/twin-info.out" || fail "the VM in team-a: controller/adapter/network: $(cat "$OUT/twin-info.out")"
+pass "a name two VMs share: exit 1 listing both paths; the relative path with --datacenter finds the right one (lsilogic, vmxnet3 on VM Network)"
+
 # --- what goes wrong, said plainly --------------------------------------
 vms unknown info no-such-vm --insecure
 expect_rc unknown 1 "vms info no-such-vm"
@@ -133,7 +177,7 @@ contains -F "$CRED: mode 0644 is too open; vSphere credentials must be 0600 (chm
 chmod 600 "$CRED"
 hc cred-ok --json vms list --vcenter "$VCSIM_HOST" --credentials "$CRED" --insecure
 expect_rc cred-ok 0 "a 0600 credentials file"
-python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["vms"]) == 4' "$OUT/cred-ok.out" ||
+python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["vms"]) == 5' "$OUT/cred-ok.out" ||
   fail "a 0600 credentials file: $(cat "$OUT/cred-ok.out")"
 pass "credentials file: 0644 refused naming the file and the chmod; 0600 works"
 
