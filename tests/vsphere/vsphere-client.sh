@@ -5,7 +5,8 @@
 # name and by inventory path. Then the failures a user meets: an unknown VM,
 # a wrong password (never printed), a credentials file others can read, an
 # unverifiable certificate, a wrong --thumbprint; and what works: a 0600 file,
-# the right --thumbprint, --insecure (with its warning).
+# the right --thumbprint, --insecure (with its warning). session_check.cpp
+# then drives one VsphereSession from four threads at once.
 # Exits 77 (skipped) only when the simulator kit is not installed.
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 source "$SRC_DIR/tests/vsphere/lib/vcsim.sh"
@@ -207,6 +208,12 @@ expect_rc tls-insecure 0 "--insecure"
 contains -F "warning: --insecure" <"$OUT/tls-insecure.err" || fail "--insecure prints no warning"
 [[ $(grep -c "" "$OUT/tls-default.out") == 0 ]] || fail "a refused certificate still printed VMs"
 pass "TLS: unverifiable certificate refused with a clear error; right --thumbprint works (any spelling), wrong one refused naming both; --insecure works and warns"
+
+# --- the session itself: threads, faults, device URLs, refused login -------
+VSPHERE_PASSWORD="$VCSIM_PASSWORD" "${H2K_VSPHERE_SESSION_CHECK:?H2K_VSPHERE_SESSION_CHECK must name session_check}" \
+  "$VCSIM_HOST" "$VCSIM_USER" "$FP" /DC0/vm/DC0_H0_VM1 >"$OUT/session-check.out" 2>"$OUT/session-check.err" ||
+  fail "session_check: $(cat "$OUT/session-check.err")"
+cat "$OUT/session-check.out"
 
 # --- the real password and the session never reach the output ------------
 if grep -rlF -- "$VCSIM_PASSWORD" "$OUT"/*.out "$OUT"/*.err; then fail "the password appears in hyperctl's output (files above)"; fi
