@@ -57,6 +57,14 @@ CURLcode install_pin_quiet(CURL*, void* ssl_ctx, void* arg) {
   return CURLE_OK;
 }
 
+// A libcurl built on another TLS library cannot pin: say so rather than fall
+// back to plain verification behind the user's back.
+void require_ssl_ctx_callback(CURLcode rc) {
+  if (rc != CURLE_OK)
+    throw std::runtime_error(std::string("--thumbprint needs libcurl with OpenSSL (CURLOPT_SSL_CTX_FUNCTION: ") +
+                             curl_easy_strerror(rc) + ")");
+}
+
 void apply_common(CURL* curl, const TlsPolicy& policy) {
   if (policy.insecure) {
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -105,7 +113,7 @@ void apply_tls_policy(CURL* curl, const TlsPolicy& policy) {
   if (policy.insecure || policy.thumbprint.empty()) return;
   // The policy's thumbprint is normalized where the Endpoint is built; the
   // callback compares it as it is.
-  curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, install_pin_quiet);
+  require_ssl_ctx_callback(curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, install_pin_quiet));
   curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &policy.thumbprint);
 }
 
@@ -114,7 +122,7 @@ void apply_tls_policy(CURL* curl, const TlsPolicy& policy, TlsCheck& check) {
   if (policy.insecure || policy.thumbprint.empty()) return;
   check.expected = normalize_thumbprint(policy.thumbprint);
   check.presented.clear();
-  curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, install_pin);
+  require_ssl_ctx_callback(curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, install_pin));
   curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &check);
 }
 

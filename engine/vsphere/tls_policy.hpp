@@ -33,7 +33,8 @@ struct TlsCheck {
 // Sets the handle's verification from the policy. With a thumbprint the
 // connection is accepted iff the leaf certificate's SHA-256 matches, whatever
 // its chain and host name (the pin is the stronger statement). `policy` (and
-// `check`) must outlive the transfer: the TLS callback reads them.
+// `check`) must outlive the transfer: the TLS callback reads them. Throws
+// std::runtime_error if this libcurl cannot pin (not built with OpenSSL).
 void apply_tls_policy(CURL* curl, const TlsPolicy& policy);
 void apply_tls_policy(CURL* curl, const TlsPolicy& policy, TlsCheck& check);
 

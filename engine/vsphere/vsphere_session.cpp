@@ -198,7 +198,11 @@ VsphereSession::Reply VsphereSession::post(const std::string& method_body_xml) c
   curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(options_.call_timeout.count()));
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(h, CURLOPT_USERAGENT, "hyper2kvm");
-  apply_tls_policy(h, endpoint_.tls, check);
+  try {
+    apply_tls_policy(h, endpoint_.tls, check);
+  } catch (const std::exception& e) {
+    throw VsphereError(where + ": " + e.what());
+  }
   const std::string cookie = cookie_header();
   if (!cookie.empty()) curl_easy_setopt(h, CURLOPT_COOKIE, cookie.c_str());
 

@@ -147,6 +147,10 @@ int run_vms_command(const VmsCommand& command, bool json) {
     std::cerr << "hyperctl: " << e.what() << "\n";
     if (!e.fault.empty()) return exit_code::kVsphereRefused;
     return e.timed_out ? exit_code::kTimeout : exit_code::kUnreachable;
+  } catch (const std::exception& e) {
+    // A reply we could not make sense of (e.g. out of memory on a huge one).
+    std::cerr << "hyperctl: " << vs::authority(target.endpoint) << ": " << e.what() << "\n";
+    return exit_code::kUnreachable;
   }
 }
 
