@@ -209,6 +209,39 @@ contains -F "warning: --insecure" <"$OUT/tls-insecure.err" || fail "--insecure p
 [[ $(grep -c "" "$OUT/tls-default.out") == 0 ]] || fail "a refused certificate still printed VMs"
 pass "TLS: unverifiable certificate refused with a clear error; right --thumbprint works (any spelling), wrong one refused naming both; --insecure works and warns"
 
+# --ca-file: a second simulator serving a certificate our own CA signed (for
+# 127.0.0.1): verified against that CA it works; against another CA, or the
+# system store, it is refused.
+make_ca() {  # make_ca NAME -> $WORK/NAME-ca.{pem,key}
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=h2k test $1 CA" \
+    -keyout "$WORK/$1-ca.key" -out "$WORK/$1-ca.pem" 2>/dev/null
+}
+make_ca good
+make_ca other
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$WORK/server.key" -out "$WORK/server.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$WORK/server.ext"
+openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/good-ca.pem" -CAkey "$WORK/good-ca.key" -CAcreateserial \
+  -days 2 -extfile "$WORK/server.ext" -out "$WORK/server.pem" 2>/dev/null
+CA_PORT=$(vcsim_free_port)
+"$VCSIM_KIT/vcsim" -l "127.0.0.1:$CA_PORT" -autostart=false -username "$VCSIM_USER" -password "$VCSIM_PASSWORD" \
+  -tlscert "$WORK/server.pem" -tlskey "$WORK/server.key" >"$WORK/vcsim-ca.out" 2>"$WORK/vcsim-ca.log" &
+CA_PID=$!
+trap 'kill -9 $CA_PID 2>/dev/null || true; stop_vcsim; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do grep -q "^export GOVC_URL" "$WORK/vcsim-ca.out" 2>/dev/null && break; sleep 0.1; done
+grep -q "^export GOVC_URL" "$WORK/vcsim-ca.out" || fail "the simulator with our certificate did not start: $(tail -3 "$WORK/vcsim-ca.log")"
+ca_vms() { local name=$1; shift; VSPHERE_PASSWORD="$VCSIM_PASSWORD" hc "$name" vms list --vcenter "127.0.0.1:$CA_PORT" -u "$VCSIM_USER" "$@"; }
+ca_vms ca-good --ca-file "$WORK/good-ca.pem"
+expect_rc ca-good 0 "--ca-file with the CA that signed the server's certificate"
+contains -F "DC0_H0_VM0" <"$OUT/ca-good.out" || fail "--ca-file: $(cat "$OUT/ca-good.out")"
+ca_vms ca-other --ca-file "$WORK/other-ca.pem"
+expect_rc ca-other 3 "--ca-file with a CA that did not sign it"
+contains -F "certificate verification failed" <"$OUT/ca-other.err" || fail "--ca-file other CA: $(cat "$OUT/ca-other.err")"
+contains -F -- "--ca-file $WORK/other-ca.pem" <"$OUT/ca-other.err" || fail "--ca-file error does not name the CA file"
+ca_vms ca-system
+expect_rc ca-system 3 "a private CA's certificate against the system store"
+kill -9 "$CA_PID" 2>/dev/null || true
+pass "--ca-file: the signing CA verifies the server; another CA and the system store are refused"
+
 # --- the session itself: threads, faults, device URLs, refused login -------
 VSPHERE_PASSWORD="$VCSIM_PASSWORD" "${H2K_VSPHERE_SESSION_CHECK:?H2K_VSPHERE_SESSION_CHECK must name session_check}" \
   "$VCSIM_HOST" "$VCSIM_USER" "$FP" /DC0/vm/DC0_H0_VM1 >"$OUT/session-check.out" 2>"$OUT/session-check.err" ||
