@@ -4,9 +4,10 @@
 # simulator: the VM list, a VM's CPU, memory, power state, disk and MAC; by
 # name and by inventory path. Then the failures a user meets: an unknown VM,
 # a wrong password (never printed), a credentials file others can read, an
-# unverifiable certificate, a wrong --thumbprint; and what works: a 0600 file,
-# the right --thumbprint, --insecure (with its warning). session_check.cpp
-# then drives one VsphereSession from four threads at once.
+# unverifiable certificate, a wrong --thumbprint or --ca-file; and what works:
+# a 0600 file, the right --thumbprint or --ca-file, --insecure (with its
+# warning). session_check.cpp then drives one VsphereSession from four
+# threads at once.
 # Exits 77 (skipped) only when the simulator kit is not installed.
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 source "$SRC_DIR/tests/vsphere/lib/vcsim.sh"
