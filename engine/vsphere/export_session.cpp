@@ -247,7 +247,13 @@ void ExportSession::download_all(LeaseKeeper& keeper) {
   for (auto& t : threads) t.join();
   result_.transfer_seconds = seconds_since(transfer_start_);
   if (cancel_.load()) throw ConversionError(ErrorKind::Cancelled, "", "export of VM " + info_.name + " cancelled");
-  if (first_error_) std::rethrow_exception(first_error_);
+  if (!first_error_) return;
+  try {
+    std::rethrow_exception(first_error_);
+  } catch (const ConversionError& e) {
+    if (e.kind() == ErrorKind::Cancelled) throw;
+    throw ConversionError(e.kind(), e.file(), "export of VM " + info_.name + ": " + e.reason());
+  }
 }
 
 void ExportSession::verify(NfcLease& lease) {

@@ -133,6 +133,7 @@ struct Transfer {
   int fd = -1;
   std::uint64_t offset = 0;            // the Range asked for (0 = none)
   std::uint64_t* bytes = nullptr;      // bytes in the file so far (shared with the download)
+  std::uint64_t* file_total = nullptr; // the download's idea of the file size, updated from the answer
   Digests* digests = nullptr;
   const std::atomic<bool>* cancel = nullptr;
   std::function<int()> on_range_ignored;    // truncates the .part; returns 0 or an errno (no throw: C callback)
@@ -194,6 +195,7 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
         return 0;  // aborts the transfer; the caller restarts from zero
       }
       t->total = cr.total;
+      if (t->total) *t->file_total = t->total;
       t->to_file = true;
     } else if (t->status == 200) {
       if (t->offset > 0) {
@@ -201,6 +203,7 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
         if (t->write_errno != 0) return 0;
       }
       t->total = t->content_length.value_or(0);
+      if (t->total) *t->file_total = t->total;
       t->to_file = true;
     }
   }
@@ -313,6 +316,7 @@ NfcDownloadResult NfcDownload::run() {
     t.fd = f.fd;
     t.offset = bytes;
     t.bytes = &bytes;
+    t.file_total = &total;
     t.digests = &digests;
     t.cancel = &cancel_;
     t.curl = curl.get();

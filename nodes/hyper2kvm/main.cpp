@@ -1,6 +1,7 @@
 // hyper2kvm: the single-host binary.
 //   hyper2kvm convert SOURCE --output-dir DIR   one VM, in the foreground
 //   hyper2kvm inspect SOURCE                    what the engine sees in an input
+//   hyper2kvm export --vm VM --vcenter HOST --output-dir DIR   download a VM from vSphere
 //   hyper2kvm __guest-fix REQUEST.json          internal: isolated libguestfs child
 //   hyper2kvm __boot-journal REQUEST.json       internal: reads a verification boot's journal (isolated)
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "nodes/hyper2kvm/cluster_node.hpp"
 #include "nodes/hyper2kvm/daemon.hpp"
 #include "nodes/hyper2kvm/exit_codes.hpp"
+#include "nodes/hyper2kvm/export_command.hpp"
 #include "nodes/hyper2kvm/progress_printer.hpp"
 
 namespace {
@@ -299,6 +301,9 @@ int main(int argc, char** argv) {
   inspect->add_option("source", inspect_source, "VM file")->required()->check(CLI::ExistingFile);
   inspect->add_flag("--json", inspect_json, "JSON output");
 
+  cli::ExportCli export_cli;
+  auto* export_cmd = cli::add_export_command(app, export_cli);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -307,5 +312,6 @@ int main(int argc, char** argv) {
   }
   if (*convert) return run_convert(c);
   if (*inspect) return run_inspect(inspect_source, inspect_json);
+  if (*export_cmd) return cli::run_export(export_cli);
   return run_daemon_command(config_file, check_config);
 }
