@@ -6,7 +6,7 @@
 # left after a failure.
 #   basic      one disk: identical file, OVF, manifest.json (sha256, parsed by
 #              `hyper2kvm inspect`), lease completed; powered-on VM refused
-#              before any lease; unknown VM named in the error
+#              before any lease, exported with --shutdown; unknown VM named in the error
 #   parallel   three disks: their NFC GETs overlap in time; sha1 manifest, then
 #              VCSIM_MANIFEST_ALGO=sha256, both verified
 #   range      SIGTERM mid-download: lease aborted, only a .part left; the next
@@ -138,13 +138,19 @@ part_basic() {
   contains 'VM DC0_H0_VM1 is poweredOn; power it off or pass --shutdown' <"$W/err-on.log" || fail "unclear error: $(cat "$W/err-on.log")"
   if lease_trace | contains 'vm=DC0_H0_VM1'; then fail "a lease was created for the powered-on VM: $(lease_trace)"; fi
   [[ ! -e $W/out-on/DC0_H0_VM1 ]] || fail "powered-on VM: output folder created"
-  pass "powered-on VM refused before any lease: $(cat "$W/err-on.log")"
+  pass "powered-on VM refused before any lease: $(grep "^hyper2kvm:" "$W/err-on.log")"
+
+  h2k_export "$W/out-on" DC0_H0_VM1 --shutdown --shutdown-timeout 30 2>"$W/err-sd.log" >/dev/null ||
+    fail "--shutdown: export failed: $(cat "$W/err-sd.log")"
+  govc vm.info DC0_H0_VM1 | contains 'poweredOff' || fail "--shutdown: VM still on: $(govc vm.info DC0_H0_VM1)"
+  [[ -f $W/out-on/DC0_H0_VM1/manifest.json ]] || fail "--shutdown: no manifest.json"
+  pass "--shutdown: guest shut down, then exported"
 
   rc=0
   h2k_export "$W/out-none" NoSuchVM 2>"$W/err-none.log" || rc=$?
   ((rc != 0)) || fail "unknown VM: export succeeded"
   contains "NoSuchVM" <"$W/err-none.log" && contains "not found" <"$W/err-none.log" || fail "unclear error: $(cat "$W/err-none.log")"
-  pass "unknown VM: exit $rc, $(cat "$W/err-none.log")"
+  pass "unknown VM: exit $rc, $(grep "^hyper2kvm:" "$W/err-none.log")"
 }
 
 # overlap: every pair of the NFC GETs (status 200) of the last lease overlaps in time.
