@@ -26,8 +26,8 @@ ControlHandler control_bridge(caf::actor_system& system, msg::control_actor cont
                 reply = {{"ok", false}, {"error", "the daemon sent a malformed reply"}};
             },
             [&](const caf::error& e) {
-              reply = {{"ok", false},
-                       {"error", req.command + ": no answer from the daemon (" + system.render(e) + ")"}};
+              reply = error_reply(req.command + ": no answer from the daemon (" + system.render(e) + ")",
+                                  kErrorUnavailable);
             });
     return reply;
   };

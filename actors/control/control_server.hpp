@@ -33,9 +33,7 @@ struct ControlServerOptions {
   std::chrono::milliseconds idle_timeout{300000};  // no byte received (or none of a reply taken) for this long -> close
 };
 
-// Called on a client's thread, possibly on several at once: it must be
-// thread-safe. May block. Whatever it throws becomes an error reply.
-using ControlHandler = std::function<nlohmann::json(const ControlRequest&)>;
+// ControlHandler (control_protocol.hpp): called on a client's thread.
 
 class ControlServer {
 public:

@@ -152,6 +152,10 @@ const std::vector<std::string>& control_commands() {
 
 json error_reply(std::string message) { return json{{"ok", false}, {"error", std::move(message)}}; }
 
+json error_reply(std::string message, const char* kind) {
+  return json{{"ok", false}, {"error", std::move(message)}, {"error_kind", kind}};
+}
+
 std::variant<ControlRequest, ProtocolError> parse_control_request(std::string_view line) {
   json request;
   try {

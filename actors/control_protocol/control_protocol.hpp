@@ -6,6 +6,7 @@
 // Every request is validated here, before the daemon sees it, so the handler
 // only ever gets known commands with well-typed arguments, and a client gets
 // an error that names the command and the argument it got wrong.
+#include <functional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -42,5 +43,26 @@ const std::vector<std::string>& control_commands();
 
 // {"ok": false, "error": message}
 nlohmann::json error_reply(std::string message);
+
+// What a failed reply's "error_kind" says (absent: a daemon error), so that
+// a transport can answer with the right status (the REST API: 400, 404,
+// 409, 503, else 500) without parsing messages:
+//   invalid      the request is wrong (bad argument, no such file to queue)
+//   not_found    no such job or node
+//   conflict     the job's state does not allow it (cancel a done job, ...)
+//   unavailable  the daemon did not answer in time
+inline constexpr const char* kErrorInvalid = "invalid";
+inline constexpr const char* kErrorNotFound = "not_found";
+inline constexpr const char* kErrorConflict = "conflict";
+inline constexpr const char* kErrorUnavailable = "unavailable";
+
+// {"ok": false, "error": message, "error_kind": kind}
+nlohmann::json error_reply(std::string message, const char* kind);
+
+// Answers one validated request; every transport (the Unix socket, the REST
+// API) calls the same one. Called on the transport's threads, possibly on
+// several at once: it must be thread-safe. May block. Whatever it throws
+// becomes an error reply.
+using ControlHandler = std::function<nlohmann::json(const ControlRequest&)>;
 
 }  // namespace h2k

@@ -5,6 +5,7 @@
 
 #include "actors/common/error_report.hpp"
 #include "actors/common/iso_time.hpp"
+#include "actors/control_protocol/control_protocol.hpp"
 #include "actors/scheduler/job_view.hpp"
 #include "actors/scheduler/source_files.hpp"
 #include "actors/scheduler/staging_sweep.hpp"
@@ -37,9 +38,12 @@ msg::control_reply ok(nlohmann::json body) {
   body["ok"] = true;
   return {true, body.dump()};
 }
-msg::control_reply error(const std::string& message) {
-  return {false, nlohmann::json{{"ok", false}, {"error", message}}.dump()};
+// `kind` tells a transport which status to answer with (control_protocol.hpp).
+msg::control_reply error(const std::string& message, const char* kind = kErrorInvalid) {
+  return {false, error_reply(message, kind).dump()};
 }
+// A failure of the daemon itself (no kind: the REST API answers 500).
+msg::control_reply daemon_error(const std::string& message) { return {false, error_reply(message).dump()}; }
 
 std::string file_type_of(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -1025,7 +1029,7 @@ msg::control_reply JobScheduler::queue_job(const nlohmann::json& args, std::int6
   }
   const std::string first = draft.sources.front().string();
   if (draft.source_root == kWatchRoot && active_sources_.count(first))
-    return error("queue-job: " + path.string() + " is already job " + active_sources_[first]);
+    return error("queue-job: " + path.string() + " is already job " + active_sources_[first], kErrorConflict);
   draft.file_type = file_type_of(path);
   if (args.contains("priority")) {
     auto p = job_priority_from_string(args["priority"].get<std::string>());
@@ -1059,7 +1063,7 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
     if (cmd == "drain-node" || cmd == "undrain-node") {
       const std::string name = args.value("node", std::string());
       NodeInfo* n = nodes_.find(name);
-      if (!n) return error(cmd + ": no node '" + name + "' (hyperctl nodes lists them)");
+      if (!n) return error(cmd + ": no node '" + name + "' (hyperctl nodes lists them)", kErrorNotFound);
       n->draining = cmd == "drain-node";
       log_->info("node {}: {}", name, n->draining ? "draining (finishes its jobs, gets no new ones)" : "takes new jobs again");
       if (!n->draining) dispatch(now_ms, fx);
@@ -1096,10 +1100,10 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
     if (!args.contains("job_id") || !args["job_id"].is_string()) return error(cmd + ": job_id (a string) is required");
     const std::string id = args["job_id"].get<std::string>();
     auto job = store_->get(id);
-    if (!job) return error(cmd + ": no job " + id);
+    if (!job) return error(cmd + ": no job " + id, kErrorNotFound);
     if (cmd == "job-status") return ok({{"job", view(*job)}});
     if (cmd == "cancel-job") {
-      if (is_final(job->state)) return error("cancel-job: job " + id + " is already " + to_string(job->state));
+      if (is_final(job->state)) return error("cancel-job: job " + id + " is already " + to_string(job->state), kErrorConflict);
       if (auto slot = slot_of(id)) {
         fx.cancels.emplace_back(*slot, id);
         cancel_requested_.insert(id);  // stays cancelled even if `stop` comes before the converter answers
@@ -1121,7 +1125,7 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
       auto p = job_priority_from_string(args.value("priority", std::string()));
       if (!p) return error("set-priority: priority must be low, normal or high");
       if (job->state != JobState::Queued && job->state != JobState::RetryWait)
-        return error("set-priority: job " + id + " is " + to_string(job->state) + ", not waiting");
+        return error("set-priority: job " + id + " is " + to_string(job->state) + ", not waiting", kErrorConflict);
       job->priority = *p;
       store_->put(*job);
       log_->info("job {}: priority {}", id, to_string(*p));
@@ -1129,7 +1133,8 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
     }
     if (cmd == "retry-job") {
       if (job->state != JobState::Failed && job->state != JobState::Cancelled)
-        return error("retry-job: job " + id + " is " + to_string(job->state) + "; only failed or cancelled jobs are retried");
+        return error("retry-job: job " + id + " is " + to_string(job->state) + "; only failed or cancelled jobs are retried",
+                     kErrorConflict);
       for (const auto& s : job->source_paths(settings_.watch_root))
         if (!fs::exists(s)) return error("retry-job: source " + s.string() + " no longer exists");
       job->state = JobState::Queued;
@@ -1148,7 +1153,7 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
     }
     return error("unknown command '" + cmd + "'");
   } catch (const std::exception& e) {
-    return error(c.command + ": " + e.what());
+    return daemon_error(c.command + ": " + e.what());
   }
 }
 

@@ -13,6 +13,7 @@
 #include "actors/control/control_actor.hpp"
 #include "actors/converter/converter_actor.hpp"
 #include "actors/notifier/notifier_actor.hpp"
+#include "actors/rest_api/rest_api_server.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/stats/stats_actor.hpp"
 #include "actors/watcher/watcher_actor.hpp"
@@ -30,6 +31,35 @@ namespace {
 
 
 void notify_systemd(const std::string& state) { sd_notify(0, state.c_str()); }
+
+// The REST API next to the control socket, answering through the same
+// handler. A default address that is taken (another daemon on this host)
+// only costs the API, with a warning; an address the user set must work.
+// Throws (naming the key) when the API must not run as configured.
+std::unique_ptr<RestApiServer> start_rest_api(const ApiConfig& api, ControlHandler handler,
+                                              const std::shared_ptr<spdlog::logger>& log) {
+  if (!api.enabled) {
+    log->info("REST API off (api.listen: off)");
+    return nullptr;
+  }
+  RestApiOptions o;
+  o.host = api.listen.host;
+  o.port = api.listen.port;
+  o.token_file = api.token_file;
+  o.max_body_bytes = api.max_body_bytes;
+  o.timeout = api.timeout;
+  auto rest = std::make_unique<RestApiServer>(o, std::move(handler), [log](const std::string& line) { log->warn("{}", line); });
+  try {
+    rest->start();
+  } catch (const RestApiBindError& e) {
+    if (api.listen_explicit) throw;
+    log->warn("{}: continuing without the REST API (the control socket works; set api.listen to choose an address)",
+              e.what());
+    return nullptr;
+  }
+  log->info("REST API on http://{}{}", api.listen.to_string(), api.token_file.empty() ? "" : " (bearer token required)");
+  return rest;
+}
 
 }  // namespace
 
@@ -159,6 +189,20 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
     return 1;
   }
   log->info("control socket {}", copts.socket_path.string());
+  std::unique_ptr<RestApiServer> rest;
+  try {
+    rest = start_rest_api(config.api, control_bridge(system, control), log);
+  } catch (const std::exception& e) {
+    log->critical("cannot start the REST API: {}", e.what());
+    std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";
+    server.stop();
+    if (watcher) caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+    caf::anon_send(scheduler, msg::shutdown_atom::value);
+    caf::anon_send_exit(stats, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(notifier, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(control, caf::exit_reason::user_shutdown);
+    return 1;
+  }
   notify_systemd("READY=1\nSTATUS=watching " + config.watch_dir.string());
 
   // Wait for the scheduler to finish (drain/stop), turning SIGTERM/SIGINT
@@ -186,6 +230,7 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
       }
     }
     notify_systemd("STOPPING=1");
+    if (rest) rest->stop();
     server.stop();
     // Last words: stats on disk, queued notifications delivered (bounded).
     self->request(stats, std::chrono::seconds(10), msg::flush_atom::value).receive([](bool) {}, [](caf::error&) {});

@@ -37,6 +37,25 @@ std::string ControlReply::error() const {
 ControlClient::ControlClient(std::filesystem::path socket_path, std::chrono::milliseconds timeout)
     : socket_path_(std::move(socket_path)), timeout_(timeout) {}
 
+ControlClient::ControlClient(HttpServer server, std::chrono::milliseconds timeout)
+    : http_(std::move(server)), timeout_(timeout) {}
+
+ControlReply ControlClient::http_request(const nlohmann::json& request) {
+  const HttpReply http =
+      post_control(*http_, request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), timeout_);
+  ControlReply reply;
+  reply.line = http.body;
+  while (!reply.line.empty() && (reply.line.back() == '\n' || reply.line.back() == '\r')) reply.line.pop_back();
+  if (http.status == 401)
+    throw ControlClientError(Kind::unreachable, http_->url + " refused the request (HTTP 401): give the API token "
+                                                             "with --token-file or HYPERCTL_TOKEN_FILE");
+  reply.json = nlohmann::json::parse(reply.line, nullptr, false);
+  if (reply.json.is_discarded() || !reply.json.is_object() || !reply.json.contains("ok"))
+    throw ControlClientError(Kind::unreachable, http_->url + " is not a hyper2kvm REST API (HTTP " +
+                                                    std::to_string(http.status) + ", no control reply)");
+  return reply;
+}
+
 void ControlClient::fail(Kind kind, const std::string& message) {
   fd_.reset();
   buffer_.clear();
@@ -99,6 +118,7 @@ std::string ControlClient::read_line(SteadyDeadline deadline) {
 }
 
 ControlReply ControlClient::request(const nlohmann::json& request) {
+  if (http_) return http_request(request);
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   if (!fd_) connect(deadline);
   const std::string path = socket_path_.string();

@@ -4,12 +4,14 @@
 // each request bounded by the --timeout deadline.
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "actors/control_protocol/unix_socket.hpp"
+#include "tools/hyperctl/http_control.hpp"
 
 namespace h2k::hyperctl {
 
@@ -38,6 +40,8 @@ struct ControlReply {
 class ControlClient {
 public:
   ControlClient(std::filesystem::path socket_path, std::chrono::milliseconds timeout);
+  // Through the REST API (hyperctl --server) instead of the socket.
+  ControlClient(HttpServer server, std::chrono::milliseconds timeout);
 
   // Sends `request`, returns the daemon's reply (ok or not). Throws
   // ControlClientError; after one the next request reconnects.
@@ -50,7 +54,10 @@ private:
   std::string read_line(SteadyDeadline deadline);
   [[noreturn]] void fail(ControlClientError::Kind kind, const std::string& message);
 
+  ControlReply http_request(const nlohmann::json& request);
+
   std::filesystem::path socket_path_;
+  std::optional<HttpServer> http_;
   std::chrono::milliseconds timeout_;
   UniqueFd fd_;
   std::string buffer_;  // bytes received past the last reply line

@@ -34,6 +34,8 @@ struct Cli {
   std::string state_dir = default_state_dir();
   std::string output_dir;  // deprecated: where state lived before state_dir
   std::string socket;
+  std::string server;      // --server URL: the REST API instead of the socket
+  std::string token_file;  // --token-file / HYPERCTL_TOKEN_FILE: the API's bearer token
   bool json = false;
   double timeout_s = 30;
   bool prometheus = false;
@@ -85,6 +87,13 @@ int main(int argc, char** argv) {
   app.add_option("-s,--socket", c.socket, "Control socket path (instead of --state-dir)")
       ->excludes(state_dir)
       ->excludes(output_dir);
+  app.add_option("--server", c.server,
+                 "The daemon's REST API (e.g. http://127.0.0.1:8080): every command goes to URL/control "
+                 "instead of the control socket")
+      ->excludes(state_dir)
+      ->excludes(output_dir);
+  app.add_option("--token-file", c.token_file, "File holding the REST API's bearer token (with --server)")
+      ->envname("HYPERCTL_TOKEN_FILE");
   app.add_flag("--json", c.json, "Print the daemon's reply as it is (one JSON object per line) instead of text");
   app.add_option("-t,--timeout", c.timeout_s, "Seconds to wait for each reply")
       ->check(CLI::Range(0.001, 86400.0))
@@ -181,8 +190,17 @@ int main(int argc, char** argv) {
 
   if (*vms.vms) return run_vms_command(vms, c.json);
 
-  ControlClient client(socket_path(c),
-                       std::chrono::milliseconds(static_cast<long long>(std::ceil(c.timeout_s * 1000))));
+  const std::chrono::milliseconds timeout(static_cast<long long>(std::ceil(c.timeout_s * 1000)));
+  HttpServer server{c.server, ""};
+  if (!c.server.empty() && !c.token_file.empty()) {
+    try {
+      server.token = read_token_file(c.token_file);
+    } catch (const std::exception& e) {
+      std::cerr << "hyperctl: " << e.what() << "\n";
+      return exit_code::kUsage;
+    }
+  }
+  ControlClient client = c.server.empty() ? ControlClient(socket_path(c), timeout) : ControlClient(server, timeout);
   try {
     if (*status) {
       if (status_node->count() > 0) return run_node_status(client, c.json, c.node);

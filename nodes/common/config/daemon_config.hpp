@@ -24,6 +24,7 @@
 #include "actors/settings/conversion_settings.hpp"    // ConversionSettings (engine option types)
 #include "actors/settings/notification_settings.hpp"  // NotificationSettings, WebhookType
 #include "actors/settings/redact_url.hpp"
+#include "nodes/common/config/api_config.hpp"
 #include "nodes/common/config/cluster_config.hpp"
 #include "nodes/common/config/config_error.hpp"
 #include "storage/dedup_key.hpp"           // DedupMethod
@@ -71,6 +72,9 @@ struct DaemonConfig {
   // share_root and state_dir outside it; a converter node's slot count is
   // max_concurrent_jobs.
   ClusterConfig cluster;
+  // The `api:` section: the REST API of the coordinator (single-host daemon
+  // or cluster coordinator).
+  ApiConfig api;
 
   std::filesystem::path state_db_path() const { return state_dir / "state.rocksdb"; }
   std::filesystem::path control_socket_path() const { return state_dir / "control.sock"; }

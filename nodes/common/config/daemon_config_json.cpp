@@ -100,6 +100,7 @@ nlohmann::json DaemonConfig::to_json() const {
           {"launch_timeout", g.launch_timeout_s},
           {"memsize", g.memsize_mib}}}}},
       {"cluster", cluster.to_json()},  // null: a single host
+      {"api", h2k::to_json(api)},  // token_file's path only
   };
 }
 

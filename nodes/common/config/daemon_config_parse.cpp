@@ -226,6 +226,31 @@ void read_cluster(YamlMap& m, ClusterConfig& cc, bool enabled) {
   cc = std::move(c);
 }
 
+// api: the REST API. listen "" or "off" turns it off.
+void read_api(YamlMap& m, ApiConfig& a) {
+  std::string listen;
+  if (m.get("listen", listen)) {
+    a.listen_explicit = true;
+    if (listen.empty() || listen == "off") {
+      a.enabled = false;
+    } else {
+      std::string why;
+      auto hp = parse_host_port(listen, &why);
+      if (!hp)
+        m.fail("listen", "expected host:port, [ipv6-address]:port, or off: " + why + " (got '" + listen + "')");
+      a.listen = *hp;
+    }
+  }
+  m.get_path("token_file", a.token_file, /*allow_empty=*/true);
+  int max_body = static_cast<int>(a.max_body_bytes);
+  // Under 1 KiB not even a queue-job request with a long path fits.
+  if (m.get("max_body_bytes", max_body, 1024, 64 << 20)) a.max_body_bytes = static_cast<std::size_t>(max_body);
+  std::chrono::milliseconds timeout = a.timeout;
+  if (m.get_duration("timeout", timeout, 1s, 1h))
+    a.timeout = std::chrono::seconds((timeout.count() + 999) / 1000);  // whole seconds, rounded up
+  m.finish();
+}
+
 }  // namespace
 
 DaemonConfig default_daemon_config(const fs::path& base) {
@@ -285,6 +310,8 @@ DaemonConfig parse_daemon_config(const std::string& yaml_text, const fs::path& f
   const YAML::Node cluster_node = const_root["cluster"];
   auto cluster = top.section("cluster");
   read_cluster(cluster, c.cluster, cluster_node.IsDefined() && !cluster_node.IsNull());
+  auto api = top.section("api");
+  read_api(api, c.api);
   if (top.has("vsphere"))
     top.fail("vsphere", "not supported: this daemon converts the files dropped into watch_dir; "
                         "it does not export from vSphere (remove the section)");

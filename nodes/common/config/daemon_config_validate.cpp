@@ -163,6 +163,11 @@ void DaemonConfig::validate() const {
       fail("conversion.virtio_win_dir", "no such folder (" + conversion.virtio_win_dir.string() + ")");
   }
 
+  // The REST API controls the daemon: reachable from other hosts only with a token.
+  if (api.enabled && !is_loopback_host(api.listen.host) && api.token_file.empty())
+    fail("api.token_file", "is required when api.listen (" + api.listen.to_string() +
+                               ") is not a loopback address: anyone who can reach it could control the daemon");
+
   if (cluster.enabled) validate_cluster(*this, file);
 }
 

@@ -1,0 +1,1 @@
+set(H2K_TEST_LIBS_rest_api h2k_actor_rest_api)
