@@ -106,11 +106,13 @@ std::string NfcLease::abort() noexcept {
 }
 
 std::vector<LeaseChecksum> NfcLease::manifest() {
-  const std::string body =
-      std::string("<HttpNfcLeaseGetManifest xmlns=\"urn:vim25\">") + lease_.xml("_this") + "</HttpNfcLeaseGetManifest>";
-  const pugi::xml_document doc = session_.call(body);
+  return parse_lease_manifest(session_.call(std::string("<HttpNfcLeaseGetManifest xmlns=\"urn:vim25\">") +
+                                            lease_.xml("_this") + "</HttpNfcLeaseGetManifest>"));
+}
+
+std::vector<LeaseChecksum> parse_lease_manifest(const pugi::xml_document& response) {
   std::vector<LeaseChecksum> out;
-  for (pugi::xml_node e : children(body_element(doc), "returnval")) {
+  for (pugi::xml_node e : children(body_element(response), "returnval")) {
     LeaseChecksum c;
     c.key = child_text(e, "key");
     c.size = to_u64(child_text(e, "size"));

@@ -66,4 +66,7 @@ private:
 // Reads an HttpNfcLeaseInfo element (the <val> of property "info").
 LeaseInfo parse_lease_info(pugi::xml_node info);
 
+// Reads an HttpNfcLeaseGetManifest response envelope.
+std::vector<LeaseChecksum> parse_lease_manifest(const pugi::xml_document& response);
+
 }  // namespace h2k::vsphere

@@ -1,1 +1,1 @@
-set(H2K_TEST_LIBS_vsphere h2k_vsphere)
+set(H2K_TEST_LIBS_vsphere h2k_vsphere h2k_inputs)
