@@ -367,6 +367,8 @@ ExportResult ExportSession::run() {
   prepare_folders();
   result_.folder = folder_;
 
+  // A signal before the lease exists: nothing to abort yet.
+  if (cancel_.load()) throw ConversionError(ErrorKind::Cancelled, "", "export of VM " + info_.name + " cancelled before it started");
   NfcLease lease(session_, start_lease(), info_.name);
   try {
     const LeaseInfo li = lease.wait_ready(opts_.lease_ready_timeout, cancel_);
