@@ -71,8 +71,14 @@ void RestApiServer::start() {
   const std::size_t max_body = options_.max_body_bytes;
   // Statuses httplib sets itself (413 over max_body_bytes, 400 for a
   // malformed request line) get a JSON body like ours.
-  server_->set_error_handler([max_body](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) send_json(res, res.status, error_body(status_message(res.status, max_body)));
+  server_->set_error_handler([max_body](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    // httplib refuses a POST/PUT/PATCH without a length (`curl -X POST URL`)
+    // as a bare 400; say what is missing.
+    const bool needs_length = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+    if (res.status == 400 && needs_length && !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding"))
+      return send_json(res, 411, error_body(req.method + " needs a Content-Length header (an empty body is fine: curl -d '')"));
+    send_json(res, res.status, error_body(status_message(res.status, max_body)));
   });
   server_->set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "unknown exception";
