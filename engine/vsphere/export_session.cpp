@@ -263,6 +263,8 @@ void ExportSession::verify(NfcLease& lease) {
   } catch (const std::exception& e) {
     result_.warnings.push_back("the lease's manifest is unavailable (" + std::string(e.what()) + "): checksums unverified");
   }
+  if (sums.empty() && result_.warnings.empty())
+    result_.warnings.push_back("the lease's manifest lists no files: checksums unverified");
   std::vector<std::string> mismatches;
   for (auto& j : jobs_) {
     ExportedFileResult f;
