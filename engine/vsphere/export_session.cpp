@@ -79,6 +79,7 @@ private:
   ExportProgress snapshot() const;
   void verify(NfcLease& lease);
   void keep_only_parts();
+  void end_lease_after_failure(NfcLease& lease);
   void publish();
 
   const VsphereSession& session_;
@@ -386,20 +387,34 @@ ExportResult ExportSession::run() {
     if (cancel_.load()) throw ConversionError(ErrorKind::Cancelled, "", "export of VM " + info_.name + " cancelled");
     verify(lease);
     lease.complete();
+  } catch (const ConversionError& e) {
+    stop_ = true;
+    keep_only_parts();
+    // A download refused with 404 or cut mid-body usually means the lease
+    // ended (timed out, aborted by someone): say so, it is the real reason.
+    const std::string ended = cancel_.load() || e.kind() == ErrorKind::Cancelled ? "" : lease.ended_reason();
+    end_lease_after_failure(lease);
+    if (ended.empty()) throw;
+    throw ConversionError(e.kind(), e.file(), e.reason() + "; " + ended);
   } catch (...) {
     stop_ = true;
     keep_only_parts();
-    const std::string abort_error = lease.abort();
-    if (!abort_error.empty()) notice("HttpNfcLeaseAbort failed: " + abort_error);
-    if (cancel_.load())
-      throw ConversionError(ErrorKind::Cancelled, "",
-                            abort_error.empty() ? "export cancelled; lease aborted"
-                                                : "export cancelled; aborting the lease failed: " + abort_error);
+    end_lease_after_failure(lease);
     throw;
   }
   publish();
   result_.seconds = seconds_since(start_);
   return result_;
+}
+
+// Aborts the lease (best effort); on a cancel, throws the cancellation.
+void ExportSession::end_lease_after_failure(NfcLease& lease) {
+  const std::string abort_error = lease.abort();
+  if (!abort_error.empty()) notice("HttpNfcLeaseAbort failed: " + abort_error);
+  if (cancel_.load())
+    throw ConversionError(ErrorKind::Cancelled, "",
+                          abort_error.empty() ? "export cancelled; lease aborted"
+                                              : "export cancelled; aborting the lease failed: " + abort_error);
 }
 
 }  // namespace

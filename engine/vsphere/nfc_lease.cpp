@@ -105,6 +105,23 @@ std::string NfcLease::abort() noexcept {
   }
 }
 
+std::string NfcLease::ended_reason() noexcept {
+  try {
+    const pugi::xml_document doc = retrieve_properties(session_, lease_, {"state", "error"});
+    const std::string state = property_value(doc, "state").text().as_string();
+    if (state.empty() || state == "ready") return {};
+    std::string out = "the lease is in state " + state;
+    if (pugi::xml_node error = property_value(doc, "error")) {
+      std::string type;
+      const std::string msg = fault_text(error, type);
+      out += ": " + msg + (type.empty() || type == msg ? "" : " (" + type + ")");
+    }
+    return out;
+  } catch (...) {
+    return {};
+  }
+}
+
 std::vector<LeaseChecksum> NfcLease::manifest() {
   return parse_lease_manifest(session_.call(std::string("<HttpNfcLeaseGetManifest xmlns=\"urn:vim25\">") +
                                             lease_.xml("_this") + "</HttpNfcLeaseGetManifest>"));

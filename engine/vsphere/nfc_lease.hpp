@@ -50,6 +50,9 @@ public:
   // HttpNfcLeaseAbort: best effort (the session or the host may be gone);
   // returns "" on success, else why it failed. Never throws.
   std::string abort() noexcept;
+  // Why the lease is no longer usable, for an error message: "" while it is
+  // ready (or cannot be read), else e.g. "the lease is in state error: Operation timed out. (Timedout)".
+  std::string ended_reason() noexcept;
   // HttpNfcLeaseGetManifest: one entry per file, in the lease's order.
   std::vector<LeaseChecksum> manifest();
 

@@ -13,7 +13,7 @@
 #              run resumes it (206) to an identical file; with the server
 #              ignoring Range, the rerun restarts from zero (reported), identical
 #   keepalive  6 s lease timeout, a 12 s stall: the export succeeds, Progress
-#              every <= 3 s, no timeout
+#              every <= 3 s, no timeout; a 1 s lease does time out: the error says so
 #   killed     the simulator dies mid-download: clear error naming the host,
 #              no file at the final name
 set -euo pipefail
@@ -258,6 +258,21 @@ gaps = [b - a for a, b in zip(ts, ts[1:])]
 print(f"{len(ts)} events, largest gap {max(gaps):.1f} s")
 sys.exit(0 if gaps and max(gaps) <= 3.0 else 1)') || fail "lease renewed too seldom: $(lease_trace)"
   pass "12 s stall on a 6 s lease: export succeeded in $((SECONDS - t0)) s, no timeout; $gaps"
+  stop_vcsim
+
+  # A lease shorter than the keeper's 2 s minimum interval does end: the
+  # error must say so (not only "HTTP 404"), and nothing is published.
+  start_vcsim_with "$W/sim-short" VCSIM_LEASE_TIMEOUT=1 VCSIM_NFC_STALL=0:1M:5
+  give_disks DC0_H0_VM0 "$W/d0.vmdk"
+  local rc=0
+  h2k_export "$W/out-short" DC0_H0_VM0 2>"$W/err-short.log" || rc=$?
+  ((rc == 4)) || fail "lease timed out: exit $rc, expected 4: $(cat "$W/err-short.log")"
+  lease_trace | contains 'event=timeout' || fail "the simulator's lease did not time out: $(lease_trace)"
+  local msg
+  msg=$(grep '^hyper2kvm: ' "$W/err-short.log" | tail -1)
+  [[ $msg == *"Timedout"* && $msg == *DC0_H0_VM0* ]] || fail "the error does not say the lease timed out: $msg"
+  [[ ! -e $W/out-short/DC0_H0_VM0/disk-0.vmdk ]] || fail "a file at the final name"
+  pass "1 s lease (shorter than the keeper's interval): exit 4, $msg"
 }
 
 part_killed() {
