@@ -46,6 +46,12 @@ HttpPoster::HttpPoster(std::string url, std::map<std::string, std::string> heade
 std::string HttpPoster::describe() const { return "webhook " + redact_url(url_); }
 
 DeliveryResult HttpPoster::post_json(const nlohmann::json& payload, const std::atomic<bool>* cancel) const {
+  // File names are not always valid UTF-8; replace rather than throw.
+  return post_body(payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}, cancel);
+}
+
+DeliveryResult HttpPoster::post_body(const std::string& body, const std::map<std::string, std::string>& extra_headers,
+                                     const std::atomic<bool>* cancel) const {
   // Secrets that must not reach an error text: the URL's path and query
   // (Slack/Discord tokens), the whole URL, and every header value.
   std::vector<std::string> secrets{url_};
@@ -56,9 +62,6 @@ DeliveryResult HttpPoster::post_json(const nlohmann::json& payload, const std::a
   auto fail = [&](const std::string& reason, bool retryable) {
     return DeliveryResult{false, notify::scrub(describe() + ": " + reason, secrets), retryable};
   };
-
-  // File names are not always valid UTF-8; replace rather than throw.
-  const std::string body = payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 
   std::unique_ptr<notify::CurlEasy> easy;
   try {
@@ -71,9 +74,11 @@ DeliveryResult HttpPoster::post_json(const nlohmann::json& payload, const std::a
 
   curl_slist* raw = nullptr;
   bool has_content_type = false;
-  for (const auto& [name, value] : headers_) {
-    if (iequals(name, "Content-Type")) has_content_type = true;
-    raw = curl_slist_append(raw, (one_line(name) + ": " + one_line(value)).c_str());
+  for (const auto* headers : {&headers_, &extra_headers}) {
+    for (const auto& [name, value] : *headers) {
+      if (iequals(name, "Content-Type")) has_content_type = true;
+      raw = curl_slist_append(raw, (one_line(name) + ": " + one_line(value)).c_str());
+    }
   }
   if (!has_content_type) raw = curl_slist_append(raw, "Content-Type: application/json");
   raw = curl_slist_append(raw, "Expect:");  // no 100-continue round trip for small bodies

@@ -29,6 +29,10 @@ public:
   // One POST with Content-Type: application/json and the custom headers.
   // 2xx is success. `cancel` (optional) aborts the transfer when set.
   DeliveryResult post_json(const nlohmann::json& payload, const std::atomic<bool>* cancel = nullptr) const;
+  // The same with a body already serialized and headers of this request
+  // (added to the configured ones).
+  DeliveryResult post_body(const std::string& body, const std::map<std::string, std::string>& extra_headers,
+                           const std::atomic<bool>* cancel = nullptr) const;
 
   // "webhook https://hooks.slack.com/***", for log lines.
   std::string describe() const;

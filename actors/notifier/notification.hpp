@@ -33,6 +33,11 @@ struct Notification {
   // The generic webhook's "details" object (filename, file_size_mb, error,
   // retry_count, max_retries, next_retry_minutes, ...).
   nlohmann::json details = nlohmann::json::object();
+  // Set for a conversion-complete callback: this exact body is POSTed (it is
+  // what the signature covers), with these headers, instead of the rendered
+  // webhook payload.
+  std::optional<std::string> raw_body;
+  std::map<std::string, std::string> headers;
 };
 
 // The notification a job event deserves under `s`, or nullopt:

@@ -82,7 +82,9 @@ void NotificationDispatcher::run() {
 }
 
 void NotificationDispatcher::deliver(const Notification& n) {
-  if (webhook_) {
+  if (webhook_ && n.raw_body) {
+    with_retries(n, webhook_->describe(), [&] { return webhook_->post_body(*n.raw_body, n.headers, &cancel_); });
+  } else if (webhook_) {
     const nlohmann::json payload = webhook_payload(n, settings_);
     with_retries(n, webhook_->describe() + " (" + to_string(settings_.webhook_type) + ")",
                  [&] { return webhook_->post_json(payload, &cancel_); });

@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/notifier/callback.hpp"
 #include "actors/notifier/notification.hpp"
 
 namespace h2k {
@@ -44,9 +45,34 @@ msg::notifier_actor::behavior_type notifier_actor_fn(self_ptr self, Notification
     log->info("notifications on: {}", channels);
     if (settings.notify_on_stall) self->delayed_send(self, check_period(settings), msg::tick_atom::value);
   }
+  if (!settings.callback.url.empty()) {
+    // The secret file was checked by the configuration; read it once here.
+    if (!settings.callback.secret_file.empty()) st.callback_secret = read_callback_secret(settings.callback.secret_file);
+    NotificationSettings channel;  // a generic webhook to callback_url, nothing else
+    channel.enabled = true;
+    channel.webhook_url = settings.callback.url;
+    channel.webhook_type = WebhookType::Generic;
+    channel.tls_ca_file = settings.tls_ca_file;
+    st.callbacks = std::make_unique<NotificationDispatcher>(channel, [log](int level, const std::string& line) {
+      if (level == 0)
+        log->info("callback: {}", line);
+      else
+        log->warn("callback: {}", line);
+    });
+    if (settings.callback.all_jobs)
+      log->info("conversion-complete callbacks on for every job ({})",
+                st.callback_secret.empty() ? "unsigned: no callback_secret_file" : "signed");
+    else
+      log->warn("notifications.callback_url is set but callback_all_jobs is false: callbacks are only for jobs from "
+                "a vSphere export, which this daemon does not run yet, so none will be sent");
+  }
   return {
       [=](msg::job_event& e) {
         auto& st = self->state;
+        if (st.callbacks && st.settings.callback.all_jobs) {
+          if (auto payload = callback_payload(e, st.settings.callback))
+            st.callbacks->enqueue(callback_notification(*payload, st.callback_secret, e.at_ms));
+        }
         if (!st.dispatcher) return;
         if (e.kind == "succeeded" || e.kind == "failed") st.stall->on_finish(e.at_ms);
         const std::size_t node_jobs = st.node_jobs.on_event(e);
@@ -67,7 +93,9 @@ msg::notifier_actor::behavior_type notifier_actor_fn(self_ptr self, Notification
       },
       [=](msg::flush_atom) -> bool {
         // Bounded: at shutdown, give queued notifications a chance to go out.
-        return !self->state.dispatcher || self->state.dispatcher->flush(std::chrono::seconds(20));
+        auto& st = self->state;
+        const bool callbacks_sent = !st.callbacks || st.callbacks->flush(std::chrono::seconds(10));
+        return (!st.dispatcher || st.dispatcher->flush(std::chrono::seconds(20))) && callbacks_sent;
       },
   };
 }

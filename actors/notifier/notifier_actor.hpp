@@ -20,6 +20,10 @@ namespace h2k {
 struct notifier_state {
   NotificationSettings settings;
   std::unique_ptr<NotificationDispatcher> dispatcher;  // null when notifications are off
+  // The conversion-complete callback's own channel (notifications.callback_url,
+  // independent of `enabled`); null without a URL.
+  std::unique_ptr<NotificationDispatcher> callbacks;
+  std::string callback_secret;
   std::unique_ptr<StallDetector> stall;
   NodeLossJobs node_jobs;  // cluster mode: the jobs a lost node held
   std::shared_ptr<spdlog::logger> log;

@@ -16,6 +16,19 @@ enum class WebhookType { Slack, Discord, Generic };
 const char* to_string(WebhookType t);  // "slack", "discord", "generic"
 inline std::ostream& operator<<(std::ostream& os, WebhookType t) { return os << to_string(t); }
 
+// The conversion-complete callback: a signed JSON POST to callback_url when
+// a job ends (done, or an attempt failed), the seed's hypervisord webhook.
+struct CallbackSettings {
+  std::string url;                       // empty: no callbacks (a secret, like webhook_url)
+  std::filesystem::path secret_file;     // HMAC-SHA256 key (mode 0600); empty: unsigned
+  // Every job, or only those from a vSphere export (none yet: the daemon
+  // has no exporter, so today only `true` sends anything).
+  bool all_jobs = false;
+  // Where the job's files are (filled from output_dir and watch_dir).
+  std::filesystem::path output_root;
+  std::filesystem::path errors_dir;      // <watch_dir>/.errors
+};
+
 struct NotificationSettings {
   bool enabled = false;
   std::string webhook_url;                          // a secret: Slack/Discord carry their token in it
@@ -38,6 +51,7 @@ struct NotificationSettings {
   // PEM CA certificates that https webhooks and SMTP TLS servers are checked
   // against instead of the system's CAs (private CAs); empty: system CAs.
   std::filesystem::path tls_ca_file;
+  CallbackSettings callback;
 };
 
 }  // namespace h2k

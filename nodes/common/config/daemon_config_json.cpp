@@ -81,7 +81,10 @@ nlohmann::json DaemonConfig::to_json() const {
         {"email_from", n.email_from},
         {"email_to", n.email_to},
         {"email_subject_prefix", n.email_subject_prefix},
-        {"tls_ca_file", n.tls_ca_file.string()}}},
+        {"tls_ca_file", n.tls_ca_file.string()},
+        {"callback_url", redact_url(n.callback.url)},
+        {"callback_secret_file", n.callback.secret_file.string()},  // the path; the key stays in the file
+        {"callback_all_jobs", n.callback.all_jobs}}},
       {"log_file", log_file.string()},
       {"verbose", verbose},
       {"conversion",

@@ -48,6 +48,10 @@ void read_notifications(YamlMap& m, NotificationSettings& n) {
   m.get_string_list("email_to", n.email_to);
   m.get("email_subject_prefix", n.email_subject_prefix);
   m.get_path("tls_ca_file", n.tls_ca_file, /*allow_empty=*/true);
+  // The conversion-complete callback (independent of `enabled`).
+  m.get("callback_url", n.callback.url);
+  m.get_path("callback_secret_file", n.callback.secret_file, /*allow_empty=*/true);
+  m.get("callback_all_jobs", n.callback.all_jobs);
   m.finish();
 }
 
@@ -310,6 +314,9 @@ DaemonConfig parse_daemon_config(const std::string& yaml_text, const fs::path& f
   const YAML::Node cluster_node = const_root["cluster"];
   auto cluster = top.section("cluster");
   read_cluster(cluster, c.cluster, cluster_node.IsDefined() && !cluster_node.IsNull());
+  // The callback reports where a job's files are.
+  c.notifications.callback.output_root = c.output_dir;
+  c.notifications.callback.errors_dir = c.watch_dir / ".errors";
   auto api = top.section("api");
   read_api(api, c.api);
   if (top.has("vsphere"))

@@ -2,6 +2,7 @@
 #include "nodes/common/config/daemon_config.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -161,6 +162,21 @@ void DaemonConfig::validate() const {
     std::error_code ec;
     if (!fs::is_directory(conversion.virtio_win_dir, ec))
       fail("conversion.virtio_win_dir", "no such folder (" + conversion.virtio_win_dir.string() + ")");
+  }
+
+  // The conversion-complete callback: a reachable URL, a secret only its owner reads.
+  const auto& cb = n.callback;
+  if (!cb.url.empty() && cb.url.rfind("https://", 0) != 0 && cb.url.rfind("http://", 0) != 0)
+    fail("notifications.callback_url", "must be an http:// or https:// URL");
+  if (!cb.secret_file.empty()) {
+    struct stat st{};
+    if (::stat(cb.secret_file.c_str(), &st) != 0)
+      fail("notifications.callback_secret_file", "no such file (" + cb.secret_file.string() + ")");
+    if (!S_ISREG(st.st_mode))
+      fail("notifications.callback_secret_file", "not a regular file (" + cb.secret_file.string() + ")");
+    if ((st.st_mode & 077) != 0)
+      fail("notifications.callback_secret_file",
+           cb.secret_file.string() + " is readable by group or others: it holds the HMAC key (chmod 600)");
   }
 
   // The REST API controls the daemon: reachable from other hosts only with a token.
