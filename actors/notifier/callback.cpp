@@ -32,18 +32,20 @@ json published_files(const fs::path& dir) {
   return files;
 }
 
-// What the conversion changed in the guest, from report.json's own summary
-// when it has one; {} when the guest was not touched (guest_fixes off).
+// What the conversion changed in the guest: report.json's guest_fixes
+// (applied, each change, the disk bus and NIC model it switched to); {}
+// when there is no report.
 json modifications(const fs::path& dir) {
   std::ifstream in(dir / "report.json");
   if (!in) return json::object();
   json report = json::parse(in, nullptr, false);
   if (report.is_discarded() || !report.is_object()) return json::object();
-  for (const char* key : {"modifications", "changes", "guest_changes"}) {
-    auto it = report.find(key);
-    if (it != report.end() && (it->is_object() || it->is_array())) return *it;
-  }
-  return json::object();
+  auto fixes = report.find("guest_fixes");
+  if (fixes == report.end() || !fixes->is_object()) return json::object();
+  json out = json::object();
+  for (const char* key : {"applied", "changes", "disk_bus", "nic_model"})
+    if (fixes->contains(key)) out[key] = (*fixes)[key];
+  return out;
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ BOOST_AUTO_TEST_CASE(success_lists_the_published_files) {
   const fs::path root = fs::temp_directory_path() / ("h2k-cb-" + std::to_string(::getpid()));
   fs::create_directories(root / "2026-12-03/web01");
   std::ofstream(root / "2026-12-03/web01/web01-disk1.qcow2") << "x";
-  std::ofstream(root / "2026-12-03/web01/report.json") << R"({"changes": {"network_fixed": true}})";
+  std::ofstream(root / "2026-12-03/web01/report.json") << R"({"guest_fixes": {"applied": true, "changes": ["fstab: by UUID"], "disk_bus": "virtio", "skip_reason": ""}})";
   CallbackSettings s;
   s.output_root = root;
   s.errors_dir = "/q/.errors";
@@ -48,7 +48,9 @@ BOOST_AUTO_TEST_CASE(success_lists_the_published_files) {
   BOOST_TEST((*p)["output_dir"] == (root / "2026-12-03/web01").string());
   BOOST_TEST((*p)["files"].size() == 2u);
   BOOST_TEST((*p)["duration_seconds"] == 12.5);
-  BOOST_TEST((*p)["modifications"]["network_fixed"] == true);
+  BOOST_TEST((*p)["modifications"]["applied"] == true);
+  BOOST_TEST((*p)["modifications"]["changes"][0] == "fstab: by UUID");
+  BOOST_TEST((*p)["modifications"]["disk_bus"] == "virtio");
   fs::remove_all(root);
 }
 
