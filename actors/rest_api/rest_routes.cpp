@@ -79,8 +79,8 @@ Route queue_job(const HttpCall& call) {
 // The one place a vSphere export will be started once the daemon has an
 // exporter (engine/vsphere); until then the API says so.
 Route vsphere_convert(const VsphereConvert&) {
-  return HttpError{501, "vSphere export is not wired to the daemon yet: export the VM (hyperctl vms export) and "
-                        "POST its files' path instead",
+  return HttpError{501, "vSphere export is not wired to the daemon yet: export the VM with `hyper2kvm export` and "
+                        "POST the path of its manifest.json instead",
                    "", false};
 }
 
