@@ -182,20 +182,32 @@ start_refused "api.listen taken" "api.listen 127.0.0.1:$PORT"
 pass "refused starts: token file 0644 (named), 0.0.0.0 without api.token_file, a taken api.listen; --check-config shows the path, not the token"
 kill "$HOLD_PID" 2>/dev/null; HOLD_PID=
 
-# The default address taken (here by a holder; or already by another daemon
-# on this host): the daemon starts without the API, with a warning naming
-# api.listen, and the control socket works.
+# The default address taken: the daemon starts without the API, with a
+# warning naming api.listen, and the control socket works. Only a port this
+# test holds itself is known to stay taken: the suite's other daemons use the
+# same default address and come and go, so "found taken" could be free again
+# a moment later. The holder retries for up to a minute while another
+# daemon has it.
 python3 -c 'import socket,sys,time
-s=socket.socket(); s.bind(("127.0.0.1",8080)); s.listen(); print("held", flush=True); time.sleep(120)' >"$D/hold.out" 2>/dev/null &
+s=socket.socket()
+for _ in range(600):
+    try:
+        s.bind(("127.0.0.1",8080)); break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit(1)
+s.listen(); print("held", flush=True); time.sleep(120)' >"$D/hold.out" 2>/dev/null &
 HOLD_PID=$!
-for _ in $(seq 1 20); do [[ -s "$D/hold.out" ]] && break; kill -0 "$HOLD_PID" 2>/dev/null || break; sleep 0.1; done
-if [[ -s "$D/hold.out" ]] || ! python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",8080))' 2>/dev/null; then
+for _ in $(seq 1 650); do [[ -s "$D/hold.out" ]] && break; kill -0 "$HOLD_PID" 2>/dev/null || break; sleep 0.1; done
+if [[ -s "$D/hold.out" ]]; then
   write_config ""
   start_daemon
-  grep -q "cannot listen on api.listen 127.0.0.1:8080.*continuing without the REST API" "$DAEMON_LOG" ||
-    fail "a taken default port: no warning naming api.listen in the log"
+  # (The API starts just after the control socket start_daemon waits for.)
+  wait_until 20 "a warning naming api.listen in the log (the default port taken)" \
+    grep -q "cannot listen on api.listen 127.0.0.1:8080.*continuing without the REST API" "$DAEMON_LOG"
   ctl status | contains RUNNING || fail "control socket after a taken default API port"
   pass "default api.listen taken: warning naming api.listen, the daemon runs, the control socket answers"
 else
-  echo "skip: 127.0.0.1:8080 could be neither held nor found taken"
+  echo "skip: 127.0.0.1:8080 stayed taken by another process for a minute; the taken-default-port case is not checked"
 fi
