@@ -1,6 +1,7 @@
 // Artifact Manifest v1: strict on the keys it reads (an error names the JSON
 // key), silent on keys it does not know (newer 1.x producers add some), and
 // the disk checks the watcher and the loader share.
+#include "engine/core/hex.hpp"
 #include "engine/inputs/artifact_manifest.hpp"
 
 #include <fcntl.h>
@@ -356,16 +357,6 @@ struct MdCtxFree {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 
-std::string hex(const unsigned char* bytes, unsigned len) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 0xf];
-  }
-  return out;
-}
-
 // Hashes the file and appends a problem when it cannot be read, its length
 // changed since it was measured, or the digest differs.
 void check_digest(const ManifestDisk& d, const CancelToken& cancel, std::uint64_t& done, std::uint64_t total,
@@ -403,7 +394,7 @@ void check_digest(const ManifestDisk& d, const CancelToken& cancel, std::uint64_
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &len);
-  const std::string got = hex(md, len);
+  const std::string got = to_hex(md, len);
   if (got != d.sha256) problems.push_back(name + ": sha256 mismatch (manifest " + d.sha256 + ", file " + got + ")");
 }
 

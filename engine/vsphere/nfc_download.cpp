@@ -1,6 +1,7 @@
 // One NFC download: attempts (each a libcurl transfer that resumes where the
 // .part ends), the decisions on the server's answer (206 append, 200 restart,
 // 416 maybe complete), and the incremental digests.
+#include "engine/core/hex.hpp"
 #include "engine/vsphere/nfc_download.hpp"
 
 #include <fcntl.h>
@@ -27,16 +28,6 @@ struct MdCtxFree {
 };
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
-std::string hex(const unsigned char* bytes, unsigned len) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 0xf];
-  }
-  return out;
-}
-
 // SHA-256 and SHA-1 over the file's bytes in order: the manifest of a lease
 // gives one or the other, the export manifest wants SHA-256.
 class Digests {
@@ -61,7 +52,7 @@ private:
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     EVP_DigestFinal_ex(c, md, &len);
-    return hex(md, len);
+    return to_hex(md, len);
   }
   MdCtx sha256_, sha1_;
 };

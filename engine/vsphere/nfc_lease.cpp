@@ -10,14 +10,6 @@
 namespace h2k::vsphere {
 namespace {
 
-std::uint64_t to_u64(const std::string& s) {
-  try {
-    return s.empty() ? 0 : std::stoull(s);
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;

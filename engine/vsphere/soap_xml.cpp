@@ -84,6 +84,14 @@ std::vector<pugi::xml_node> children(pugi::xml_node node, std::string_view name)
   return out;
 }
 
+std::uint64_t to_u64(const std::string& s) {
+  try {
+    return s.empty() ? 0 : std::stoull(s);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 std::string child_text(pugi::xml_node node, std::string_view name, std::string fallback) {
   pugi::xml_node c = child(node, name);
   return c ? std::string(c.child_value()) : fallback;

@@ -2,6 +2,7 @@
 // The XML side of vim25 SOAP: envelopes, escaping, and reading responses by
 // local name (servers differ in prefixes: vCenter, ESXi and vcsim each write
 // their own) with xsi:type resolved through its namespace, not its prefix.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,9 @@ pugi::xml_node child(pugi::xml_node node, std::string_view name);
 std::vector<pugi::xml_node> children(pugi::xml_node node, std::string_view name);
 // The text of child `name`, or `fallback` when there is none.
 std::string child_text(pugi::xml_node node, std::string_view name, std::string fallback = {});
+// An xsd:long/int value (sizes, timeouts); 0 when empty or not a number:
+// vSphere leaves optional numbers out, and a size of 0 means "unknown".
+std::uint64_t to_u64(const std::string& s);
 
 // The element's xsi:type (e.g. "VirtualDisk", "xsd:string" -> "string"),
 // found by namespace URI whatever the prefix; empty when untyped.

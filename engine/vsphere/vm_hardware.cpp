@@ -7,14 +7,6 @@
 namespace h2k::vsphere {
 namespace {
 
-std::uint64_t to_u64(const std::string& s) {
-  try {
-    return s.empty() ? 0 : std::stoull(s);
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 int to_int(const std::string& s) {
   try {
     return s.empty() ? 0 : std::stoi(s);

@@ -176,16 +176,20 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
   ControlServerOptions copts;
   copts.socket_path = config.control_socket_path();
   ControlServer server(copts, control_bridge(system, control), [log](const std::string& line) { log->warn("control: {}", line); });
-  try {
-    server.start();
-  } catch (const std::exception& e) {
-    log->critical("cannot start the control socket: {}", e.what());
-    std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";
+  // A front door (socket, REST API) that cannot open stops the actors already started.
+  auto stop_actors = [&] {
     if (watcher) caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
     caf::anon_send(scheduler, msg::shutdown_atom::value);
     caf::anon_send_exit(stats, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(notifier, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(control, caf::exit_reason::user_shutdown);
+  };
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    log->critical("cannot start the control socket: {}", e.what());
+    std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";
+    stop_actors();
     return 1;
   }
   log->info("control socket {}", copts.socket_path.string());
@@ -196,11 +200,7 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
     log->critical("cannot start the REST API: {}", e.what());
     std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";
     server.stop();
-    if (watcher) caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
-    caf::anon_send(scheduler, msg::shutdown_atom::value);
-    caf::anon_send_exit(stats, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(notifier, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(control, caf::exit_reason::user_shutdown);
+    stop_actors();
     return 1;
   }
   notify_systemd("READY=1\nSTATUS=watching " + config.watch_dir.string());
