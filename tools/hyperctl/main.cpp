@@ -13,6 +13,7 @@
 
 #include "tools/hyperctl/commands.hpp"
 #include "tools/hyperctl/control_client.hpp"
+#include "tools/hyperctl/convert_command.hpp"
 #include "tools/hyperctl/exit_codes.hpp"
 #include "tools/hyperctl/render.hpp"
 #include "tools/hyperctl/vms_command.hpp"
@@ -175,6 +176,10 @@ int main(int argc, char** argv) {
 
   VmsCommand vms;
   add_vms_command(app, vms);
+  ConvertCommand convert;
+  add_convert_command(app, convert);
+  LogsCommand logs;
+  add_logs_command(app, logs);
 
   try {
     app.parse(argc, argv);
@@ -254,6 +259,8 @@ int main(int argc, char** argv) {
         return render_job_action("set-priority", reply.value("job", json()));
       });
     }
+    if (*convert.convert) return run_convert_command(client, convert.options, c.json, c.server);
+    if (*logs.logs) return run_logs_command(client, logs, c.json);
     if (*watch) {
       WatchOptions options = c.watch;
       options.json = c.json;
