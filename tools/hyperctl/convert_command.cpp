@@ -82,6 +82,7 @@ private:
 struct Credentials {
   std::string username;
   std::string password;  // empty: not sent (the daemon may have its own)
+  std::string missing;   // why not, for a note on stderr
 };
 
 // As `hyperctl vms` resolves them (vs::resolve_credentials: --username or the
@@ -105,12 +106,11 @@ Credentials resolve_lenient(const ConvertOptions& o) {
     if (what.rfind(no_password, 0) == 0) {
       const auto end = what.find(": set VSPHERE_PASSWORD", no_password.size());
       return {what.substr(no_password.size(), end == std::string::npos ? std::string::npos : end - no_password.size()),
-              ""};
+              "", "no vSphere password ($VSPHERE_PASSWORD or --credentials FILE)"};
     }
-    if (what.rfind("no vSphere user name", 0) == 0) {
-      const char* env_user = std::getenv("VSPHERE_USERNAME");
-      return {o.username.empty() && env_user ? env_user : o.username, ""};
-    }
+    if (what.rfind("no vSphere user name", 0) == 0)
+      return {"", "", "no vSphere user name (--username, $VSPHERE_USERNAME or username: in --credentials), so no "
+                      "credentials are sent"};
     throw;
   }
 }
@@ -143,21 +143,25 @@ std::string stopped_following(const std::string& id) {
          "` to stop it)";
 }
 
-int follow_job(ControlClient& client, const std::string& id, const std::string& vm, bool json_out, double interval,
-               StopSignals& signals) {
+// `first`: the view of the convert-vm reply, shown before the first poll.
+int follow_job(ControlClient& client, const std::string& id, const std::string& vm, const json& first, bool json_out,
+               double interval, StopSignals& signals) {
   const bool tty = !json_out && ::isatty(STDOUT_FILENO) == 1;
   LiveBlock block(tty);
   std::string last_key;
   std::string last_dump;
   std::string last_retry;
-  for (;;) {
-    ControlReply reply = client.request({{"command", "job-status"}, {"job_id", id}});
-    if (!reply.ok()) {
-      block.erase();
-      std::cerr << "hyperctl: " << reply.error() << "\n";
-      return exit_code::kDaemonError;
+  json job = first;
+  for (bool polled = false;; polled = true) {
+    if (polled || !job.is_object()) {
+      ControlReply reply = client.request({{"command", "job-status"}, {"job_id", id}});
+      if (!reply.ok()) {
+        block.erase();
+        std::cerr << "hyperctl: " << reply.error() << "\n";
+        return exit_code::kDaemonError;
+      }
+      job = member(reply.json, "job");
     }
-    const json& job = member(reply.json, "job");
     const FollowStage stage = follow_stage(job);
     if (json_out) {
       if (std::string d = dump(job); d != last_dump) {
@@ -191,6 +195,7 @@ int follow_job(ControlClient& client, const std::string& id, const std::string& 
       std::cerr << "hyperctl: " << render_failure(job) << "\n";
       return exit_code::kDaemonError;
     }
+    if (!polled && job.is_object()) continue;  // the reply's view shown: now ask
     if (signals.wait(interval)) {
       block.erase();
       std::cerr << stopped_following(id) << "\n";
@@ -288,9 +293,12 @@ int run_batch(ControlClient& client, const ConvertOptions& o, bool json_out, con
     if (o.follow ? batch_entry_failed(e) : e.job_id.empty()) failed = true;
   }
   if (o.follow && !json_out) std::cout << "\n" << render_batch_summary(entries);
-  if (!o.follow && !json_out)
-    std::cout << entries.size() << " VM(s) submitted; `hyperctl list-jobs` or `hyperctl logs ID --follow` to follow "
-                                   "them\n";
+  if (!o.follow && !json_out) {
+    std::size_t accepted = 0;
+    for (const auto& e : entries) accepted += e.job_id.empty() ? 0 : 1;
+    std::cout << accepted << " of " << entries.size()
+              << " VM(s) submitted; `hyperctl list-jobs` or `hyperctl logs ID --follow` to follow them\n";
+  }
   return failed ? exit_code::kDaemonError : exit_code::kOk;
 }
 
@@ -396,9 +404,8 @@ int run_convert_command(ControlClient& client, const ConvertOptions& o, bool jso
         std::cerr << "hyperctl: warning: the vSphere password goes to " << server_url
                   << " unencrypted (plain http); use https or the control socket\n";
     } else {
-      std::cerr << "hyperctl: note: no vSphere password ($VSPHERE_PASSWORD or --credentials): the daemon uses its "
-                   "own credentials for "
-                << o.vcenter << ", if it has any\n";
+      std::cerr << "hyperctl: note: " << creds.missing << ": the daemon uses its own credentials for " << o.vcenter
+                << ", if it has any\n";
     }
   } catch (const std::exception& e) {
     std::cerr << "hyperctl: convert: " << e.what() << "\n";
@@ -429,7 +436,7 @@ int run_convert_command(ControlClient& client, const ConvertOptions& o, bool jso
     std::cerr << "hyperctl: the daemon's reply names no job to follow\n";
     return exit_code::kDaemonError;
   }
-  return follow_job(client, id, o.vm, json_out, o.interval_s, signals);
+  return follow_job(client, id, o.vm, job, json_out, o.interval_s, signals);
 }
 
 int run_logs_command(ControlClient& client, const LogsCommand& command, bool json_out) {

@@ -335,8 +335,12 @@ std::string render_batch_summary(const std::vector<BatchEntry>& entries) {
       if (result.empty()) result = text_field(e.view, "output_path", "-");
     } else if (state == "failed" || state == "cancelled") {
       result = render_failure(e.view);
-      const std::string prefix = "job " + e.job_id + " ";
-      if (result.rfind(prefix, 0) == 0) result = result.substr(prefix.size());
+      // "job ID failed: kind: reason" -> "kind: reason" (the columns say the rest).
+      for (const std::string prefix : {"job " + e.job_id + " failed: ", "job " + e.job_id + " "})
+        if (result.rfind(prefix, 0) == 0) {
+          result = result.substr(prefix.size());
+          break;
+        }
     } else {
       result = render_follow_summary(e.view);
     }

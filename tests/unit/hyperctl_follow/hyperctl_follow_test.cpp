@@ -286,7 +286,7 @@ BOOST_AUTO_TEST_CASE(batch_summary_and_failure) {
   const std::string table = render_batch_summary(entries);
   BOOST_CHECK(contains(table, "VM  JOB  STATE"));
   BOOST_CHECK(contains(table, "/out/a"));
-  BOOST_CHECK(contains(table, "failed: vsphere: VM not found (phase export)"));
+  BOOST_CHECK(contains(table, "failed   vsphere: VM not found (phase export)"));
   BOOST_CHECK(contains(table, "refused"));
   BOOST_CHECK(contains(table, "invalid vm"));
 }
