@@ -19,6 +19,11 @@ using converter_actor = caf::typed_actor<
     caf::reacts_to<done_atom, std::string>,     // self-sent by the worker: its job has reported
     caf::reacts_to<shutdown_atom>>;
 
+// An export slot is a job slot too, with the same interface: it takes the
+// jobs still to be exported from vSphere (job_assignment.source_root
+// "vsphere") and reports "exported" with the files it wrote to the queue.
+using exporter_actor = converter_actor;
+
 // What a job slot reports to (the scheduler; on a cluster node, the node's
 // coordinator link, which forwards to the coordinator's scheduler).
 using job_report_actor = caf::typed_actor<

@@ -64,6 +64,10 @@ struct job_assignment {
   int attempt = 1;                   // 1 = first try
   std::string output_subdir;         // relative to the output root, e.g. "2026-11-22"
   std::string staging_tag;           // names the staging folder: ".<vm>.partial-<tag>"
+  // source_root "vsphere" (an exporter's job): what to export, as JSON (the
+  // job's ExportSource; plus "password" when the submitter gave one: held in
+  // the coordinator's memory only, never stored or logged).
+  std::string export_request;
 };
 
 // --- converter -> scheduler (-> stats) -----------------------------------
@@ -92,7 +96,7 @@ struct job_progress {
   std::string job_id;
   std::uint64_t epoch = 0;
   std::string holder;
-  std::string phase;                 // "load", "copy", "guest", ...
+  std::string phase;                 // "export", "load", "copy", "guest", ...
   double percent = 0;                // of the whole job, 0..100
   std::uint64_t bytes_done = 0;
   std::uint64_t bytes_total = 0;
@@ -116,6 +120,9 @@ struct job_outcome {
   double duration_s = 0;
   std::uint64_t bytes_converted = 0; // bytes written to the output disks
   std::vector<std::string> error_details;  // lines behind the error (a failed verification boot's console tail)
+  // status "exported" (an exporter's job): the export folder (output_path,
+  // relative to the WATCH root) and its files, export manifest first.
+  std::vector<std::string> files;
 };
 
 // --- scheduler -> stats, notifier ----------------------------------------
@@ -138,6 +145,7 @@ struct job_event {
   double duration_s = 0;
   std::uint64_t bytes_converted = 0;
   std::int64_t at_ms = 0;             // unix ms
+  std::string origin;                 // "vsphere://<vcenter>/<vm>" for a job exported from vSphere, else ""
 };
 
 // The scheduler's counts after every change.
@@ -177,7 +185,7 @@ typename Inspector::result_type inspect(Inspector& f, watch_problem& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_assignment& x) {
   return f(caf::meta::type_name("h2k::msg::job_assignment"), x.job_id, x.epoch, x.holder, x.source_root, x.sources,
-           x.file_type, x.attempt, x.output_subdir, x.staging_tag);
+           x.file_type, x.attempt, x.output_subdir, x.staging_tag, x.export_request);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_planned& x) {
@@ -196,13 +204,13 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_outcome& x) {
   return f(caf::meta::type_name("h2k::msg::job_outcome"), x.job_id, x.epoch, x.holder, x.status, x.output_path, x.error_kind,
            x.error_file, x.error, x.phase, x.log_tail, x.warnings, x.duration_s, x.bytes_converted,
-           x.error_details);
+           x.error_details, x.files);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_event& x) {
   return f(caf::meta::type_name("h2k::msg::job_event"), x.kind, x.job_id, x.filename, x.file_type, x.file_size,
            x.attempt, x.max_retries, x.next_retry_at_ms, x.error, x.previous_error, x.phase, x.output_path,
-           x.duration_s, x.bytes_converted, x.at_ms);
+           x.duration_s, x.bytes_converted, x.at_ms, x.origin);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, queue_state& x) {

@@ -141,7 +141,35 @@ nlohmann::json to_json(const Job& job) {
                        {"phase", job.last_error->phase}};
   else
     j["last_error"] = nullptr;
+  if (job.export_source) j["export_source"] = to_json(*job.export_source);
   return j;
+}
+
+nlohmann::json to_json(const ExportSource& x) {
+  return {{"vcenter", x.vcenter},       {"vm", x.vm},
+          {"datacenter", x.datacenter}, {"username", x.username},
+          {"thumbprint", x.thumbprint}, {"ca_file", x.ca_file},
+          {"insecure", x.insecure},     {"shutdown", x.shutdown},
+          {"define", x.define},         {"exported", x.exported},
+          {"exported_epoch", x.exported_epoch}, {"export_dir", x.export_dir}};
+}
+
+ExportSource export_source_from_json(const nlohmann::json& j, const std::string& what) {
+  if (!j.is_object()) bad_field(what, "export_source", "not a JSON object");
+  ExportSource x;
+  x.vcenter = field<std::string>(j, what, "vcenter");
+  x.vm = field<std::string>(j, what, "vm");
+  x.datacenter = j.value("datacenter", std::string());
+  x.username = j.value("username", std::string());
+  x.thumbprint = j.value("thumbprint", std::string());
+  x.ca_file = j.value("ca_file", std::string());
+  x.insecure = j.value("insecure", false);
+  x.shutdown = j.value("shutdown", false);
+  x.define = j.value("define", false);
+  x.exported = j.value("exported", false);
+  x.exported_epoch = j.value("exported_epoch", std::uint64_t{0});
+  x.export_dir = j.value("export_dir", std::string());
+  return x;
 }
 
 Job job_from_json(const nlohmann::json& j, const std::string& what) {
@@ -150,7 +178,7 @@ Job job_from_json(const nlohmann::json& j, const std::string& what) {
   job.id = field<std::string>(j, what, "id");
   job.source_root = field<std::string>(j, what, "source_root");
   for (auto& s : field<std::vector<std::string>>(j, what, "sources")) job.sources.emplace_back(s);
-  if (job.source_root != kWatchRoot && job.source_root != kExternalRoot) {
+  if (job.source_root != kWatchRoot && job.source_root != kExternalRoot && job.source_root != kVsphereRoot) {
     // Version 1 stored this host's absolute root: read it as external
     // (absolute) paths; the scheduler turns those inside its watch folder
     // back into "watch" ones at start (JobScheduler::start).
@@ -188,6 +216,9 @@ Job job_from_json(const nlohmann::json& j, const std::string& what) {
     e.phase = field<std::string>(*it, what, "phase");
     job.last_error = std::move(e);
   }
+  if (auto it = j.find("export_source"); it != j.end() && !it->is_null())
+    job.export_source = export_source_from_json(*it, what);
+  if (job.source_root == kVsphereRoot && !job.export_source) bad_field(what, "export_source", "missing (vsphere job)");
   return job;
 }
 

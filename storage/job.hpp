@@ -44,6 +44,29 @@ struct JobError {
 //   output paths are always relative to the output folder ("output").
 inline constexpr const char* kWatchRoot = "watch";
 inline constexpr const char* kExternalRoot = "external";
+//   "vsphere"  a VM still to be exported from vCenter (the export phase):
+//              its one source is the VM's name or inventory path; once
+//              exported the job's sources are the exported files ("watch")
+inline constexpr const char* kVsphereRoot = "vsphere";
+
+// Where a job's VM comes from when it is exported from vSphere first
+// (hyperctl convert --vm). Never a password: credentials live in the
+// submitter's request (memory only) or the exporter's own configuration.
+struct ExportSource {
+  std::string vcenter;     // host[:port]
+  std::string vm;          // name or inventory path
+  std::string datacenter;  // "" = any
+  std::string username;
+  std::string thumbprint;  // SHA-256 pin, "" = verify against CAs
+  std::string ca_file;
+  bool insecure = false;
+  bool shutdown = false;   // shut a running guest down first
+  bool define = false;     // define the libvirt domain after converting
+  // The export phase is over: the job's sources are its exported files.
+  bool exported = false;
+  std::uint64_t exported_epoch = 0;  // the lease whose export was accepted
+  std::string export_dir;            // relative to the watch root, once exported
+};
 
 // What a producer (the watcher, the control socket) knows about new work.
 struct NewJob {
@@ -53,6 +76,7 @@ struct NewJob {
   std::string file_type;                       // "ova", "vmdk", "vhdx", ...
   JobPriority priority = JobPriority::Normal;
   std::string dedup_key;                       // empty: not deduplicated
+  std::optional<ExportSource> export_source;   // with source_root kVsphereRoot
 };
 
 struct Job {
@@ -96,6 +120,10 @@ struct Job {
   std::string archive_pending;
   std::string dedup_key;
   std::uint64_t enqueue_seq = 0;      // FIFO order within a priority; assigned by JobStore
+  // A vSphere VM (hyperctl convert --vm): exported first, then converted.
+  std::optional<ExportSource> export_source;
+  // In its export phase: an exporter, not a converter, takes it next.
+  bool needs_export() const { return source_root == kVsphereRoot; }
 
   // The sources as paths on this host, given where the watch root is mounted.
   std::vector<std::filesystem::path> source_paths(const std::filesystem::path& watch_root) const;
@@ -120,5 +148,7 @@ bool is_valid_job_id(std::string_view id);
 // and the field that is missing or malformed.
 nlohmann::json to_json(const Job& job);
 Job job_from_json(const nlohmann::json& j, const std::string& what);
+nlohmann::json to_json(const ExportSource& x);
+ExportSource export_source_from_json(const nlohmann::json& j, const std::string& what);
 
 }  // namespace h2k

@@ -15,6 +15,8 @@ int priority_rank(JobPriority p) {
   return 1;
 }
 
+int queue_rank(const Job& job) { return priority_rank(job.priority) + (job.needs_export() ? kExportRankBase : 0); }
+
 std::string padded(std::uint64_t n) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(n));
@@ -40,7 +42,7 @@ std::string out(std::string_view folder) { return std::string(kOut).append(folde
 std::vector<std::string> index_keys(const Job& job) {
   std::vector<std::string> out{state_prefix(job.state) + job.id};
   if (job.state == JobState::Queued)
-    out.push_back(queue_from(priority_rank(job.priority), job.enqueue_seq) + job.id);
+    out.push_back(queue_from(queue_rank(job), job.enqueue_seq) + job.id);
   else if (job.state == JobState::RetryWait)
     out.push_back(retry_from(job.next_attempt_at) + job.id);
   else if (job.state == JobState::Done && !job.archive_pending.empty())

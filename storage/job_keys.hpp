@@ -3,7 +3,8 @@
 //
 //   job/<id>                              -> the job as JSON (the record)
 //   state/<state>/<id>                    -> ""   list by state, counts
-//   queue/<rank>/<enqueue-seq>/<id>       -> ""   queued jobs; rank 0 = high, 1 = normal, 2 = low
+//   queue/<rank>/<enqueue-seq>/<id>       -> ""   queued jobs; rank 0 = high, 1 = normal, 2 = low;
+//                                            3..5 the same for jobs waiting to be exported
 //   retry/<next-attempt-at-ms>/<id>       -> ""   jobs waiting for a retry
 //   dedup/<dedup-key>                     -> job id of the successful conversion
 //   out/<folder relative to output root>  -> job id holding that output folder name
@@ -44,6 +45,12 @@ inline constexpr std::string_view kNextSeq = "meta/next_seq";
 inline constexpr std::string_view kRetriesScheduled = "meta/retries_scheduled";
 
 int priority_rank(JobPriority p);  // high 0, normal 1, low 2
+// Jobs in their export phase wait in their own queue (ranks 3..5), so
+// converter slots never scan past them and exporter slots never scan past
+// conversions.
+inline constexpr int kExportRankBase = 3;
+inline constexpr int kQueueRanks = 6;
+int queue_rank(const Job& job);    // priority_rank, + kExportRankBase in the export phase
 std::string padded(std::uint64_t n);  // 20 digits
 
 std::string job(std::string_view id);

@@ -61,7 +61,7 @@ struct JobStore::Impl {
   // every job ever claimed. So each priority remembers a floor below which it
   // has no entries (invariant), and seeks from there; inserting below the
   // floor (a retry or recovered job keeps its old sequence) lowers it.
-  std::array<std::uint64_t, 3> queue_floor{0, 0, 0};
+  std::array<std::uint64_t, keys::kQueueRanks> queue_floor{};
   std::int64_t retry_floor = 0;  // no retry/ entry is earlier than this
   // Jobs per state, kept in memory: counted once at open, then moved by every
   // committed transition. The scheduler asks for them after every event, and
@@ -142,7 +142,7 @@ struct JobStore::Impl {
   // Keeps the seek floors valid after `job` was written (call after commit).
   void note_written(const Job& job) {
     if (job.state == JobState::Queued) {
-      auto& floor = queue_floor[keys::priority_rank(job.priority)];
+      auto& floor = queue_floor[keys::queue_rank(job)];
       floor = std::min(floor, job.enqueue_seq);
     } else if (job.state == JobState::RetryWait) {
       retry_floor = std::min(retry_floor, std::max<std::int64_t>(job.next_attempt_at, 0));
@@ -211,8 +211,9 @@ struct JobStore::Impl {
   }
 
   std::optional<Job> claim_from_queue(std::int64_t now_ms, const std::string& holder,
-                                      const std::function<bool(const Job&)>& eligible) {
-    for (int rank = 0; rank < 3; ++rank) {
+                                      const std::function<bool(const Job&)>& eligible, JobQueue queue) {
+    const int first_rank = queue == JobQueue::Export ? keys::kExportRankBase : 0;
+    for (int rank = first_rank; rank < first_rank + 3; ++rank) {
       const std::string prefix = keys::queue_prefix(rank);
       const std::string end = prefix_end(prefix);
       rocksdb::Slice upper(end);
@@ -258,9 +259,14 @@ struct JobStore::Impl {
     if (!is_valid_job_id(job.id))
       throw StorageError(path.string() + ": invalid job id '" + job.id + "' (allowed: A-Z a-z 0-9 . _ -, 1..128 chars)");
     if (job.sources.empty()) throw StorageError(path.string() + ": job '" + job.id + "' has no source files");
+    if (job.source_root == kVsphereRoot) {
+      if (!job.export_source || job.export_source->vcenter.empty() || job.export_source->vm.empty())
+        throw StorageError(path.string() + ": job '" + job.id + "': a vsphere job needs its vCenter and VM");
+      return;
+    }
     if (job.source_root != kWatchRoot && job.source_root != kExternalRoot)
       throw StorageError(path.string() + ": job '" + job.id + "': unknown source root '" + job.source_root +
-                         "' (watch or external)");
+                         "' (watch, external or vsphere)");
     for (auto& s : job.sources) {
       if (job.source_root == kExternalRoot) {
         if (!s.is_absolute())
@@ -362,6 +368,7 @@ std::vector<Job> JobStore::enqueue_all(std::vector<NewJob> drafts, std::int64_t 
       job.state = JobState::Queued;
       job.created_at = now_ms;
       job.dedup_key = std::move(d.dedup_key);
+      job.export_source = std::move(d.export_source);
       impl_->check_new(job);
       if (!ids.insert(job.id).second || impl_->load(job.id))
         throw StorageError(impl_->path.string() + ": job '" + job.id + "' already exists");
@@ -413,10 +420,10 @@ std::vector<Job> JobStore::list(JobState state) const {
 }
 
 std::optional<Job> JobStore::claim_next_ready(std::int64_t now_ms, const std::string& holder,
-                                              const std::function<bool(const Job&)>& eligible) {
+                                              const std::function<bool(const Job&)>& eligible, JobQueue queue) {
   std::lock_guard lock(impl_->mu);
   impl_->promote_due_retries(now_ms);
-  return impl_->claim_from_queue(now_ms, holder, eligible);
+  return impl_->claim_from_queue(now_ms, holder, eligible, queue);
 }
 
 std::optional<std::int64_t> JobStore::next_retry_at() const {
@@ -479,6 +486,34 @@ Job JobStore::mark_done(const std::string& id, std::int64_t now_ms, const std::s
   if (!after.dedup_key.empty()) batch.Put(keys::dedup(after.dedup_key), after.id);
   impl_->commit(batch);
   return after;
+}
+
+Job JobStore::mark_exported(const std::string& id, std::uint64_t epoch, const fs::path& export_dir,
+                            std::vector<fs::path> sources, const std::string& file_type) {
+  std::lock_guard lock(impl_->mu);
+  Job before = impl_->running_job(id, "hand over the export of");
+  if (!before.needs_export() || !before.export_source)
+    throw StorageError(impl_->path.string() + ": job '" + id + "' is not in its export phase");
+  if (before.epoch != epoch)
+    throw StorageError(impl_->path.string() + ": job '" + id + "': export of epoch " + std::to_string(epoch) +
+                       " is stale (the lease is at epoch " + std::to_string(before.epoch) + ")");
+  Job after = before;
+  after.state = JobState::Queued;
+  after.holder.clear();
+  after.publishing_epoch = 0;
+  after.source_root = kWatchRoot;
+  after.sources = std::move(sources);
+  after.file_type = file_type;
+  after.export_source->exported = true;
+  after.export_source->exported_epoch = epoch;
+  after.export_source->export_dir = export_dir.generic_string();
+  // The conversion gets its own retry budget: a flaky export does not use it up.
+  after.attempts = 0;
+  after.interrupted = 0;
+  after.crashes = 0;
+  after.last_error.reset();
+  impl_->check_new(after);
+  return impl_->transition(before, std::move(after));
 }
 
 Job JobStore::mark_archived(const std::string& id) {

@@ -46,6 +46,10 @@ struct StateCounts {
   std::size_t total() const { return queued + running + retry_wait + done + failed + cancelled; }
 };
 
+// Which queue a slot takes work from: conversions, or VMs still to be
+// exported from vSphere (each has its own ranks; see job_keys.hpp).
+enum class JobQueue { Convert, Export };
+
 struct JobCounters {
   StateCounts by_state;
   std::uint64_t retries_scheduled = 0;  // mark_retry_wait calls ever (the guide's total_retried)
@@ -97,7 +101,8 @@ public:
   // the head moves), so a claim stays cheap with a long queue.
   static constexpr int kMaxSkippedPerClaim = 1000;
   std::optional<Job> claim_next_ready(std::int64_t now_ms, const std::string& holder,
-                                      const std::function<bool(const Job&)>& eligible = {});
+                                      const std::function<bool(const Job&)>& eligible = {},
+                                      JobQueue queue = JobQueue::Convert);
   // The earliest next_attempt_at among retry_wait jobs (for the scheduler's timer).
   std::optional<std::int64_t> next_retry_at() const;
 
@@ -117,6 +122,12 @@ public:
   // key. `archive_pending` (relative to the watch root; "" = nothing to
   // move) is where its sources still have to go.
   Job mark_done(const std::string& id, std::int64_t now_ms, const std::string& archive_pending = "");
+  // The export phase of a vSphere job is over (its lease `epoch` is still
+  // current, else StorageError): running -> queued for conversion, with the
+  // exported files (relative to the watch root; the export manifest first)
+  // as its sources, in one batch. The conversion gets a fresh retry budget.
+  Job mark_exported(const std::string& id, std::uint64_t epoch, const std::filesystem::path& export_dir,
+                    std::vector<std::filesystem::path> sources, const std::string& file_type);
   // done: the sources were archived (archive_pending cleared).
   Job mark_archived(const std::string& id);
   // running -> queued at once (the lease is dropped: its slot was lost, or

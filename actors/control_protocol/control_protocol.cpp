@@ -106,6 +106,33 @@ std::string check_queue_options(const json& v) {
   return "";
 }
 
+// Free text of a vSphere request (VM name or inventory path, host, user).
+std::string check_text(const json& v) {
+  if (!v.is_string()) return "must be a string (got " + shown(v) + ")";
+  const std::string& t = v.get_ref<const std::string&>();
+  if (t.empty() || t.size() > 1024) return "must be 1..1024 bytes";
+  for (char c : t)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "must not contain control characters";
+  return "";
+}
+
+// Never shown back: a rejected password must not end up in an error reply.
+std::string check_secret(const json& v) {
+  if (!v.is_string()) return "must be a string";
+  const std::string& t = v.get_ref<const std::string&>();
+  if (t.size() > 1024) return "is longer than 1024 bytes";
+  if (t.find('\0') != std::string::npos) return "must not contain NUL characters";
+  return "";
+}
+
+std::string check_bool(const json& v) { return v.is_boolean() ? "" : "must be true or false (got " + shown(v) + ")"; }
+
+std::string check_seq(const json& v) {
+  return v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0)
+             ? ""
+             : "must be a non-negative integer (got " + shown(v) + ")";
+}
+
 const std::vector<CommandSpec>& command_specs() {
   static const std::vector<CommandSpec> specs = [] {
     const Check priority = one_of({"low", "normal", "high"});
@@ -121,6 +148,21 @@ const std::vector<CommandSpec>& command_specs() {
          {{"path", true, check_absolute_path}, {"priority", false, priority}, {"options", false, check_queue_options}}},
         {"list-jobs", {{"state", false, state}, {"limit", false, check_limit}}},
         {"job-status", {{"job_id", true, check_job_id}}},
+        // The job's journal from line `since` (hyperctl logs ID --follow).
+        {"job-log", {{"job_id", true, check_job_id}, {"since", false, check_seq}}},
+        // A vSphere VM: exported by an export slot, then converted.
+        {"convert-vm",
+         {{"vm", true, check_text},
+          {"vcenter", true, check_text},
+          {"datacenter", false, check_text},
+          {"username", false, check_text},
+          {"password", false, check_secret},
+          {"thumbprint", false, check_text},
+          {"ca_file", false, check_absolute_path},
+          {"priority", false, priority},
+          {"insecure", false, check_bool},
+          {"shutdown", false, check_bool},
+          {"define", false, check_bool}}},
         {"cancel-job", {{"job_id", true, check_job_id}}},
         {"set-priority", {{"job_id", true, check_job_id}, {"priority", true, priority}}},
         {"retry-job", {{"job_id", true, check_job_id}}},

@@ -63,13 +63,15 @@ msg::notifier_actor::behavior_type notifier_actor_fn(self_ptr self, Notification
       log->info("conversion-complete callbacks on for every job ({})",
                 st.callback_secret.empty() ? "unsigned: no callback_secret_file" : "signed");
     else
-      log->warn("notifications.callback_url is set but callback_all_jobs is false: callbacks are only for jobs from "
-                "a vSphere export, which this daemon does not run yet, so none will be sent");
+      log->info("conversion-complete callbacks on for jobs exported from vSphere (callback_all_jobs: false; {})",
+                st.callback_secret.empty() ? "unsigned: no callback_secret_file" : "signed");
   }
   return {
       [=](msg::job_event& e) {
         auto& st = self->state;
-        if (st.callbacks && st.settings.callback.all_jobs) {
+        // Jobs that came from an export always call back (the submitter is
+        // waiting for the whole migration); others when configured.
+        if (st.callbacks && (st.settings.callback.all_jobs || !e.origin.empty())) {
           if (auto payload = callback_payload(e, st.settings.callback))
             st.callbacks->enqueue(callback_notification(*payload, st.callback_secret, e.at_ms));
         }

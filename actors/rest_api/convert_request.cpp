@@ -54,15 +54,21 @@ std::variant<ShareConvert, VsphereConvert, ConvertParseError> parse_convert_requ
     if (auto* e = std::get_if<ConvertParseError>(&args)) return *e;
     return ShareConvert{std::get<json>(std::move(args))};
   }
-  static const std::set<std::string> known{"vm", "vcenter", "datacenter", "priority", "name"};
+  static const std::set<std::string> known{"vm",         "vcenter",  "datacenter", "priority", "username", "password",
+                                           "thumbprint", "ca_file",  "insecure",   "shutdown", "define"};
   if (auto key = unknown_key(body, known))
     return ConvertParseError{"unknown key \"" + *key + "\" (known for a vSphere VM: " + joined(known) + ")"};
   VsphereConvert v;
-  for (auto [key, out] : {std::pair<const char*, std::optional<std::string>*>{"datacenter", &v.datacenter},
-                          {"priority", &v.priority}, {"name", &v.name}}) {
+  for (const char* key : {"datacenter", "priority", "username", "password", "thumbprint", "ca_file"}) {
     auto value = string_member(body, key);
     if (auto* e = std::get_if<ConvertParseError>(&value)) return *e;
-    *out = std::get<std::optional<std::string>>(value);
+    if (auto s = std::get<std::optional<std::string>>(value)) v.args[key] = *s;
+  }
+  for (const char* key : {"insecure", "shutdown", "define"}) {
+    auto it = body.find(key);
+    if (it == body.end() || it->is_null()) continue;
+    if (!it->is_boolean()) return ConvertParseError{std::string("\"") + key + "\" must be true or false"};
+    v.args[key] = it->get<bool>();
   }
   for (auto [key, out] : {std::pair<const char*, std::string*>{"vm", &v.vm}, {"vcenter", &v.vcenter}}) {
     auto value = string_member(body, key);
@@ -70,7 +76,10 @@ std::variant<ShareConvert, VsphereConvert, ConvertParseError> parse_convert_requ
     auto s = std::get<std::optional<std::string>>(value);
     if (!s || s->empty()) return ConvertParseError{std::string("\"") + key + "\" is required for a vSphere VM"};
     *out = *s;
+    v.args[key] = *s;
   }
+  if (v.args.contains("priority")) v.priority = v.args["priority"].get<std::string>();
+  if (v.args.contains("datacenter")) v.datacenter = v.args["datacenter"].get<std::string>();
   return v;
 }
 

@@ -21,7 +21,9 @@ struct VsphereConvert {
   std::string vcenter;             // the vCenter's host name or URL
   std::optional<std::string> datacenter;
   std::optional<std::string> priority;
-  std::optional<std::string> name;  // output VM name
+  // convert-vm's arguments: the above plus username, password (memory
+  // only in the daemon), thumbprint, ca_file, insecure, shutdown, define.
+  nlohmann::json args = nlohmann::json::object();
 };
 
 struct ConvertParseError {

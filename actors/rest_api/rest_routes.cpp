@@ -76,13 +76,9 @@ Route queue_job(const HttpCall& call) {
   return control("queue-job", std::get<json>(std::move(args)), 201);
 }
 
-// The one place a vSphere export will be started once the daemon has an
-// exporter (engine/vsphere); until then the API says so.
-Route vsphere_convert(const VsphereConvert&) {
-  return HttpError{501, "vSphere export is not wired to the daemon yet: export the VM with `hyper2kvm export` and "
-                        "POST the path of its manifest.json instead",
-                   "", false};
-}
+// A vSphere VM: the daemon's export slots export it, then it is converted
+// like any job (the same convert-vm command as hyperctl convert --vm).
+Route vsphere_convert(const VsphereConvert& v) { return control("convert-vm", v.args, 201); }
 
 Route convert(const HttpCall& call) {
   auto body = json_body(call);

@@ -62,15 +62,17 @@ std::pair<std::string, std::size_t> parse_holder(const std::string& holder);
 JobScheduler::JobScheduler(SchedulerSettings settings, std::shared_ptr<JobStore> store,
                            std::shared_ptr<spdlog::logger> log)
     : settings_(std::move(settings)), store_(std::move(store)), log_(std::move(log)) {
-  if (settings_.slots == 0) return;  // a coordinator that only schedules
+  if (settings_.slots == 0 && settings_.export_slots == 0) return;  // a coordinator that only schedules
   NodeInfo self;
   self.name = settings_.node;
-  self.roles = {"converter"};
+  if (settings_.slots > 0) self.roles.push_back("converter");
+  if (settings_.export_slots > 0) self.roles.push_back("exporter");
   self.local = true;
-  for (std::size_t i = 0; i < settings_.slots; ++i) {
+  for (std::size_t i = 0; i < settings_.slots + settings_.export_slots; ++i) {
     Slot s;
     s.node = settings_.node;
-    s.number = i + 1;
+    s.exporter = i >= settings_.slots;
+    s.number = s.exporter ? i - settings_.slots + 1 : i + 1;
     slots_.push_back(s);
     self.slots.push_back(i);
   }
@@ -94,7 +96,7 @@ std::optional<std::size_t> JobScheduler::slot_of(const std::string& job_id) cons
 }
 
 std::string JobScheduler::holder_of(std::size_t slot) const {
-  return slots_[slot].node + "/slot-" + std::to_string(slots_[slot].number);
+  return slots_[slot].node + (slots_[slot].exporter ? "/export-" : "/slot-") + std::to_string(slots_[slot].number);
 }
 
 std::optional<std::size_t> JobScheduler::lease_slot(const std::string& job_id, std::uint64_t epoch,
@@ -131,7 +133,7 @@ std::string JobScheduler::source_of(const Job& job) const {
   return first.begin()->string();
 }
 
-std::optional<std::size_t> JobScheduler::pick_slot() const {
+std::optional<std::size_t> JobScheduler::pick_slot(bool exporter) const {
   std::optional<std::size_t> best;
   double best_score = -1;
   std::size_t best_busy = 0;
@@ -140,7 +142,7 @@ std::optional<std::size_t> JobScheduler::pick_slot() const {
     std::optional<std::size_t> free;
     std::size_t busy = 0;
     for (auto i : n->slots) {
-      if (i >= slots_.size() || !slots_[i].available) continue;
+      if (i >= slots_.size() || !slots_[i].available || slots_[i].exporter != exporter) continue;
       if (!slots_[i].job_id.empty()) ++busy;
       else if (!free) free = i;
     }
@@ -195,6 +197,10 @@ msg::job_event JobScheduler::event_for(const Job& job, const std::string& kind, 
   if (!job.output_path.empty() && job.state == JobState::Done) e.output_path = job.output_path.generic_string();
   e.next_retry_at_ms = job.state == JobState::RetryWait ? job.next_attempt_at : 0;
   e.at_ms = now_ms;
+  if (job.export_source) {
+    e.origin = "vsphere://" + job.export_source->vcenter + "/" + job.export_source->vm;
+    if (job.needs_export()) e.filename = e.origin;
+  }
   return e;
 }
 
@@ -258,6 +264,16 @@ void JobScheduler::archive_done(const Job& job) {
   auto moved = move_sources(settings_.watch_root, strings(job.sources), settings_.watch_root / job.archive_pending,
                             [&](const std::string&) { settings_.faults.exit_if_at("mid_archive", job.id); });
   if (!moved.empty()) log_->info("job {}: sources archived to {}", job.id, job.archive_pending);
+  if (job.export_source && !job.export_source->export_dir.empty()) {
+    // The export folder is left with empty folders only (its files moved
+    // with the sources): remove it, unless something else is in it.
+    const fs::path dir = settings_.watch_root / job.export_source->export_dir;
+    std::error_code ec;
+    bool has_files = false;
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+      if (!it->is_directory()) has_files = true;
+    if (!has_files) fs::remove_all(dir, ec);
+  }
   store_->mark_archived(job.id);
   active_sources_.erase(primary(job));
 }
@@ -329,10 +345,13 @@ void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
     const std::string s = source_of(j);
     return s.empty() || per_source[s] < settings_.per_source_limit;
   };
-  while (auto free = pick_slot()) {
+  for (const bool exporter : {true, false}) {
+  while (auto free = pick_slot(exporter)) {
     const std::size_t i = *free;
-    auto job = settings_.per_source_limit > 0 ? store_->claim_next_ready(now_ms, holder_of(i), eligible)
-                                              : store_->claim_next_ready(now_ms, holder_of(i));
+    std::optional<Job> job;
+    if (exporter) job = store_->claim_next_ready(now_ms, holder_of(i), {}, JobQueue::Export);
+    else if (settings_.per_source_limit > 0) job = store_->claim_next_ready(now_ms, holder_of(i), eligible);
+    else job = store_->claim_next_ready(now_ms, holder_of(i));
     if (!job) break;
     assign(i, job->id, job->epoch, now_ms);
     if (settings_.per_source_limit > 0) {
@@ -349,11 +368,19 @@ void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
     a.attempt = job->attempts;
     a.output_subdir = date_folder(now_ms);
     a.staging_tag = staging_tag(job->id, job->epoch, store_->instance_id());
-    log_->info("job {} started (attempt {}, epoch {}, {}): {}", job->id, job->attempts, job->epoch, a.holder,
-               primary(*job));
+    if (job->needs_export()) a.export_request = export_request_of(*job);
+    log_->info("job {} started (attempt {}, epoch {}, {}): {}{}", job->id, job->attempts, job->epoch, a.holder,
+               job->needs_export() ? "export of " : "", primary(*job));
     fx.assignments.emplace_back(i, std::move(a));
     fx.events.push_back(event_for(*job, "started", now_ms));
   }
+  }
+}
+
+std::string JobScheduler::export_request_of(const Job& job) const {
+  nlohmann::json r = job.export_source ? to_json(*job.export_source) : nlohmann::json::object();
+  if (auto it = export_passwords_.find(job.id); it != export_passwords_.end()) r["password"] = it->second;
+  return r.dump();
 }
 
 void JobScheduler::finish_if_idle(SchedulerEffects& fx) {
@@ -490,6 +517,9 @@ void JobScheduler::on_progress(const msg::job_progress& p, std::int64_t now_ms, 
     return;
   }
   slots_[*slot].last_report_ms = now_ms;
+  auto before = progress_.find(p.job_id);
+  if (before == progress_.end() || before->second.phase != p.phase)
+    journal_.add(p.job_id, now_ms, "phase " + p.phase + (p.phase == "export" || p.message.empty() ? "" : ": " + p.message));
   progress_[p.job_id] = p;
 }
 
@@ -521,7 +551,9 @@ void JobScheduler::fail_for_good(Job job, const JobError& error, const std::vect
       store_->put(job);
     }
   }
-  const std::string name = ctx.file.filename().string();
+  if (job.needs_export()) remove_export_dirs(job.id, 0);  // nothing half-exported stays in the queue
+  const std::string name = job.needs_export() && job.export_source ? fs::path(job.export_source->vm).filename().string()
+                                                                     : ctx.file.filename().string();
   publish_error_report(errors, name, build_error_report(ctx));
   log_->error("job {} failed for good ({}, phase {}): {}; see {}", job.id, to_string(error.kind), error.phase,
               error.reason, (errors / (name + ".error.json")).string());
@@ -565,6 +597,18 @@ SchedulerEffects JobScheduler::handle_outcome(msg::job_outcome o, std::size_t sl
     return fx;
   }
   const std::string first = primary(*current);
+  if (o.status == "exported" && current->needs_export()) {
+    handle_exported(o, *current, now_ms, fx);
+    return fx;
+  }
+  if (o.status == "exported") {
+    o.status = "failed";
+    o.error_kind = to_string(ErrorKind::Internal);
+    o.error = "an export was reported for a job that is not in its export phase";
+    log_->error("job {}: {}", o.job_id, o.error);
+  }
+  if (!o.log_tail.empty() && o.status != "succeeded")
+    for (const auto& line : o.log_tail) journal_.add(o.job_id, now_ms, "  | " + line);
   if (o.status == "succeeded" && current->publishing_epoch != current->epoch) {
     // Success without the fenced publish: not ours to trust; handled as a failure.
     o.status = "failed";
@@ -612,6 +656,7 @@ SchedulerEffects JobScheduler::handle_outcome(msg::job_outcome o, std::size_t sl
   } else if (o.status == "cancelled") {
     cancel_requested_.erase(o.job_id);
     Job job = store_->cancel(o.job_id, now_ms);
+    if (job.needs_export()) remove_export_dirs(job.id, 0);
     active_sources_.erase(first);
     ignored_sources_.insert(first);
     log_->info("job {} cancelled", o.job_id);
@@ -689,9 +734,14 @@ namespace {
 // "<node>/slot-<n>" -> (node, n); n = 0 when malformed.
 std::pair<std::string, std::size_t> parse_holder(const std::string& holder) {
   auto pos = holder.rfind("/slot-");
+  std::size_t skip = 6;
+  if (pos == std::string::npos) {
+    pos = holder.rfind("/export-");
+    skip = 8;
+  }
   if (pos == std::string::npos) return {holder, 0};
   try {
-    return {holder.substr(0, pos), static_cast<std::size_t>(std::stoul(holder.substr(pos + 6)))};
+    return {holder.substr(0, pos), static_cast<std::size_t>(std::stoul(holder.substr(pos + skip)))};
   } catch (const std::exception&) {
     return {holder.substr(0, pos), 0};
   }
@@ -977,9 +1027,13 @@ std::vector<Job> JobScheduler::queued_in_order() const {
 
 std::optional<std::size_t> JobScheduler::queue_position(const Job& job) const {
   if (job.state != JobState::Queued) return std::nullopt;
-  auto queued = queued_in_order();
-  for (std::size_t i = 0; i < queued.size(); ++i)
-    if (queued[i].id == job.id) return i + 1;
+  // Its place among the jobs waiting for the same kind of slot.
+  std::size_t place = 0;
+  for (const auto& q : queued_in_order()) {
+    if (q.needs_export() != job.needs_export()) continue;
+    ++place;
+    if (q.id == job.id) return place;
+  }
   return std::nullopt;
 }
 
@@ -987,7 +1041,16 @@ nlohmann::json JobScheduler::view(const Job& job) const { return view(job, queue
 
 nlohmann::json JobScheduler::view(const Job& job, std::optional<std::size_t> position) const {
   auto it = progress_.find(job.id);
-  return job_view(job, it == progress_.end() ? nullptr : &it->second, position);
+  nlohmann::json v = job_view(job, it == progress_.end() ? nullptr : &it->second, position);
+  if (job.export_source)
+    v["vsphere"] = {{"vcenter", job.export_source->vcenter},
+                    {"vm", job.export_source->vm},
+                    {"datacenter", job.export_source->datacenter},
+                    {"exported", job.export_source->exported}};
+  else
+    v["vsphere"] = nullptr;
+  v["output_dir"] = job.output_path.empty() ? nlohmann::json() : nlohmann::json((settings_.output_root / job.output_path).string());
+  return v;
 }
 
 msg::control_reply JobScheduler::list_jobs(const nlohmann::json& args) const {
@@ -1054,7 +1117,8 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
       auto q = queue_state();
       return ok({{"status", mode_}, {"pid", ::getpid()}, {"uptime_s", (now_ms - settings_.started_at_ms) / 1000},
                  {"queued", q.queued}, {"running", q.running}, {"retry_wait", q.retry_wait},
-                 {"version", settings_.version}, {"max_concurrent_jobs", std::count_if(slots_.begin(), slots_.end(), [](const Slot& sl) { return sl.available; })},
+                 {"version", settings_.version}, {"max_concurrent_jobs", std::count_if(slots_.begin(), slots_.end(), [](const Slot& sl) { return sl.available && !sl.exporter; })},
+                 {"max_concurrent_exports", std::count_if(slots_.begin(), slots_.end(), [](const Slot& sl) { return sl.available && sl.exporter; })},
                  {"slots_alive", slots_alive_}, {"stale_results", stale_results_},
                  {"cluster", settings_.node_timeout_ms > 0}, {"nodes_up", nodes_.up_count()},
                  {"nodes_total", nodes_.all().size()}, {"leases_awaiting_nodes", orphans_.size()}});
@@ -1095,13 +1159,30 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
       return ok({{"status", mode_}, {"running", running()}});
     }
     if (cmd == "queue-job") return queue_job(args, now_ms, fx);
+    if (cmd == "convert-vm") return convert_vm(args, now_ms, fx);
     if (cmd == "list-jobs") return list_jobs(args);
-    // The rest name one job.
+    // The rest name one job ("id" is accepted for "job_id").
+    if (!args.contains("job_id") && args.contains("id")) args["job_id"] = args["id"];
     if (!args.contains("job_id") || !args["job_id"].is_string()) return error(cmd + ": job_id (a string) is required");
     const std::string id = args["job_id"].get<std::string>();
     auto job = store_->get(id);
     if (!job) return error(cmd + ": no job " + id, kErrorNotFound);
-    if (cmd == "job-status") return ok({{"job", view(*job)}});
+    if (cmd == "job-status") {
+      auto v = view(*job);
+      v["domain_xml"] = nullptr;
+      if (job->state == JobState::Done && !job->output_path.empty()) {
+        // The libvirt domain the conversion wrote (one .xml in its folder).
+        std::error_code ec;
+        for (fs::directory_iterator it(settings_.output_root / job->output_path, ec), end; !ec && it != end;
+             it.increment(ec))
+          if (it->path().extension() == ".xml") {
+            v["domain_xml"] = it->path().string();
+            break;
+          }
+      }
+      return ok({{"job", v}});
+    }
+    if (cmd == "job-log") return job_log(id, args);
     if (cmd == "cancel-job") {
       if (is_final(job->state)) return error("cancel-job: job " + id + " is already " + to_string(job->state), kErrorConflict);
       if (auto slot = slot_of(id)) {
@@ -1113,6 +1194,7 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
         return ok({{"job", v}});
       }
       Job cancelled = store_->cancel(id, now_ms);
+      if (cancelled.needs_export()) remove_export_dirs(id, 0);
       // A lease awaiting its node: when the node claims it, it is revoked.
       orphans_.erase(id);
       active_sources_.erase(primary(cancelled));
@@ -1135,8 +1217,9 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
       if (job->state != JobState::Failed && job->state != JobState::Cancelled)
         return error("retry-job: job " + id + " is " + to_string(job->state) + "; only failed or cancelled jobs are retried",
                      kErrorConflict);
-      for (const auto& s : job->source_paths(settings_.watch_root))
-        if (!fs::exists(s)) return error("retry-job: source " + s.string() + " no longer exists");
+      if (!job->needs_export())  // an export phase starts again from vCenter
+        for (const auto& s : job->source_paths(settings_.watch_root))
+          if (!fs::exists(s)) return error("retry-job: source " + s.string() + " no longer exists");
       job->state = JobState::Queued;
       job->attempts = 0;
       job->interrupted = 0;
@@ -1155,6 +1238,137 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
   } catch (const std::exception& e) {
     return daemon_error(c.command + ": " + e.what());
   }
+}
+
+}  // namespace h2k
+
+namespace h2k {
+
+void JobScheduler::journal_events(const std::vector<msg::job_event>& events) {
+  for (const auto& e : events) {
+    if (e.job_id.empty()) continue;
+    std::string line = e.kind;
+    if (e.kind == "queued") line += ": " + e.filename;
+    else if (e.kind == "started") line += " (attempt " + std::to_string(e.attempt) + ")";
+    else if (e.kind == "succeeded") line += ": " + e.output_path;
+    if (!e.error.empty() && e.kind != "succeeded") line += ": " + e.error;
+    if (e.kind == "retry_scheduled") line += " (next attempt at " + iso8601_utc(e.next_retry_at_ms) + ")";
+    journal_.add(e.job_id, e.at_ms, line);
+  }
+}
+
+msg::control_reply JobScheduler::job_log(const std::string& id, const nlohmann::json& args) const {
+  const auto since = args.value("since", std::uint64_t{0});
+  auto page = journal_.since(id, since);
+  auto job = store_->get(id);
+  nlohmann::json lines = nlohmann::json::array();
+  if (page.dropped > 0) lines.push_back("... " + std::to_string(page.dropped) + " earlier line(s) no longer kept");
+  for (auto& l : page.lines) lines.push_back(std::move(l));
+  if (!journal_.knows(id) && since == 0 && job)
+    lines.push_back("(no journal for this job in this daemon's memory: it ran before the daemon's last start; "
+                    "its state is " + std::string(to_string(job->state)) + ")");
+  return ok({{"lines", lines}, {"next", page.next}, {"final", job && is_final(job->state)},
+             {"state", job ? to_string(job->state) : "unknown"}});
+}
+
+msg::control_reply JobScheduler::convert_vm(const nlohmann::json& args, std::int64_t now_ms, SchedulerEffects& fx) {
+  auto text = [&](const char* key) {
+    auto it = args.find(key);
+    return it != args.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto flag = [&](const char* key) {
+    auto it = args.find(key);
+    return it != args.end() && it->is_boolean() && it->get<bool>();
+  };
+  ExportSource src;
+  src.vm = text("vm");
+  src.vcenter = text("vcenter");
+  src.datacenter = text("datacenter");
+  src.username = text("username");
+  src.thumbprint = text("thumbprint");
+  src.ca_file = text("ca_file");
+  src.insecure = flag("insecure");
+  src.shutdown = flag("shutdown");
+  src.define = flag("define");
+  if (src.vm.empty()) return error("convert-vm: vm (the VM's name or inventory path) is required");
+  if (src.vcenter.empty()) return error("convert-vm: vcenter (HOST[:PORT]) is required");
+  if (src.insecure && !src.thumbprint.empty())
+    return error("convert-vm: insecure and thumbprint exclude each other (a pin is already a verification)");
+  if (!slots_.empty() && std::none_of(slots_.begin(), slots_.end(), [](const Slot& sl) { return sl.exporter; }) &&
+      !cluster_mode())
+    return error("convert-vm: this daemon has no export slot (export.max_concurrent_exports is 0)", kErrorConflict);
+  NewJob draft;
+  draft.source_root = kVsphereRoot;
+  draft.sources = {src.vm};
+  draft.file_type = "vsphere";
+  if (args.contains("priority")) {
+    auto p = job_priority_from_string(text("priority"));
+    if (!p) return error("convert-vm: unknown priority '" + text("priority") + "' (low, normal or high)");
+    draft.priority = *p;
+  }
+  draft.export_source = src;
+  Job job = store_->enqueue(std::move(draft), now_ms);
+  if (const std::string pw = text("password"); !pw.empty()) export_passwords_[job.id] = pw;
+  log_->info("job {} queued: export of {} from {}{}", job.id, src.vm, src.vcenter,
+             src.username.empty() ? "" : " as " + src.username);
+  fx.events.push_back(event_for(job, "queued", now_ms));
+  dispatch(now_ms, fx);
+  auto stored = store_->get(job.id);
+  return ok({{"job", view(stored ? *stored : job)}});
+}
+
+void JobScheduler::remove_export_dirs(const std::string& job_id, std::uint64_t keep_epoch) const {
+  // <watch>/.exports/<job>-e<epoch>: one folder per lease, so a stale
+  // exporter never writes into the folder of the current one.
+  const fs::path root = settings_.watch_root / ".exports";
+  const std::string prefix = job_id + "-e";
+  std::error_code ec;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string epoch = name.substr(prefix.size());
+    if (epoch.empty() || epoch.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (keep_epoch != 0 && epoch == std::to_string(keep_epoch)) continue;
+    std::error_code rm;
+    fs::remove_all(it->path(), rm);
+    if (!rm) log_->info("job {}: removed the export folder {}", job_id, it->path().string());
+  }
+}
+
+void JobScheduler::handle_exported(const msg::job_outcome& o, const Job& current, std::int64_t now_ms,
+                                   SchedulerEffects& fx) {
+  // The folder must be this lease's own and every file inside it: the
+  // exporter is trusted no further than its lease.
+  const fs::path dir(o.output_path);
+  const std::string expected = ".exports/" + current.id + "-e" + std::to_string(o.epoch);
+  std::vector<fs::path> files;
+  std::string problem;
+  if (dir.lexically_normal().generic_string() != expected) problem = "export folder " + o.output_path + " is not " + expected;
+  for (const auto& f : o.files) {
+    const fs::path rel = fs::path(f).lexically_normal();
+    if (rel.is_absolute() || rel.generic_string().rfind(expected + "/", 0) != 0) problem = "exported file " + f + " is outside " + expected;
+    else if (!fs::is_regular_file(settings_.watch_root / rel)) problem = "exported file " + f + " is missing";
+    files.push_back(rel);
+  }
+  if (files.empty()) problem = "the export reported no files";
+  if (!problem.empty()) {
+    log_->error("job {}: export rejected: {}", current.id, problem);
+    JobError err{ErrorKind::Io, "export rejected: " + problem, "export"};  // retried: a share may lag
+    Job job = record_failure(*store_, settings_.retry, current.id, err, now_ms);
+    if (job.state == JobState::RetryWait) fx.events.push_back(event_for(job, "retry_scheduled", now_ms));
+    else fail_for_good(job, err, o.log_tail, o.error_details, now_ms, fx);
+    return;
+  }
+  Job job = store_->mark_exported(current.id, o.epoch, dir, files, file_type_of(files.front()));
+  export_passwords_.erase(job.id);  // the export is done: the password is not needed any more
+  active_sources_[primary(job)] = job.id;
+  remove_export_dirs(job.id, o.epoch);
+  std::uint64_t bytes = sources_size(settings_.watch_root, strings(job.sources));
+  log_->info("job {} exported {} in {:.1f} s ({} file(s), {} bytes) to {}: queued for conversion", job.id,
+             job.export_source->vm, o.duration_s, files.size(), bytes, o.output_path);
+  msg::job_event e = event_for(job, "exported", now_ms);
+  e.duration_s = o.duration_s;
+  fx.events.push_back(std::move(e));
 }
 
 }  // namespace h2k

@@ -24,6 +24,7 @@
 #include <spdlog/logger.h>
 
 #include "actors/common/fault_injection.hpp"
+#include "actors/scheduler/job_journal.hpp"
 #include "actors/scheduler/node_registry.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
@@ -36,6 +37,10 @@ struct SchedulerSettings {
   std::filesystem::path watch_root;   // sources of queued files are relative to it
   std::filesystem::path output_root;  // outputs go to output_root/<date>/<vm>
   std::size_t slots = 2;              // max_concurrent_jobs: slots of this process (0: a coordinator that converts nothing)
+  // export.max_concurrent_exports: export slots of this process (vSphere
+  // jobs in their export phase; 0: this process exports nothing). They
+  // follow the converter slots in the slot table; holders "<node>/export-<n>".
+  std::size_t export_slots = 0;
   RetryPolicy retry;
   bool enable_deduplication = true;
   bool archive_processed = true;
@@ -122,6 +127,9 @@ public:
   // The node died (its connection dropped) or fell silent: its jobs get new
   // leases elsewhere, not charged; whatever it sends later is stale.
   SchedulerEffects on_node_lost(const std::string& node, const std::string& reason, std::int64_t now_ms);
+  bool slot_is_exporter(std::size_t slot) const { return slot < slots_.size() && slots_[slot].exporter; }
+  // Journal lines for the events about to go out (hyperctl logs).
+  void journal_events(const std::vector<msg::job_event>& events);
   bool slot_is_local(std::size_t slot) const { return slot < slots_.size() && slots_[slot].node == settings_.node; }
   const std::string& node_of_slot(std::size_t slot) const { return slots_.at(slot).node; }
   const NodeRegistry& nodes() const { return nodes_; }
@@ -146,7 +154,8 @@ public:
 private:
   struct Slot {
     std::string node;          // whose slot: settings_.node for this process's own
-    std::size_t number = 1;    // slot-<number> on that node
+    std::size_t number = 1;    // slot-<number> (export-<number>) on that node
+    bool exporter = false;     // takes jobs of the export queue (JobQueue::Export)
     bool available = true;     // false: its node is gone (until it registers again)
     std::string job_id;        // "" when free
     std::string source;        // its job's source (per_source limit), "" when not limited
@@ -161,7 +170,7 @@ private:
   void assign(std::size_t i, std::string job_id, std::uint64_t epoch, std::int64_t now_ms);
   // The best free slot for the next job: on a node that is up and not
   // draining, the one with the most free scratch per running job.
-  std::optional<std::size_t> pick_slot() const;
+  std::optional<std::size_t> pick_slot(bool exporter) const;
   // The job's source for limits.per_source: the first folder of its primary
   // file under the watch root; "" (not limited) for top-level and external files.
   std::string source_of(const Job& job) const;
@@ -200,6 +209,15 @@ private:
   nlohmann::json view(const Job& job, std::optional<std::size_t> position) const;
   msg::control_reply queue_job(const nlohmann::json& args, std::int64_t now_ms, SchedulerEffects& fx);
   msg::control_reply list_jobs(const nlohmann::json& args) const;
+  // hyperctl convert --vm: a vSphere VM to export, then convert.
+  msg::control_reply convert_vm(const nlohmann::json& args, std::int64_t now_ms, SchedulerEffects& fx);
+  msg::control_reply job_log(const std::string& id, const nlohmann::json& args) const;
+  // An exporter's "exported": the job goes to the conversion queue with its files.
+  void handle_exported(const msg::job_outcome& o, const Job& current, std::int64_t now_ms, SchedulerEffects& fx);
+  // Removes the job's export folders under <watch>/.exports except the one
+  // of `keep_epoch` (0: all): stale or abandoned attempts.
+  void remove_export_dirs(const std::string& job_id, std::uint64_t keep_epoch) const;
+  std::string export_request_of(const Job& job) const;
 
   SchedulerSettings settings_;
   std::shared_ptr<JobStore> store_;
@@ -224,6 +242,11 @@ private:
     std::int64_t deadline_ms = 0;
   };
   std::map<std::string, OrphanLease> orphans_;
+  JobJournal journal_;
+  // vCenter passwords given with convert-vm, by job id: memory only (never
+  // in the store, a log or a view); a restart forgets them, and the
+  // exporter then uses its own credentials (vsphere.credentials_file).
+  std::map<std::string, std::string> export_passwords_;
 };
 
 }  // namespace h2k

@@ -41,7 +41,8 @@ nlohmann::json job_view(const Job& job, const msg::job_progress* progress, std::
   if (progress)
     j["progress"] = {{"phase", progress->phase},         {"percent", progress->percent},
                      {"bytes_done", progress->bytes_done}, {"bytes_total", progress->bytes_total},
-                     {"rate_bps", progress->rate_bps},     {"eta_s", progress->eta_s}};
+                     {"rate_bps", progress->rate_bps},     {"eta_s", progress->eta_s},
+                     {"message", progress->message}};
   else
     j["progress"] = nullptr;
   return j;

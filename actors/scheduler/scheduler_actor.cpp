@@ -24,6 +24,7 @@ void append(SchedulerEffects& to, SchedulerEffects&& from) {
 // Effects wait for the next commit (see the header).
 void apply(self_ptr self, SchedulerEffects fx, bool queue_changed = true) {
   auto& st = self->state;
+  st.core->journal_events(fx.events);
   append(st.pending, std::move(fx));
   st.queue_changed = st.queue_changed || queue_changed;
   if (!st.commit_scheduled) {
@@ -46,7 +47,8 @@ void guarded(self_ptr self, const char* what, Fn&& fn) {
 
 void spawn_slot(self_ptr self, std::size_t i) {
   auto& st = self->state;
-  auto conv = st.make_converter(self->system(), caf::actor_cast<msg::scheduler_actor>(self));
+  auto& make = st.core->slot_is_exporter(i) ? st.make_exporter : st.make_converter;
+  auto conv = make(self->system(), caf::actor_cast<msg::scheduler_actor>(self));
   self->monitor(conv);
   if (i < st.slots.size()) st.slots[i] = conv;
   else st.slots.push_back(conv);
@@ -102,13 +104,18 @@ void commit(self_ptr self) {
 msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerSettings settings,
                                                        std::shared_ptr<JobStore> store,
                                                        std::shared_ptr<spdlog::logger> log, ConverterFactory make_converter,
-                                                       msg::stats_actor stats, msg::notifier_actor notifier) {
+                                                       msg::stats_actor stats, msg::notifier_actor notifier,
+                                                       ConverterFactory make_exporter) {
   auto& st = self->state;
-  const std::size_t n = settings.slots;  // this process's own slots (0: a coordinator that converts nothing)
+  // This process's own slots, converters then exporters (0: a coordinator
+  // that converts nothing).
+  if (!make_exporter) settings.export_slots = 0;
+  const std::size_t n = settings.slots + settings.export_slots;
   st.core = std::make_unique<JobScheduler>(std::move(settings), store, log);
   st.store = std::move(store);
   st.log = log;
   st.make_converter = std::move(make_converter);
+  st.make_exporter = std::move(make_exporter);
   st.stats = std::move(stats);
   st.notifier = std::move(notifier);
   for (std::size_t i = 0; i < n; ++i) spawn_slot(self, i);

@@ -33,6 +33,7 @@ struct scheduler_state {
   std::shared_ptr<JobStore> store;
   std::vector<msg::converter_actor> slots;
   ConverterFactory make_converter;
+  ConverterFactory make_exporter;  // export slots (an exporter actor: the same slot interface)
   msg::stats_actor stats;
   msg::notifier_actor notifier;
   std::shared_ptr<spdlog::logger> log;
@@ -47,6 +48,7 @@ struct scheduler_state {
 msg::scheduler_actor::behavior_type scheduler_actor_fn(msg::scheduler_actor::stateful_pointer<scheduler_state> self,
                                                        SchedulerSettings settings, std::shared_ptr<JobStore> store,
                                                        std::shared_ptr<spdlog::logger> log, ConverterFactory make_converter,
-                                                       msg::stats_actor stats, msg::notifier_actor notifier);
+                                                       msg::stats_actor stats, msg::notifier_actor notifier,
+                                                       ConverterFactory make_exporter);
 
 }  // namespace h2k

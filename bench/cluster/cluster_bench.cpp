@@ -260,7 +260,7 @@ int coord(const Args& a) {
                         .count();
   ConverterFactory none = [](caf::actor_system&, msg::scheduler_actor) { return msg::converter_actor{}; };
   auto scheduler =
-      sys.spawn(scheduler_actor_fn, s, store, log, none, msg::stats_actor{}, msg::notifier_actor{});
+      sys.spawn(scheduler_actor_fn, s, store, log, none, msg::stats_actor{}, msg::notifier_actor{}, ConverterFactory{});
   control(sys, scheduler, "status");  // answered once start-up (recovery) is over
   emit("recovered_s", secs(mono_ns() - t_start));
 

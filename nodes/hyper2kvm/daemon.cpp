@@ -12,6 +12,7 @@
 
 #include "actors/control/control_actor.hpp"
 #include "actors/converter/converter_actor.hpp"
+#include "actors/exporter/exporter_actor.hpp"
 #include "actors/notifier/notifier_actor.hpp"
 #include "actors/rest_api/rest_api_server.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
@@ -137,7 +138,21 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
   ConverterFactory make_converter = [conv](caf::actor_system& sys, msg::scheduler_actor scheduler) {
     return sys.spawn(converter_actor_fn, scheduler, conv);
   };
-  auto scheduler = system.spawn(scheduler_actor_fn, sched, store, log, make_converter, stats, notifier);
+  // Export slots (hyperctl convert --vm): this process's exporters.
+  sched.export_slots = static_cast<std::size_t>(config.exports.concurrent_exports);
+  if (cluster.enabled && !cluster.has_role(NodeRole::Exporter)) sched.export_slots = 0;
+  ExporterSettings exp;
+  exp.watch_root = config.watch_dir;
+  exp.credentials_file = config.vsphere.credentials_file;
+  exp.default_username = config.vsphere.username;
+  exp.parallel_disks = config.exports.parallel_disks;
+  exp.lease_ready_timeout = std::chrono::duration_cast<std::chrono::seconds>(config.exports.lease_ready_timeout);
+  exp.shutdown_timeout = std::chrono::duration_cast<std::chrono::seconds>(config.exports.shutdown_timeout);
+  ConverterFactory make_exporter = [exp, log](caf::actor_system& sys, msg::scheduler_actor scheduler) {
+    return sys.spawn(exporter_actor_fn, scheduler, exp, log);
+  };
+  auto scheduler =
+      system.spawn(scheduler_actor_fn, sched, store, log, make_converter, stats, notifier, make_exporter);
   {
     // The watcher starts only once the scheduler has recovered the store
     // (a job interrupted mid-archive must be finished before its remaining

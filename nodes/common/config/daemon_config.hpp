@@ -29,6 +29,7 @@
 #include "nodes/common/config/config_error.hpp"
 #include "storage/dedup_key.hpp"           // DedupMethod
 #include "storage/retry_policy.hpp"
+#include "nodes/common/config/export_config.hpp"
 
 namespace h2k {
 
@@ -75,6 +76,9 @@ struct DaemonConfig {
   // The `api:` section: the REST API of the coordinator (single-host daemon
   // or cluster coordinator).
   ApiConfig api;
+  // `vsphere:` and `export:`: the export slots (hyperctl convert --vm).
+  VsphereConfig vsphere;
+  ExportConfig exports;
 
   std::filesystem::path state_db_path() const { return state_dir / "state.rocksdb"; }
   std::filesystem::path control_socket_path() const { return state_dir / "control.sock"; }

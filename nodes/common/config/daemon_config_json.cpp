@@ -104,6 +104,8 @@ nlohmann::json DaemonConfig::to_json() const {
           {"memsize", g.memsize_mib}}}}},
       {"cluster", cluster.to_json()},  // null: a single host
       {"api", h2k::to_json(api)},  // token_file's path only
+      {"vsphere", h2k::to_json(vsphere)},  // credentials_file's path only
+      {"export", h2k::to_json(exports)},
   };
 }
 

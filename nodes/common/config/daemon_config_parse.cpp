@@ -255,6 +255,30 @@ void read_api(YamlMap& m, ApiConfig& a) {
   m.finish();
 }
 
+// vsphere: never a password in the file (it would sit in a world-readable
+// config and in --check-config output).
+void read_vsphere(YamlMap& m, VsphereConfig& v) {
+  if (m.has("password"))
+    m.fail("password", "not allowed in the configuration: use vsphere.credentials_file (a YAML file with "
+                       "username: and password:, mode 0600) or $VSPHERE_PASSWORD in the daemon's environment");
+  // The seed's connection defaults: each request names its vCenter,
+  // datacenter and TLS policy (hyperctl convert --vcenter ...).
+  m.ignore("server", YAML::NodeType::Scalar, "a host name");
+  m.ignore("datacenter", YAML::NodeType::Scalar, "a datacenter name");
+  m.ignore("insecure", YAML::NodeType::Scalar, "true or false");
+  m.get("username", v.username);
+  m.get_path("credentials_file", v.credentials_file, /*allow_empty=*/true);
+  m.finish();
+}
+
+void read_export(YamlMap& m, ExportConfig& e) {
+  m.get("concurrent_exports", e.concurrent_exports, 0, 32);
+  m.get("parallel_disks", e.parallel_disks, 1, 32);
+  m.get_duration("lease_ready_timeout", e.lease_ready_timeout, 10s, 24h);
+  m.get_duration("shutdown_timeout", e.shutdown_timeout, 1s, 24h);
+  m.finish();
+}
+
 }  // namespace
 
 DaemonConfig default_daemon_config(const fs::path& base) {
@@ -319,9 +343,10 @@ DaemonConfig parse_daemon_config(const std::string& yaml_text, const fs::path& f
   c.notifications.callback.errors_dir = c.watch_dir / ".errors";
   auto api = top.section("api");
   read_api(api, c.api);
-  if (top.has("vsphere"))
-    top.fail("vsphere", "not supported: this daemon converts the files dropped into watch_dir; "
-                        "it does not export from vSphere (remove the section)");
+  auto vsphere = top.section("vsphere");
+  read_vsphere(vsphere, c.vsphere);
+  auto exports = top.section("export");
+  read_export(exports, c.exports);
   top.finish();
   return c;
 }

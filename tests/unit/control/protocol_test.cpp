@@ -36,10 +36,11 @@ void expect_rejected(const json& request, const std::string& command, const std:
 
 BOOST_AUTO_TEST_SUITE(control_protocol)
 
-BOOST_AUTO_TEST_CASE(lists_exactly_the_fifteen_commands) {
+BOOST_AUTO_TEST_CASE(lists_exactly_the_seventeen_commands) {
   const std::vector<std::string> expected{"status",     "stats",      "pause",        "resume",    "drain",
-                                          "stop",       "queue-job",  "list-jobs",    "job-status", "cancel-job",
-                                          "set-priority", "retry-job", "nodes",       "drain-node", "undrain-node"};
+                                          "stop",       "queue-job",  "list-jobs",    "job-status", "job-log",
+                                          "convert-vm", "cancel-job", "set-priority", "retry-job", "nodes",
+                                          "drain-node", "undrain-node"};
   BOOST_TEST(control_commands() == expected, boost::test_tools::per_element());
 }
 
@@ -148,6 +149,14 @@ BOOST_AUTO_TEST_CASE(unknown_commands_are_named_and_the_known_ones_listed) {
   BOOST_TEST(message.find("unknown command \"reboot\"") != std::string::npos, message);
   BOOST_TEST(message.find("queue-job") != std::string::npos, message);
   BOOST_TEST(rejected(R"({"command":"STATUS"})").find("unknown command") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_rejected_password_is_never_shown_back) {
+  auto r = parse_control_request(R"({"command":"convert-vm","vm":"web01","vcenter":"vc","password":["hunter2-secret"]})");
+  BOOST_REQUIRE(std::holds_alternative<ProtocolError>(r));
+  const auto& message = std::get<ProtocolError>(r).message;
+  BOOST_TEST(message.find("password") != std::string::npos);
+  BOOST_TEST(message.find("hunter2") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(huge_values_are_shortened_in_error_messages) {

@@ -37,6 +37,8 @@ std::vector<json> one_request_per_command() {
       {{"command", "queue-job"}, {"path", "/srv/vms/web01.ova"}, {"priority", "high"}, {"options", {{"name", "web01"}}}},
       {{"command", "list-jobs"}, {"state", "queued"}, {"limit", 5}},
       {{"command", "job-status"}, {"job_id", "j1"}},
+      {{"command", "job-log"}, {"job_id", "j1"}, {"since", 3}},
+      {{"command", "convert-vm"}, {"vm", "web01"}, {"vcenter", "vc.example:443"}, {"insecure", true}},
       {{"command", "cancel-job"}, {"job_id", "j2"}},
       {{"command", "set-priority"}, {"job_id", "j3"}, {"priority", "low"}},
       {{"command", "retry-job"}, {"job_id", "j4"}},

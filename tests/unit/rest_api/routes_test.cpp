@@ -93,13 +93,23 @@ BOOST_AUTO_TEST_CASE(unknown_paths_are_404_and_wrong_methods_405_with_allow) {
   BOOST_TEST(error_of(route_request(call("GET", "/control"))).status == 405);
 }
 
-BOOST_AUTO_TEST_CASE(convert_queues_a_share_path_and_refuses_vsphere_with_501) {
+BOOST_AUTO_TEST_CASE(convert_queues_a_share_path_or_a_vsphere_export) {
   auto share = route_request(call("POST", "/convert", R"({"path": "/share/db.vmx"})"));
   BOOST_TEST(request_of(share).command == "queue-job");
   BOOST_TEST(std::get<ControlRoute>(share).ok_status == 201);
-  auto vm = error_of(route_request(call("POST", "/convert", R"({"vm": "db01", "vcenter": "vc.example"})")));
-  BOOST_TEST(vm.status == 501);
-  BOOST_TEST(contains(vm.message, "vSphere export is not wired to the daemon yet"));
+  auto vm = route_request(call("POST", "/convert",
+                               R"({"vm": "db01", "vcenter": "vc.example:8989", "priority": "high", "insecure": true,
+                                   "username": "u", "password": "p"})"));
+  BOOST_TEST(request_of(vm).command == "convert-vm");
+  BOOST_TEST(std::get<ControlRoute>(vm).ok_status == 201);
+  const auto args = request_of(vm).args;
+  BOOST_TEST(args.value("vm", "") == "db01");
+  BOOST_TEST(args.value("vcenter", "") == "vc.example:8989");
+  BOOST_TEST(args.value("priority", "") == "high");
+  BOOST_TEST(args.value("insecure", false));
+  BOOST_TEST(args.value("password", "") == "p");
+  BOOST_TEST(error_of(route_request(call("POST", "/convert", R"({"vm": "db01", "vcenter": "v", "insecure": "yes"})"))).status == 400);
+  BOOST_TEST(error_of(route_request(call("POST", "/convert", R"({"vm": "db01", "vcenter": "v", "name": "x"})"))).status == 400);
   BOOST_TEST(error_of(route_request(call("POST", "/convert", R"({"vm": "db01"})"))).status == 400);
   BOOST_TEST(error_of(route_request(call("POST", "/convert", R"({"vm": "db01", "vcenter": "v", "path": "/a"})"))).status == 400);
   BOOST_TEST(error_of(route_request(call("POST", "/convert", R"({})"))).status == 400);

@@ -129,7 +129,7 @@ struct ActorDaemon {
       return sys.spawn(test_converter, s, t);
     };
     scheduler = sys->spawn(scheduler_actor_fn, s, store, quiet_logger(), factory, msg::stats_actor{},
-                           msg::notifier_actor{});
+                           msg::notifier_actor{}, ConverterFactory{});
   }
   ~ActorDaemon() {
     caf::anon_send(scheduler, msg::shutdown_atom::value);
