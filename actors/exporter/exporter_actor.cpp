@@ -127,9 +127,13 @@ void run_export(msg::exporter_actor slot, msg::job_report_actor scheduler, Expor
     out.error = c.message;
     if (out.error_file.empty()) out.error_file = what;
     out.log_tail.push_back("error: " + c.message);
-    // Nothing half-exported stays in the queue (the lease was aborted).
+    // Nothing half-exported stays in the queue (the lease was aborted): a
+    // retry downloads again under its own lease and folder.
     std::error_code ec;
-    fs::remove_all(folder, ec);
+    if (fs::exists(folder, ec)) {
+      fs::remove_all(folder, ec);
+      out.error += " (the daemon removed this attempt's partial files from the queue)";
+    }
   }
   out.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   busy->store(false);

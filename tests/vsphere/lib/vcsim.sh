@@ -9,6 +9,9 @@
 #                                        (https://HOST/sdk), VCSIM_PID, VCSIM_LOG,
 #                                        VCSIM_USER / VCSIM_PASSWORD (the simulator's
 #                                        only accepted credentials), GOVC_* for govc
+#                                        VCSIM_PORT / VCSIM_FIXED_PASSWORD, when set,
+#                                        pin the port and password (a simulator
+#                                        restarted "as the same vCenter")
 #   stop_vcsim                        kill -9 it (idempotent)
 #   govc ARGS...                      the kit's govc against the running simulator
 VCSIM_KIT=${H2K_VCSIM_KIT:-/var/cache/hyper2kvm-vcsim/bin}
@@ -26,11 +29,11 @@ start_vcsim() {
   vcsim_available || fail "the vCenter simulator kit is missing in $VCSIM_KIT (run ../shared/vcsim/build-vcsim.sh)"
   mkdir -p "$dir/vcsim-tmp"
   VCSIM_USER=h2k-user
-  VCSIM_PASSWORD="pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  VCSIM_PASSWORD=${VCSIM_FIXED_PASSWORD:-"pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"}
   VCSIM_LOG="$dir/vcsim.log"
   local try port
   for try in 1 2 3 4 5; do
-    port=$(vcsim_free_port)
+    port=${VCSIM_PORT:-$(vcsim_free_port)}
     env "$@" TMPDIR="$dir/vcsim-tmp" "$VCSIM_KIT/vcsim" -l "127.0.0.1:$port" -autostart=false \
       -username "$VCSIM_USER" -password "$VCSIM_PASSWORD" >"$dir/vcsim.out" 2>"$VCSIM_LOG" &
     VCSIM_PID=$!
