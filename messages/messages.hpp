@@ -68,6 +68,7 @@ struct job_assignment {
   // job's ExportSource; plus "password" when the submitter gave one: held in
   // the coordinator's memory only, never stored or logged).
   std::string export_request;
+  bool define_domain = false;        // define the libvirt domain once published (hyperctl convert --define)
 };
 
 // --- converter -> scheduler (-> stats) -----------------------------------
@@ -185,7 +186,7 @@ typename Inspector::result_type inspect(Inspector& f, watch_problem& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_assignment& x) {
   return f(caf::meta::type_name("h2k::msg::job_assignment"), x.job_id, x.epoch, x.holder, x.source_root, x.sources,
-           x.file_type, x.attempt, x.output_subdir, x.staging_tag, x.export_request);
+           x.file_type, x.attempt, x.output_subdir, x.staging_tag, x.export_request, x.define_domain);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_planned& x) {

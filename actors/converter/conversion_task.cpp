@@ -26,7 +26,10 @@ ConvertRequest make_convert_request(const ConverterSettings& s, const msg::job_a
   req.guest.guestfs = s.conversion.libguestfs;
   req.guest_fix_timeout_s = s.guest_fix_timeout_s;
   req.self_exe = s.self_exe;
-  req.define = false;  // the daemon publishes files; defining is left to the operator's tooling
+  // The daemon publishes files; a domain is defined only for a job that
+  // asked for it (hyperctl convert --define), on conversion.libvirt_uri.
+  req.define = job.define_domain;
+  req.connect_uri = settings.conversion.libvirt_uri;
   req.verify_boot = s.conversion.verify_boot;
   req.verify_boot_timeout_s = s.conversion.verify_boot_timeout_s;
   req.verify_boot_accel = to_string(s.conversion.verify_boot_accel);
@@ -115,6 +118,11 @@ msg::job_outcome run_conversion(const ConvertRequest& request, const std::string
     for (const auto& d : res.disks) out.bytes_converted += d.allocated_bytes;
     out.warnings = res.warnings;
     log.add("published " + out.output_path);
+    if (request.define && res.defined) log.add("domain defined on " + request.connect_uri);
+    // The files are published either way: a refused define is a warning (the
+    // operator can `virsh define` the XML), not a failed conversion.
+    if (request.define && !res.defined)
+      out.warnings.push_back("the domain was not defined on " + request.connect_uri + ": " + res.define_error);
   } catch (const PhaseError& e) {
     fail(e, e.phase());
   } catch (const ConversionError& e) {

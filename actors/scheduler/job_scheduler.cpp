@@ -369,6 +369,7 @@ void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
     a.output_subdir = date_folder(now_ms);
     a.staging_tag = staging_tag(job->id, job->epoch, store_->instance_id());
     if (job->needs_export()) a.export_request = export_request_of(*job);
+    a.define_domain = job->export_source && job->export_source->define;
     log_->info("job {} started (attempt {}, epoch {}, {}): {}{}", job->id, job->attempts, job->epoch, a.holder,
                job->needs_export() ? "export of " : "", primary(*job));
     fx.assignments.emplace_back(i, std::move(a));

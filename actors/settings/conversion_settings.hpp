@@ -20,6 +20,9 @@ struct ConversionSettings {
   // output_dir as the KVM hosts see it: the domain XML's disk paths start
   // with it (empty: output_dir as this host sees it).
   std::filesystem::path domain_output_dir;
+  // libvirt connection a job asking for it (hyperctl convert --define)
+  // defines its domain on, once published (key libvirt_uri).
+  std::string libvirt_uri = "qemu:///system";
   GuestfsSettings libguestfs;            // backend, backend_settings, launch_timeout_s, memsize_mib
   // Boot each converted guest (on throwaway overlays) before publishing it;
   // a guest that does not reach its default target fails the job.

@@ -94,6 +94,7 @@ nlohmann::json DaemonConfig::to_json() const {
         {"rebuild_initramfs", conversion.rebuild_initramfs},
         {"virtio_win_dir", conversion.virtio_win_dir.string()},
         {"domain_output_dir", conversion.domain_output_dir.string()},
+        {"libvirt_uri", conversion.libvirt_uri},
         {"verify_boot", conversion.verify_boot},
         {"verify_boot_timeout", conversion.verify_boot_timeout_s},
         {"verify_boot_accel", name(conversion.verify_boot_accel)},

@@ -74,6 +74,8 @@ void read_conversion(YamlMap& m, ConversionSettings& c) {
   m.get("rebuild_initramfs", c.rebuild_initramfs);
   m.get_path("virtio_win_dir", c.virtio_win_dir, /*allow_empty=*/true);
   m.get_path("domain_output_dir", c.domain_output_dir, /*allow_empty=*/true);
+  m.get("libvirt_uri", c.libvirt_uri);
+  if (c.libvirt_uri.empty()) m.fail("libvirt_uri", "must name a libvirt connection (e.g. qemu:///system)");
   m.get("verify_boot", c.verify_boot);
   // Under 30 s not even a KVM boot gets to its login prompt.
   std::chrono::milliseconds verify_timeout = std::chrono::seconds(c.verify_boot_timeout_s);
