@@ -29,7 +29,7 @@ ConvertRequest make_convert_request(const ConverterSettings& s, const msg::job_a
   // The daemon publishes files; a domain is defined only for a job that
   // asked for it (hyperctl convert --define), on conversion.libvirt_uri.
   req.define = job.define_domain;
-  req.connect_uri = settings.conversion.libvirt_uri;
+  req.connect_uri = s.conversion.libvirt_uri;
   req.verify_boot = s.conversion.verify_boot;
   req.verify_boot_timeout_s = s.conversion.verify_boot_timeout_s;
   req.verify_boot_accel = to_string(s.conversion.verify_boot_accel);

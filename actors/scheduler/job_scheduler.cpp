@@ -1295,9 +1295,12 @@ msg::control_reply JobScheduler::convert_vm(const nlohmann::json& args, std::int
   if (src.vcenter.empty()) return error("convert-vm: vcenter (HOST[:PORT]) is required");
   if (src.insecure && !src.thumbprint.empty())
     return error("convert-vm: insecure and thumbprint exclude each other (a pin is already a verification)");
-  if (!slots_.empty() && std::none_of(slots_.begin(), slots_.end(), [](const Slot& sl) { return sl.exporter; }) &&
-      !cluster_mode())
-    return error("convert-vm: this daemon has no export slot (export.max_concurrent_exports is 0)", kErrorConflict);
+  // Export slots are this process's own (a cluster's coordinator with the
+  // exporter role); a job nobody could ever export is refused, not queued.
+  if (std::none_of(slots_.begin(), slots_.end(), [](const Slot& sl) { return sl.exporter; }))
+    return error("convert-vm: this daemon has no export slot (export.concurrent_exports is 0" +
+                     std::string(cluster_mode() ? ", or this coordinator lacks the exporter role)" : ")"),
+                 kErrorConflict);
   NewJob draft;
   draft.source_root = kVsphereRoot;
   draft.sources = {src.vm};

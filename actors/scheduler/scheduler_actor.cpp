@@ -54,9 +54,12 @@ void spawn_slot(self_ptr self, std::size_t i) {
   else st.slots.push_back(conv);
 }
 
+// Converter slots alive (status: slots_alive of max_concurrent_jobs); export
+// slots are replaced the same way but counted apart.
 std::size_t alive_slots(self_ptr self) {
   std::size_t n = 0;
-  for (auto& s : self->state.slots) n += s ? 1 : 0;
+  for (std::size_t i = 0; i < self->state.slots.size(); ++i)
+    n += self->state.slots[i] && !self->state.core->slot_is_exporter(i) ? 1 : 0;
   return n;
 }
 

@@ -27,6 +27,12 @@ bool StatsModel::on_event(const msg::job_event& e) {
     running_[e.job_id] = std::move(j);
     return true;
   }
+  if (k == "exported") {
+    // The export phase is over: the job waits for a converter slot (its
+    // "started" comes next), neither running nor finished.
+    running_.erase(e.job_id);
+    return true;
+  }
   if (k == "retry_scheduled") {
     ++totals_.retried;
     running_.erase(e.job_id);

@@ -87,11 +87,25 @@ expect 404 DELETE /jobs/no-such-job
 head -c 100000 /dev/zero | tr '\0' 'x' >"$D/big"
 expect 413 POST /jobs --data-binary @"$D/big"
 body 'j["error"]' | contains "65536" || fail "413 body: $(cat "$D/body")"
-expect 501 POST /convert --data-binary '{"vm": "db01", "vcenter": "vc.example.com"}'
-body 'j["error"]' | contains "vSphere export is not wired to the daemon yet" || fail "501 body: $(cat "$D/body")"
 expect 400 POST /convert --data-binary '{"vm": "db01"}'
+body 'j["error"]' | contains "vcenter" || fail "vSphere convert without vcenter: $(cat "$D/body")"
+expect 400 POST /convert --data-binary '{"vm": "db01", "vcenter": "127.0.0.1:9", "insecure": "yes"}'
 curl -sS -m 10 "$URL/health" >/dev/null || fail "the API stopped answering after the error cases"
-pass "404, 405 with Allow, 400 (bad JSON, validation), 404 unknown job, 413 over max_body_bytes, 501 vSphere convert"
+pass "404, 405 with Allow, 400 (bad JSON, validation), 404 unknown job, 413 over max_body_bytes"
+
+# A vSphere VM: queued for an export slot (this vCenter does not answer, so
+# the export fails and waits for its retry), then cancelled; the password
+# given with it is never written anywhere.
+expect 201 POST /convert --data-binary '{"vm": "db01", "vcenter": "127.0.0.1:9", "username": "u", "password": "pw-rest-4711", "insecure": true}'
+vid=$(body 'j["job"]["id"]')
+[[ "$(body 'j["job"]["vsphere"]["vm"], j["job"]["vsphere"]["exported"]')" == "db01 False" ]] || fail "POST /convert VM: $(cat "$D/body")"
+is_waiting() { api GET "/jobs/$vid" >/dev/null; [[ "$(body 'j["job"]["state"]')" == retry_wait ]]; }
+wait_until 60 "the export of $vid to fail and wait for a retry" is_waiting
+body 'j["job"]["last_error"]["reason"]' | contains "127.0.0.1" || fail "export error does not name the vCenter: $(cat "$D/body")"
+expect 200 DELETE "/jobs/$vid"
+[[ "$(body 'j["job"]["state"]')" == cancelled ]] || fail "DELETE of the export job: $(cat "$D/body")"
+grep -rq "pw-rest-4711" "$D" && fail "the password given to POST /convert was written under $D: $(grep -rl pw-rest-4711 "$D")"
+pass "POST /convert of a VM: 201, export attempted and retried (error names the vCenter), DELETE cancels; password never written"
 
 # --- a job over HTTP -------------------------------------------------------
 mkdir -p "$D/elsewhere"

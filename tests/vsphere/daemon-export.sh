@@ -17,7 +17,9 @@
 #   sigterm  SIGTERM to the daemon mid-export: the lease is aborted, nothing
 #            stays in the queue; the restarted daemon (password now from its
 #            own environment: the submitter's is never stored) exports the job
-#            again under a new lease and completes it
+#            again under a new lease and completes it; the conversion-complete
+#            callback (callback_all_jobs: false) comes, signed, for the
+#            exported job only, not for an ordinary one
 set -euo pipefail
 PART=${1:?usage: daemon-export.sh boot|retry|sigterm}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +32,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/h2k-vsphere-daemon.XXXXXX")
 DAEMON_PID=
 cleanup() {
   [[ -n $DAEMON_PID ]] && kill -9 "$DAEMON_PID" 2>/dev/null || true
+  [[ -n ${RECV_PID:-} ]] && kill "$RECV_PID" 2>/dev/null || true
   stop_vcsim
   if [[ ${KEEP:-0} == 1 ]]; then echo "kept $W ${D:-}"; else rm -rf "$W" "${D:-}"; fi
 }
@@ -84,6 +87,10 @@ part_boot() {
   [[ -f $fix ]] || fail "fixture $fix missing"
   start_vcsim "$W/sim"
   upload_disk "$fix"
+  # The VM's NIC gets the MAC the fixture guest was installed with, as the
+  # guest's own network configuration and its VM agree in the field.
+  govc vm.network.change -vm "$VM" -net "VM Network" -net.address 00:50:56:aa:bb:01 ethernet-0 ||
+    fail "cannot set the MAC of $VM's NIC"
   new_daemon_dir
   write_config "export:
   concurrent_exports: 1"
@@ -127,6 +134,7 @@ PY
   line=$(bash "$SRC_DIR/tests/fixtures/boot-check.sh" "$disk" --format "$fmt" --bus virtio --nic virtio --mac "$mac" \
           --timeout "${H2K_BOOT_TIMEOUT:-420}" --log "$W/serial.log" | grep 'H2K-BOOT-OK' || true)
   [[ -n $line ]] || { tail -n 40 "$W/serial.log" >&2 || true; fail "the migrated guest did not boot on virtio"; }
+  [[ $mac == 00:50:56:aa:bb:01 ]] || fail "the domain does not keep the VM's MAC: $mac"
   [[ $line == *"state=up"* ]] || fail "guest NIC is not up: $line"
   pass "the migrated guest boots on virtio under TCG: $line"
 }
@@ -146,10 +154,11 @@ retry_policy:
   max_retries: 3
   retry_delay: 15
 conversion:
-  guest_fixes: false"
+  guest_fixes: false
+  libvirt_uri: test:///default"
   start_daemon
   local id
-  id=$(submit)
+  id=$(submit --define)
   wait_until 60 "a partial download in .exports" has_part_of $((2 << 20))
   stop_vcsim  # kill -9: the vCenter is gone mid-download
   pass "simulator killed with $(part_size) bytes of disk-0 downloaded"
@@ -171,6 +180,8 @@ conversion:
   [[ -f $disk ]] || fail "no converted disk in $out"
   qemu-img compare -f vmdk "$W/d0.vmdk" -F qcow2 "$disk" >/dev/null || fail "the converted disk differs from the VM's disk"
   [[ $(job_field "$id" 'j["attempts"]') == 1 ]] || fail "conversion attempts: $(job_field "$id" 'j["attempts"]')"
+  [[ $(json_get "$out/report.json" 'j["output"]["defined"]') == True ]] ||
+    fail "--define: the domain was not defined on test:///default: $(json_get "$out/report.json" 'j["output"]')"
   [[ -z $(queue_leftovers) ]] || fail "files left in .exports: $(queue_leftovers)"
   lease_trace | contains 'event=complete' || fail "the second lease was not completed: $(lease_trace)"
   pass "the simulator is back: the same job exported again and converted once, disk identical"
@@ -194,7 +205,34 @@ conversion:
   pass "wrong password: failed at once: $err"
 }
 
+# start_receiver: a local HTTP server keeping each POST (headers, raw body) in $RECV_LOG.
+start_receiver() {
+  RECV_LOG=$W/callbacks.jsonl
+  python3 - "$RECV_LOG" >"$W/recv.port" 2>"$W/recv.err" <<'PY' &
+import http.server, json, sys
+log = open(sys.argv[1], "a")
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        log.write(json.dumps({"headers": dict(self.headers), "raw": body.decode()}) + "\n")
+        log.flush()
+        self.send_response(200); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+PY
+  RECV_PID=$!
+  local i
+  for i in $(seq 1 50); do [[ -s $W/recv.port ]] && break; sleep 0.1; done
+  RECV_PORT=$(cat "$W/recv.port")
+  [[ -n $RECV_PORT ]] || fail "callback receiver did not start"
+}
+
 part_sigterm() {
+  start_receiver
+  local secret=cb-$RANDOM$RANDOM
+  ( umask 077; echo "$secret" >"$W/callback.secret" )
   make_vmdk d0 24
   start_vcsim "$W/sim" VCSIM_NFC_RATE=2M
   upload_disk "$W/d0.vmdk"
@@ -205,7 +243,10 @@ part_sigterm() {
 vsphere:
   username: $VCSIM_USER
 conversion:
-  guest_fixes: false"
+  guest_fixes: false
+notifications:
+  callback_url: http://127.0.0.1:$RECV_PORT/hook
+  callback_secret_file: $W/callback.secret"
   # The daemon's own password: used once the submitter's is gone (restart).
   start_daemon VSPHERE_PASSWORD="$VCSIM_PASSWORD"
   local id
@@ -233,6 +274,29 @@ conversion:
   qemu-img compare -f vmdk "$W/d0.vmdk" -F qcow2 "$disk" >/dev/null || fail "the converted disk differs from the VM's disk"
   [[ $(find "$O" -name '*.qcow2' | wc -l) == 1 ]] || fail "more than one output: $(find "$O" -name '*.qcow2')"
   pass "restarted daemon exported again (epoch $epoch1 -> $epoch2) with its own credentials: one output, identical disk"
+
+  # An ordinary job (a file queued by hand, which fails): no callback for it.
+  head -c 4096 /dev/urandom >"$W/garbage.vmdk"
+  local plain
+  plain=$(ctl --json queue-job "$W/garbage.vmdk" | python3 -c 'import json,sys; print(json.load(sys.stdin)["job"]["id"])')
+  wait_until 120 "job $plain failed" job_state_is "$plain" failed
+  sleep 2
+  python3 - "$RECV_LOG" "$secret" "$id" "$plain" <<'PY' || fail "callbacks: $(cat "$RECV_LOG" 2>/dev/null)"
+import hashlib, hmac, json, sys
+log, secret, exported, plain = sys.argv[1:]
+calls = [json.loads(l) for l in open(log)]
+bodies = []
+for c in calls:
+    h = {k.lower(): v for k, v in c["headers"].items()}
+    want = "sha256=" + hmac.new(secret.encode(), c["raw"].encode(), hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(h["x-hyper2kvm-signature"], want), (h, want)
+    bodies.append(json.loads(c["raw"]))
+mine = [b for b in bodies if b["job_id"] == exported]
+assert len(mine) == 1 and mine[0]["status"] == "success", bodies
+assert any(f.endswith(".qcow2") for f in mine[0]["files"]), mine
+assert not [b for b in bodies if b["job_id"] == plain], bodies
+PY
+  pass "signed conversion-complete callback for the exported job, none for the ordinary one"
 }
 
 "part_$PART"
