@@ -3,7 +3,13 @@
 // watches the caller's cancel flag, reports progress, verifies and publishes.
 #include "engine/vsphere/export_session.hpp"
 
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -11,6 +17,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/fs.hpp"
+#include "engine/core/hex.hpp"
 #include "engine/vsphere/export_manifest_writer.hpp"
 #include "engine/vsphere/export_ovf.hpp"
 #include "engine/vsphere/guest_shutdown.hpp"
@@ -39,6 +46,39 @@ std::string path_component(std::string s) {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// SHA-1 of a downloaded file, read back: only for a lease that gives SHA-1
+// although it accepted SHA-256 (the download computed SHA-256 alone).
+std::string file_sha1(const fs::path& p, const std::atomic<bool>& cancel) {
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ConversionError(ErrorKind::Io, p.string(), std::string("cannot open: ") + std::strerror(errno));
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha1(), nullptr) != 1) {
+    ::close(fd);
+    throw ConversionError(ErrorKind::Internal, "", "OpenSSL cannot start a SHA-1 digest");
+  }
+  std::vector<char> block(1u << 20);
+  for (;;) {
+    if (cancel.load()) {
+      ::close(fd);
+      throw ConversionError(ErrorKind::Cancelled, p.string(), "checksum of " + p.filename().string() + " cancelled");
+    }
+    const ssize_t n = ::read(fd, block.data(), block.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw ConversionError(ErrorKind::Io, p.string(), std::string("cannot read: ") + std::strerror(err));
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), block.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  return to_hex(md, len);
 }
 
 // One file of the lease and its download's state (shared with its worker).
@@ -74,6 +114,7 @@ private:
   void prepare_folders();
   MoRef start_lease();
   void select_files(const LeaseInfo& info);
+  void ask_sha256_manifest(NfcLease& lease);
   void download_all(LeaseKeeper& keeper);
   void worker();
   ExportProgress snapshot() const;
@@ -93,6 +134,7 @@ private:
   VmInfo info_;
   fs::path folder_, work_;
   std::vector<std::unique_ptr<FileJob>> jobs_;
+  bool want_sha1_ = true;                // the lease's manifest may give SHA-1: hash both while downloading
   ExportResult result_;
 
   std::atomic<bool> stop_{false};        // tells the downloads to stop (caller cancel or a failed download)
@@ -162,6 +204,24 @@ void ExportSession::select_files(const LeaseInfo& info) {
   if (jobs_.empty()) throw ConversionError(ErrorKind::InvalidInput, "", "the export lease of VM " + info_.name + " serves no disk");
 }
 
+// Hashing every byte once: the lease is asked for a SHA-256 manifest (vSphere
+// 6.7+), the digest manifest.json needs anyway. A server that refuses (older
+// hosts answer a fault) keeps its SHA-1 manifest: then both are computed.
+void ExportSession::ask_sha256_manifest(NfcLease& lease) {
+  std::vector<std::string> keys;
+  for (const auto& j : jobs_)
+    if (!j->device.key.empty()) keys.push_back(j->device.key);
+  if (keys.size() != jobs_.size()) return;
+  try {
+    lease.set_manifest_checksum_type(keys, "sha256");
+    want_sha1_ = false;
+  } catch (const VsphereError& e) {
+    if (e.fault.empty()) throw;  // no answer: not a refusal
+    notice("HttpNfcLeaseSetManifestChecksumType refused (" + std::string(e.what()) +
+           "): verifying against the lease's SHA-1 manifest");
+  }
+}
+
 void ExportSession::worker() {
   for (;;) {
     const std::size_t i = next_job_++;
@@ -176,6 +236,7 @@ void ExportSession::worker() {
       o.expected_size = job.device.file_size;
       o.max_attempts = opts_.max_attempts;
       o.low_speed_time_s = opts_.low_speed_time_s;
+      o.sha1 = want_sha1_;
       NfcDownload dl(
           o, stop_,
           [&job](std::uint64_t done, std::uint64_t total) {
@@ -283,6 +344,11 @@ void ExportSession::verify(NfcLease& lease) {
     const auto it = std::find_if(sums.begin(), sums.end(), [&](const LeaseChecksum& c) { return c.key == j->device.key; });
     if (it != sums.end() && !it->checksum.empty()) {
       f.manifest_algo = it->algorithm;
+      if (it->algorithm == "sha1" && f.sha1.empty()) {
+        // Accepted SHA-256, still gave SHA-1: read the file back for it.
+        notice(f.name + ": the lease's manifest gives SHA-1 although SHA-256 was asked for; computing SHA-1 of the file");
+        f.sha1 = file_sha1(j->work_path, cancel_);
+      }
       const std::string* mine = it->algorithm == "sha1" ? &f.sha1 : it->algorithm == "sha256" ? &f.sha256 : nullptr;
       if (!mine) {
         result_.warnings.push_back(f.name + ": the lease's checksum type '" + it->algorithm + "' is not supported: unverified");
@@ -376,6 +442,7 @@ ExportResult ExportSession::run() {
   try {
     const LeaseInfo li = lease.wait_ready(opts_.lease_ready_timeout, cancel_);
     select_files(li);
+    ask_sha256_manifest(lease);
     notice("lease ready for VM " + info_.name + ": " + std::to_string(jobs_.size()) + " file(s), lease timeout " +
            std::to_string(li.timeout.count()) + " s");
     {

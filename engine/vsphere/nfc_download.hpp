@@ -2,8 +2,8 @@
 // NfcDownload: one disk (or nvram) URL of an HttpNfcLease -> one local file.
 //
 // The bytes go from libcurl's write callback straight to `<dest>.part` and
-// through SHA-256 and SHA-1 on the way, so memory stays flat whatever the disk
-// size. A `.part` left by an earlier attempt or run is re-hashed and continued
+// through SHA-256 (and SHA-1 when `sha1` is set: a lease manifest that gives
+// SHA-1) on the way, so memory stays flat whatever the disk size. A `.part` left by an earlier attempt or run is re-hashed and continued
 // with `Range: bytes=N-`; a server that answers 200 instead (no Range support)
 // is noticed and the file restarted from zero. Transient failures (connection
 // refused or reset, timeouts, stalls below the low-speed limit, 5xx) are
@@ -30,12 +30,13 @@ struct NfcDownloadOptions {
   long low_speed_limit = 1;               // bytes/s below which, for low_speed_time_s, a transfer is stalled
   long low_speed_time_s = 60;
   long connect_timeout_s = 20;
+  bool sha1 = true;                       // also compute SHA-1 (false: result.sha1 stays empty)
 };
 
 struct NfcDownloadResult {
   std::uint64_t bytes = 0;
   std::string sha256;     // lowercase hex of the whole file
-  std::string sha1;
+  std::string sha1;       // "" unless options.sha1
   int attempts = 0;       // transfers started (1 = no retry)
   int restarts = 0;       // times the file started over from zero (Range ignored, unusable .part)
   int resumes = 0;        // transfers that continued a .part with a 206 answer

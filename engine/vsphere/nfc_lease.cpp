@@ -114,6 +114,14 @@ std::string NfcLease::ended_reason() noexcept {
   }
 }
 
+void NfcLease::set_manifest_checksum_type(const std::vector<std::string>& device_keys, const std::string& algorithm) {
+  std::string args;
+  for (const std::string& k : device_keys)
+    args += "<deviceUrlsToChecksumTypes><key>" + xml_escape(k) + "</key><value>" + xml_escape(algorithm) +
+            "</value></deviceUrlsToChecksumTypes>";
+  call("HttpNfcLeaseSetManifestChecksumType", args);
+}
+
 std::vector<LeaseChecksum> NfcLease::manifest() {
   return parse_lease_manifest(session_.call(std::string("<HttpNfcLeaseGetManifest xmlns=\"urn:vim25\">") +
                                             lease_.xml("_this") + "</HttpNfcLeaseGetManifest>"));

@@ -53,6 +53,11 @@ public:
   // Why the lease is no longer usable, for an error message: "" while it is
   // ready (or cannot be read), else e.g. "the lease is in state error: Operation timed out. (Timedout)".
   std::string ended_reason() noexcept;
+  // HttpNfcLeaseSetManifestChecksumType (vSphere 6.7+): asks GetManifest to
+  // give `algorithm` ("sha256") for these device keys. Throws VsphereError
+  // when the server refuses it (older hosts: a fault; the manifest then stays
+  // SHA-1).
+  void set_manifest_checksum_type(const std::vector<std::string>& device_keys, const std::string& algorithm);
   // HttpNfcLeaseGetManifest: one entry per file, in the lease's order.
   std::vector<LeaseChecksum> manifest();
 

@@ -7,8 +7,10 @@
 #   basic      one disk: identical file, OVF, manifest.json (sha256, parsed by
 #              `hyper2kvm inspect`), lease completed; powered-on VM refused
 #              before any lease, exported with --shutdown; unknown VM named in the error
-#   parallel   three disks: their NFC GETs overlap in time; sha1 manifest, then
-#              VCSIM_MANIFEST_ALGO=sha256, both verified
+#   parallel   three disks: their NFC GETs overlap in time; with the simulator's
+#              manifest sha1 (ESXi's default), then VCSIM_MANIFEST_ALGO=sha256,
+#              the export asks the lease for sha256 (SetManifestChecksumType)
+#              and verifies every disk by it
 #   range      SIGTERM mid-download: lease aborted, only a .part left; the next
 #              run resumes it (206) to an identical file; with the server
 #              ignoring Range, the rerun restarts from zero (reported), identical
@@ -121,9 +123,10 @@ part_basic() {
   [[ -s $dir/DC0_H0_VM0.ovf ]] && grep -q 'disk-0.vmdk' "$dir/DC0_H0_VM0.ovf" || fail "no OVF naming disk-0.vmdk"
   check_manifest "$dir" DC0_H0_VM0 "$W/d0.vmdk"
   [[ ! -e $dir/.export-partial ]] || fail "work folder left behind: $(ls -A "$dir/.export-partial")"
-  [[ $(json_get "$W/res.json" 'j["files"][0]["checksum"], j["files"][0]["manifest_algo"], j["verified"]') == "verified sha1 True" ]] ||
-    fail "result does not say verified by sha1: $(cat "$W/res.json")"
-  pass "OVF and manifest.json (sizes, sha256) written; checksum verified against the lease's sha1"
+  [[ $(json_get "$W/res.json" 'j["files"][0]["checksum"], j["files"][0]["manifest_algo"], j["verified"], j["files"][0]["sha1"] == ""') == "verified sha256 True True" ]] ||
+    fail "result does not say verified by sha256 (asked of the lease; no sha1 computed): $(cat "$W/res.json")"
+  lease_trace | contains 'event=checksumtype algos=disk-0.vmdk=sha256' || fail "the lease was not asked for sha256: $(lease_trace)"
+  pass "OVF and manifest.json (sizes, sha256) written; checksum verified against the lease's sha256 (asked for by SetManifestChecksumType)"
   "$H2K_BIN" inspect --json "$dir/manifest.json" >"$W/inspect.json" || fail "hyper2kvm inspect refuses the manifest"
   [[ $(json_get "$W/inspect.json" 'len(j["disks"])') == 1 ]] || fail "inspect sees $(json_get "$W/inspect.json" 'len(j["disks"])') disks"
   pass "hyper2kvm inspect reads the export's manifest.json"
@@ -182,11 +185,13 @@ part_parallel() {
     for i in 0 1 2; do cmp "$out/DC0_H0_VM0/disk-$i.vmdk" "$W/d$i.vmdk" || fail "disk-$i.vmdk differs"; done
     check_manifest "$out/DC0_H0_VM0" DC0_H0_VM0 "$W/d0.vmdk" "$W/d1.vmdk" "$W/d2.vmdk"
     [[ $(json_get "$W/res-$algo.json" '" ".join(f["checksum"] + "/" + f["manifest_algo"] for f in j["files"])') == \
-       "verified/$algo verified/$algo verified/$algo" ]] || fail "not all verified by $algo: $(cat "$W/res-$algo.json")"
+       "verified/sha256 verified/sha256 verified/sha256" ]] || fail "not all verified by sha256: $(cat "$W/res-$algo.json")"
+    lease_trace | contains 'event=checksumtype algos=disk-0.vmdk=sha256,disk-1.vmdk=sha256,disk-2.vmdk=sha256' ||
+      fail "the lease was not asked for sha256: $(lease_trace)"
     local spans
     spans=$(check_overlap)
     lease_trace | contains 'event=complete' || fail "lease not completed"
-    pass "$algo manifest: 3 disks identical and verified in $((SECONDS - t0)) s; GETs overlap: $spans"
+    pass "simulator's manifest $algo, sha256 asked for: 3 disks identical and verified in $((SECONDS - t0)) s; GETs overlap: $spans"
     stop_vcsim
   done
 }
