@@ -243,10 +243,16 @@ std::string render_job_detail(const json& job) {
       fields.emplace_back(i == 0 ? "Sources" : "", sources[i].is_string() ? sources[i].get<std::string>() : "-");
   }
   if (!sources.is_array() || sources.empty()) fields.emplace_back("Sources", "-");
+  const json& vsphere = member(job, "vsphere");
+  if (vsphere.is_object())
+    fields.emplace_back("vSphere", "vsphere://" + text_field(vsphere, "vcenter") + "/" + text_field(vsphere, "vm") +
+                                       (vsphere.value("exported", false) ? " (exported)" : " (export phase)"));
   fields.emplace_back("Created", text_field(job, "created_at"));
   fields.emplace_back("Started", text_field(job, "started_at"));
   fields.emplace_back("Finished", text_field(job, "finished_at"));
-  fields.emplace_back("Output", text_field(job, "output_path"));
+  fields.emplace_back("Output", text_field(job, "output_dir", "") != "" ? text_field(job, "output_dir")
+                                                                         : text_field(job, "output_path"));
+  if (text_field(job, "domain_xml", "") != "") fields.emplace_back("Domain XML", text_field(job, "domain_xml"));
   if (number_field(job, "queue_position")) fields.emplace_back("Queue position", count_field(job, "queue_position"));
   if (text_field(job, "next_attempt_at", "") != "") fields.emplace_back("Next attempt", text_field(job, "next_attempt_at"));
   std::string progress = job_progress_summary(job);
