@@ -11,26 +11,15 @@ ExportRequest parse_export_request(const std::string& json) {
   auto j = nlohmann::json::parse(json, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     throw ConversionError(ErrorKind::InvalidInput, "export request", "the export request is not a JSON object");
-  auto text = [&](const char* key) {
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  auto flag = [&](const char* key) {
-    auto it = j.find(key);
-    return it != j.end() && it->is_boolean() && it->get<bool>();
-  };
   ExportRequest r;
-  r.vcenter = text("vcenter");
-  r.vm = text("vm");
-  r.datacenter = text("datacenter");
-  r.username = text("username");
-  r.password = text("password");
-  r.thumbprint = text("thumbprint");
-  r.ca_file = text("ca_file");
-  r.insecure = flag("insecure");
-  r.shutdown = flag("shutdown");
-  if (r.vcenter.empty()) throw ConversionError(ErrorKind::InvalidInput, "export request", "no vCenter given");
-  if (r.vm.empty()) throw ConversionError(ErrorKind::InvalidInput, "export request", "no VM given");
+  try {
+    r.source = export_source_from_json(j, "export request");  // the job's ExportSource, as stored
+  } catch (const std::exception& e) {
+    throw ConversionError(ErrorKind::InvalidInput, "export request", e.what());
+  }
+  if (auto it = j.find("password"); it != j.end() && it->is_string()) r.password = it->get<std::string>();
+  if (r.source.vcenter.empty()) throw ConversionError(ErrorKind::InvalidInput, "export request", "no vCenter given");
+  if (r.source.vm.empty()) throw ConversionError(ErrorKind::InvalidInput, "export request", "no VM given");
   return r;
 }
 

@@ -12,6 +12,7 @@
 #include "engine/core/error.hpp"
 #include "engine/vsphere/export_session.hpp"
 #include "messages/messages.hpp"
+#include "storage/job.hpp"
 
 namespace h2k {
 
@@ -24,18 +25,11 @@ struct ExporterSettings {
   std::chrono::seconds shutdown_timeout{300};     // export.shutdown_timeout
 };
 
-// What one export job asks for. The password is the submitter's (memory
-// only); empty: the exporter's own credentials are used.
+// What one export job asks for: the job's stored ExportSource, plus the
+// submitter's password (memory only); empty: the exporter's own credentials.
 struct ExportRequest {
-  std::string vcenter;
-  std::string vm;
-  std::string datacenter;
-  std::string username;
+  ExportSource source;
   std::string password;
-  std::string thumbprint;
-  std::string ca_file;
-  bool insecure = false;
-  bool shutdown = false;
 };
 
 // Throws ConversionError(InvalidInput) naming what is missing or malformed.

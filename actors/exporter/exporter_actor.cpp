@@ -21,11 +21,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-vsphere::VsphereCredentials credentials_for(const ExportRequest& r, const ExporterSettings& s) {
-  if (!r.password.empty()) {
+vsphere::VsphereCredentials credentials_for(const ExportRequest& request, const ExporterSettings& s) {
+  const ExportSource& r = request.source;
+  if (!request.password.empty()) {
     vsphere::VsphereCredentials c;
     c.username = r.username.empty() ? s.default_username : r.username;
-    c.password = r.password;
+    c.password = request.password;
     if (c.username.empty())
       throw ConversionError(ErrorKind::InvalidInput, "vsphere://" + r.vcenter, "no vSphere user name given");
     return c;
@@ -60,7 +61,8 @@ void run_export(msg::exporter_actor slot, msg::job_report_actor scheduler, Expor
   const fs::path folder = settings.watch_root / rel_folder;
   std::string what = "vsphere export";
   try {
-    const ExportRequest req = parse_export_request(job.export_request);
+    const ExportRequest request = parse_export_request(job.export_request);
+    const ExportSource& req = request.source;
     what = "vsphere://" + req.vcenter + "/" + req.vm;
     out.error_file = what;
     out.log_tail.push_back("attempt " + std::to_string(job.attempt) + " (epoch " + std::to_string(job.epoch) + ", " +
@@ -70,7 +72,7 @@ void run_export(msg::exporter_actor slot, msg::job_report_actor scheduler, Expor
     tls.thumbprint = req.thumbprint;
     tls.ca_file = req.ca_file;
     const vsphere::Endpoint endpoint = vsphere::parse_endpoint(req.vcenter, tls);
-    const vsphere::VsphereCredentials creds = credentials_for(req, settings);
+    const vsphere::VsphereCredentials creds = credentials_for(request, settings);
     if (req.insecure) log->warn("job {}: insecure: the certificate of {} is not verified", job.job_id, req.vcenter);
     std::error_code ec;
     fs::remove_all(folder, ec);  // a folder of this epoch can only be a dead process's

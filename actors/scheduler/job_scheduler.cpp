@@ -1277,22 +1277,13 @@ msg::control_reply JobScheduler::convert_vm(const nlohmann::json& args, std::int
     auto it = args.find(key);
     return it != args.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
-  auto flag = [&](const char* key) {
-    auto it = args.find(key);
-    return it != args.end() && it->is_boolean() && it->get<bool>();
-  };
-  ExportSource src;
-  src.vm = text("vm");
-  src.vcenter = text("vcenter");
-  src.datacenter = text("datacenter");
-  src.username = text("username");
-  src.thumbprint = text("thumbprint");
-  src.ca_file = text("ca_file");
-  src.insecure = flag("insecure");
-  src.shutdown = flag("shutdown");
-  src.define = flag("define");
-  if (src.vm.empty()) return error("convert-vm: vm (the VM's name or inventory path) is required");
-  if (src.vcenter.empty()) return error("convert-vm: vcenter (HOST[:PORT]) is required");
+  if (text("vm").empty()) return error("convert-vm: vm (the VM's name or inventory path) is required");
+  if (text("vcenter").empty()) return error("convert-vm: vcenter (HOST[:PORT]) is required");
+  // The request's keys are the stored ExportSource's (storage/job.hpp).
+  ExportSource src = export_source_from_json(args, "convert-vm");
+  src.exported = false;  // what the export will set, never the request
+  src.exported_epoch = 0;
+  src.export_dir.clear();
   if (src.insecure && !src.thumbprint.empty())
     return error("convert-vm: insecure and thumbprint exclude each other (a pin is already a verification)");
   // Export slots are this process's own (a cluster's coordinator with the

@@ -93,8 +93,9 @@ else:
 PY
 }
 
-# A webhook receiver on 127.0.0.1 recording each POST body as one JSON line.
-# Sets HOOK_PORT and HOOK_LOG.
+# A webhook receiver on 127.0.0.1 recording each POST as one JSON line: path,
+# headers, body (parsed) and raw (the exact text, which a signature covers).
+# Sets HOOK_PORT, HOOK_LOG and HOOK_PID.
 start_webhook_receiver() {
   HOOK_LOG=$D/webhook.jsonl
   python3 - "$HOOK_LOG" >"$D/webhook.port" 2>"$D/webhook.err" <<'PY' &
@@ -103,7 +104,8 @@ log = open(sys.argv[1], "a")
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        log.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)}) + "\n")
+        log.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": json.loads(body),
+                              "raw": body.decode()}) + "\n")
         log.flush()
         self.send_response(200); self.end_headers()
     def log_message(self, *a): pass

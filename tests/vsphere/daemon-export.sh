@@ -32,20 +32,13 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/h2k-vsphere-daemon.XXXXXX")
 DAEMON_PID=
 cleanup() {
   [[ -n $DAEMON_PID ]] && kill -9 "$DAEMON_PID" 2>/dev/null || true
-  [[ -n ${RECV_PID:-} ]] && kill "$RECV_PID" 2>/dev/null || true
+  [[ -n ${HOOK_PID:-} ]] && kill "$HOOK_PID" 2>/dev/null || true
   stop_vcsim
   if [[ ${KEEP:-0} == 1 ]]; then echo "kept $W ${D:-}"; else rm -rf "$W" "${D:-}"; fi
 }
 trap cleanup EXIT
 
 VM=DC0_H0_VM0
-
-# make_vmdk NAME MIB: a streamOptimized VMDK of MIB MiB of random data.
-make_vmdk() {
-  head -c "$(($2 << 20))" /dev/urandom >"$W/$1.raw"
-  qemu-img convert -O vmdk -o subformat=streamOptimized "$W/$1.raw" "$W/$1.vmdk"
-  rm -f "$W/$1.raw"
-}
 
 # upload_disk VMDK: replaces the first disk file of $VM with VMDK.
 upload_disk() {
@@ -205,38 +198,14 @@ conversion:
   pass "wrong password: failed at once: $err"
 }
 
-# start_receiver: a local HTTP server keeping each POST (headers, raw body) in $RECV_LOG.
-start_receiver() {
-  RECV_LOG=$W/callbacks.jsonl
-  python3 - "$RECV_LOG" >"$W/recv.port" 2>"$W/recv.err" <<'PY' &
-import http.server, json, sys
-log = open(sys.argv[1], "a")
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        log.write(json.dumps({"headers": dict(self.headers), "raw": body.decode()}) + "\n")
-        log.flush()
-        self.send_response(200); self.end_headers()
-    def log_message(self, *a): pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-print(s.server_address[1], flush=True)
-s.serve_forever()
-PY
-  RECV_PID=$!
-  local i
-  for i in $(seq 1 50); do [[ -s $W/recv.port ]] && break; sleep 0.1; done
-  RECV_PORT=$(cat "$W/recv.port")
-  [[ -n $RECV_PORT ]] || fail "callback receiver did not start"
-}
-
 part_sigterm() {
-  start_receiver
+  new_daemon_dir
+  start_webhook_receiver
   local secret=cb-$RANDOM$RANDOM
   ( umask 077; echo "$secret" >"$W/callback.secret" )
   make_vmdk d0 24
   start_vcsim "$W/sim" VCSIM_NFC_RATE=2M
   upload_disk "$W/d0.vmdk"
-  new_daemon_dir
   write_config "export:
   concurrent_exports: 1
   parallel_disks: 1
@@ -245,7 +214,7 @@ vsphere:
 conversion:
   guest_fixes: false
 notifications:
-  callback_url: http://127.0.0.1:$RECV_PORT/hook
+  callback_url: http://127.0.0.1:$HOOK_PORT/hook
   callback_secret_file: $W/callback.secret"
   # The daemon's own password: used once the submitter's is gone (restart).
   start_daemon VSPHERE_PASSWORD="$VCSIM_PASSWORD"
@@ -281,7 +250,7 @@ notifications:
   plain=$(ctl --json queue-job "$W/garbage.vmdk" | python3 -c 'import json,sys; print(json.load(sys.stdin)["job"]["id"])')
   wait_until 120 "job $plain failed" job_state_is "$plain" failed
   sleep 2
-  python3 - "$RECV_LOG" "$secret" "$id" "$plain" <<'PY' || fail "callbacks: $(cat "$RECV_LOG" 2>/dev/null)"
+  python3 - "$HOOK_LOG" "$secret" "$id" "$plain" <<'PY' || fail "callbacks: $(cat "$HOOK_LOG" 2>/dev/null)"
 import hashlib, hmac, json, sys
 log, secret, exported, plain = sys.argv[1:]
 calls = [json.loads(l) for l in open(log)]

@@ -34,14 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# make_vmdk NAME MIB: a streamOptimized VMDK of MIB MiB of random data
-# (incompressible: the VMDK is about as large as the data).
-make_vmdk() {
-  head -c "$(($2 << 20))" /dev/urandom >"$W/$1.raw"
-  qemu-img convert -O vmdk -o subformat=streamOptimized "$W/$1.raw" "$W/$1.vmdk"
-  rm -f "$W/$1.raw"
-}
-
 # give_disks VM VMDK...: the VM gets as many disks as VMDKs given (extra ones
 # created), and each disk file is replaced by one VMDK, in device order.
 give_disks() {

@@ -61,3 +61,12 @@ stop_vcsim() {
 }
 
 govc() { "$VCSIM_KIT/govc" "$@"; }
+
+# make_vmdk NAME MIB: $W/NAME.vmdk, a streamOptimized VMDK of MIB MiB of
+# random data (incompressible: about as large as the data), to upload over a
+# simulator VM's disk. $W is the calling test's scratch folder.
+make_vmdk() {
+  head -c "$(($2 << 20))" /dev/urandom >"$W/$1.raw"
+  qemu-img convert -O vmdk -o subformat=streamOptimized "$W/$1.raw" "$W/$1.vmdk"
+  rm -f "$W/$1.raw"
+}
