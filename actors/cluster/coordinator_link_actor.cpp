@@ -28,16 +28,19 @@ void remember_lease(link_state& st, const std::string& job_id, std::uint64_t epo
   l = msg::lease_ref{job_id, epoch, holder};
 }
 
-// The slot a holder names ("<node>/slot-<n>"), if it is one of ours.
-std::optional<std::size_t> slot_index(const link_state& st, const std::string& holder) {
-  const std::string prefix = st.settings.node_name + "/slot-";
-  if (holder.rfind(prefix, 0) != 0) return std::nullopt;
-  try {
-    auto n = std::stoul(holder.substr(prefix.size()));
-    if (n >= 1 && n <= st.slots.size()) return n - 1;
-  } catch (const std::exception&) {
+// The slot a holder names ("<node>/slot-<n>" or "<node>/export-<n>"), if
+// it is one of ours.
+msg::converter_actor* slot_named(link_state& st, const std::string& holder) {
+  for (auto [kind, list] : {std::pair{"/slot-", &st.slots}, std::pair{"/export-", &st.export_slots}}) {
+    const std::string prefix = st.settings.node_name + kind;
+    if (holder.rfind(prefix, 0) != 0) continue;
+    try {
+      auto n = std::stoul(holder.substr(prefix.size()));
+      if (n >= 1 && n <= list->size()) return &(*list)[n - 1];
+    } catch (const std::exception&) {
+    }
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 void send_outcome(self_ptr self, msg::job_outcome o);
@@ -112,6 +115,7 @@ void hello(self_ptr self) {
   h.scratch_free_bytes = free_bytes(st.settings.scratch_dir);
   h.accel = st.settings.accel;
   h.slots = st.slots;
+  h.export_slots = st.export_slots;
   for (auto& [id, l] : st.leases) h.leases.push_back(l);
   auto to = st.coordinator;
   self->request(to, st.settings.request_timeout, h)
@@ -130,13 +134,14 @@ void hello(self_ptr self) {
               auto it = st.leases.find(id);
               if (it == st.leases.end()) continue;
               st.log->warn("job {}: the coordinator gave its lease to another node: cancelling it here", id);
-              if (auto i = slot_index(st, it->second.holder)) self->send(st.slots[*i], msg::cancel_atom::value, id);
+              if (auto* slot = slot_named(st, it->second.holder)) self->send(*slot, msg::cancel_atom::value, id);
               st.revoked.insert(id);
               st.leases.erase(it);
             }
             st.welcomed = true;
-            st.log->info("registered with the coordinator as {} ({}), {} slot(s), {} lease(s) kept",
-                         st.settings.node_name, st.incarnation, st.slots.size(), st.leases.size());
+            st.log->info("registered with the coordinator as {} ({}), {} slot(s), {} export slot(s), {} lease(s) kept",
+                         st.settings.node_name, st.incarnation, st.slots.size(), st.export_slots.size(),
+                         st.leases.size());
             flush_held(self);
           },
           [self, to](caf::error& e) {
@@ -156,7 +161,7 @@ void start_clean(self_ptr self) {
                 "cancelling {} running job(s) and registering again as a new incarnation",
                 st.incarnation, st.leases.size());
   for (auto& [id, l] : st.leases) {
-    if (auto i = slot_index(st, l.holder)) self->send(st.slots[*i], msg::cancel_atom::value, id);
+    if (auto* slot = slot_named(st, l.holder)) self->send(*slot, msg::cancel_atom::value, id);
     st.revoked.insert(id);
   }
   st.leases.clear();
@@ -182,15 +187,23 @@ std::string new_incarnation() {
 
 msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr self, LinkSettings settings,
                                                                      SlotFactory make_slot,
-                                                                     std::shared_ptr<spdlog::logger> log) {
+                                                                     std::shared_ptr<spdlog::logger> log,
+                                                                     SlotFactory make_export_slot) {
   auto& st = self->state;
   st.settings = std::move(settings);
   st.make_slot = std::move(make_slot);
+  st.make_export_slot = std::move(make_export_slot);
   st.log = std::move(log);
   st.incarnation = new_incarnation();
+  if (!st.make_export_slot) st.settings.export_slots = 0;
+  auto report_to = caf::actor_cast<msg::job_report_actor>(self);
   for (std::size_t i = 0; i < st.settings.slots; ++i) {
-    st.slots.push_back(st.make_slot(self->system(), caf::actor_cast<msg::job_report_actor>(self)));
+    st.slots.push_back(st.make_slot(self->system(), report_to));
     self->monitor(st.slots.back());
+  }
+  for (std::size_t i = 0; i < st.settings.export_slots; ++i) {
+    st.export_slots.push_back(st.make_export_slot(self->system(), report_to));
+    self->monitor(st.export_slots.back());
   }
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
@@ -201,18 +214,22 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
       st.welcomed = false;
       return;
     }
-    for (std::size_t i = 0; i < st.slots.size(); ++i) {
-      if (st.slots[i].address() != dm.source) continue;
-      // A slot of ours died: its job's lease is lost with it. Start clean
-      // is too much; the coordinator learns of the loss from its own
-      // monitor on the slot and requeues the job. Replace the slot.
-      st.log->error("slot {} stopped ({}): replaced", i + 1, caf::to_string(dm.reason));
-      st.slots[i] = st.make_slot(self->system(), caf::actor_cast<msg::job_report_actor>(self));
-      self->monitor(st.slots[i]);
-      for (auto it = st.leases.begin(); it != st.leases.end();)
-        it = slot_index(st, it->second.holder) == i ? st.leases.erase(it) : std::next(it);
-      if (connected(st)) hello(self);  // the coordinator needs the new slot's handle
-      return;
+    for (auto [kind, list, make] : {std::tuple{"slot-", &st.slots, &st.make_slot},
+                                    std::tuple{"export-", &st.export_slots, &st.make_export_slot}}) {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        if ((*list)[i].address() != dm.source) continue;
+        // A slot of ours died: its job's lease is lost with it. Start clean
+        // is too much; the coordinator learns of the loss from its own
+        // monitor on the slot and requeues the job. Replace the slot.
+        const std::string holder = st.settings.node_name + "/" + kind + std::to_string(i + 1);
+        st.log->error("{} stopped ({}): replaced", holder, caf::to_string(dm.reason));
+        (*list)[i] = (*make)(self->system(), caf::actor_cast<msg::job_report_actor>(self));
+        self->monitor((*list)[i]);
+        for (auto it = st.leases.begin(); it != st.leases.end();)
+          it = it->second.holder == holder ? st.leases.erase(it) : std::next(it);
+        if (connected(st)) hello(self);  // the coordinator needs the new slot's handle
+        return;
+      }
     }
   });
   self->delayed_send(self, st.settings.heartbeat_interval, msg::tick_atom::value);
@@ -298,6 +315,7 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
       },
       [=](msg::shutdown_atom) {
         for (auto& s : self->state.slots) self->send(s, msg::shutdown_atom::value);
+        for (auto& s : self->state.export_slots) self->send(s, msg::shutdown_atom::value);
         self->quit();
       },
   };

@@ -44,6 +44,7 @@ struct LinkSettings {
   std::string host;                      // shown by `hyperctl nodes`
   std::string accel;                     // converters: "kvm" or "tcg"
   std::size_t slots = 0;                 // converter slots (0: not a converter)
+  std::size_t export_slots = 0;          // export slots (0: not an exporter)
   std::filesystem::path scratch_dir;     // free space reported (work_dir)
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds request_timeout{10000};  // one try of a forwarded request or registration
@@ -53,12 +54,14 @@ struct LinkSettings {
 struct link_state {
   LinkSettings settings;
   SlotFactory make_slot;
+  SlotFactory make_export_slot;
   std::shared_ptr<spdlog::logger> log;
   std::string incarnation;
   msg::scheduler_actor coordinator;      // invalid while disconnected
   bool welcomed = false;
   bool hello_in_flight = false;
-  std::vector<msg::converter_actor> slots;
+  std::vector<msg::converter_actor> slots;         // "<node>/slot-<n>"
+  std::vector<msg::exporter_actor> export_slots;   // "<node>/export-<n>"
   // Leases this node's slots hold, learnt from their reports (job id ->).
   std::map<std::string, msg::lease_ref> leases;
   // Jobs whose lease the coordinator revoked: their reports are dropped.
@@ -73,7 +76,7 @@ struct link_state {
 
 msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(
     msg::coordinator_link_actor::stateful_pointer<link_state> self, LinkSettings settings, SlotFactory make_slot,
-    std::shared_ptr<spdlog::logger> log);
+    std::shared_ptr<spdlog::logger> log, SlotFactory make_export_slot);
 
 // A fresh random incarnation id (hex).
 std::string new_incarnation();

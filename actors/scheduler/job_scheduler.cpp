@@ -368,7 +368,8 @@ void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
     a.attempt = job->attempts;
     a.output_subdir = date_folder(now_ms);
     a.staging_tag = staging_tag(job->id, job->epoch, store_->instance_id());
-    if (job->needs_export()) a.export_request = export_request_of(*job);
+    if (job->needs_export())
+      a.export_request = export_request_of(*job, slots_[i].node == settings_.node || settings_.remote_links_encrypted);
     a.define_domain = job->export_source && job->export_source->define;
     log_->info("job {} started (attempt {}, epoch {}, {}): {}{}", job->id, job->attempts, job->epoch, a.holder,
                job->needs_export() ? "export of " : "", primary(*job));
@@ -378,9 +379,14 @@ void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
   }
 }
 
-std::string JobScheduler::export_request_of(const Job& job) const {
+std::string JobScheduler::export_request_of(const Job& job, bool with_password) const {
   nlohmann::json r = job.export_source ? to_json(*job.export_source) : nlohmann::json::object();
-  if (auto it = export_passwords_.find(job.id); it != export_passwords_.end()) r["password"] = it->second;
+  auto it = export_passwords_.find(job.id);
+  if (it != export_passwords_.end() && with_password) r["password"] = it->second;
+  else if (it != export_passwords_.end())
+    log_->warn("job {}: the submitter's vSphere password is not sent to a remote export node over plain TCP "
+               "(no cluster.tls): the node logs in with its own credentials (VSPHERE_PASSWORD or vsphere.credentials_file)",
+               job.id);
   return r.dump();
 }
 
@@ -780,38 +786,55 @@ JobScheduler::NodeJoin JobScheduler::on_node_hello(const msg::node_hello& h, std
       ++old->jobs_lost;
     }
   }
-  // Slot table entries: the node's old ones by number, new ones appended.
-  while (indices.size() < h.slots.size()) {
+  // Slot table entries: converter slots then export slots, each kind
+  // numbered 1..; the node's old entries are reused by (kind, number), new
+  // ones appended; old ones it no longer has become unavailable.
+  const std::size_t wanted = h.slots.size() + h.export_slots.size();
+  std::vector<std::size_t> fresh;
+  fresh.reserve(wanted);
+  for (std::size_t k = 0; k < wanted; ++k) {
+    const bool exporter = k >= h.slots.size();
+    const std::size_t number = exporter ? k - h.slots.size() + 1 : k + 1;
+    auto reuse = std::find_if(indices.begin(), indices.end(), [&](std::size_t i) {
+      return slots_[i].exporter == exporter && slots_[i].number == number;
+    });
+    if (reuse != indices.end()) {
+      fresh.push_back(*reuse);
+      indices.erase(reuse);
+      slots_[fresh.back()].available = true;
+      continue;
+    }
     Slot s;
     s.node = h.node_name;
-    s.number = indices.size() + 1;
-    indices.push_back(slots_.size());
+    s.number = number;
+    s.exporter = exporter;
+    fresh.push_back(slots_.size());
     slots_.push_back(s);
   }
-  for (std::size_t k = 0; k < indices.size(); ++k) {
-    auto& sl = slots_[indices[k]];
-    sl.available = k < h.slots.size();
-    if (!sl.available && !sl.job_id.empty()) {
-      const std::string id = sl.job_id, who = holder_of(indices[k]);
-      free_slot(indices[k]);
-      release_lease(id, who, false, "it came back with fewer slots", now_ms, r.fx);
-    }
+  for (auto i : indices) {  // slots the node no longer has
+    slots_[i].available = false;
+    if (slots_[i].job_id.empty()) continue;
+    const std::string id = slots_[i].job_id, who = holder_of(i);
+    free_slot(i);
+    release_lease(id, who, false, "it came back with fewer slots", now_ms, r.fx);
   }
-  indices.resize(h.slots.size());
+  indices = std::move(fresh);
+  auto slot_held_by = [&](const std::string& holder) -> std::optional<std::size_t> {
+    for (auto i : indices)
+      if (holder_of(i) == holder) return i;
+    return std::nullopt;
+  };
   // Leases it claims: still its own (same process, kept above), or kept for
   // it since a coordinator restart (orphans); any other is revoked.
   for (const auto& l : h.leases) {
-    auto [node, number] = parse_holder(l.holder);
-    const bool in_range = node == h.node_name && number >= 1 && number <= indices.size();
-    if (in_range && slots_[indices[number - 1]].job_id == l.job_id && slots_[indices[number - 1]].epoch == l.epoch)
-      continue;
+    const auto held = slot_held_by(l.holder);
+    if (held && slots_[*held].job_id == l.job_id && slots_[*held].epoch == l.epoch) continue;
     auto o = orphans_.find(l.job_id);
     auto stored = o == orphans_.end() ? std::nullopt : store_->get(l.job_id);
-    if (in_range && o != orphans_.end() && o->second.epoch == l.epoch && o->second.holder == l.holder &&
-        stored && stored->state == JobState::Running && stored->epoch == l.epoch &&
-        slots_[indices[number - 1]].job_id.empty()) {
-      assign(indices[number - 1], l.job_id, l.epoch, now_ms);
-      slots_[indices[number - 1]].source = source_of(*stored);
+    if (held && o != orphans_.end() && o->second.epoch == l.epoch && o->second.holder == l.holder && stored &&
+        stored->state == JobState::Running && stored->epoch == l.epoch && slots_[*held].job_id.empty()) {
+      assign(*held, l.job_id, l.epoch, now_ms);
+      slots_[*held].source = source_of(*stored);
       orphans_.erase(o);
       log_->info("job {}: {} still runs it (epoch {}): lease kept across the coordinator restart", l.job_id, l.holder,
                  l.epoch);
@@ -844,8 +867,9 @@ JobScheduler::NodeJoin JobScheduler::on_node_hello(const msg::node_hello& h, std
   info.joined_ms = now_ms;
   info.last_seen_ms = now_ms;
   nodes_.join(std::move(info));
-  log_->info("node {} joined ({} at {}, {} slot(s){}{})", h.node_name, h.incarnation, h.host.empty() ? "?" : h.host,
-             h.slots.size(), h.accel.empty() ? "" : ", " + h.accel,
+  log_->info("node {} joined ({} at {}, {} slot(s){}{}{})", h.node_name, h.incarnation, h.host.empty() ? "?" : h.host,
+             h.slots.size(), h.export_slots.empty() ? "" : ", " + std::to_string(h.export_slots.size()) + " export slot(s)",
+             h.accel.empty() ? "" : ", " + h.accel,
              h.leases.empty() ? "" : ", " + std::to_string(h.leases.size()) + " lease(s) claimed");
   r.welcome.accepted = true;
   r.slot_indices = indices;
@@ -1286,12 +1310,12 @@ msg::control_reply JobScheduler::convert_vm(const nlohmann::json& args, std::int
   src.export_dir.clear();
   if (src.insecure && !src.thumbprint.empty())
     return error("convert-vm: insecure and thumbprint exclude each other (a pin is already a verification)");
-  // Export slots are this process's own (a cluster's coordinator with the
-  // exporter role); a job nobody could ever export is refused, not queued.
-  if (std::none_of(slots_.begin(), slots_.end(), [](const Slot& sl) { return sl.exporter; }))
-    return error("convert-vm: this daemon has no export slot (export.concurrent_exports is 0" +
-                     std::string(cluster_mode() ? ", or this coordinator lacks the exporter role)" : ")"),
-                 kErrorConflict);
+  // A single host exports with its own slots: without any, the job could
+  // never run and is refused. A cluster's export nodes come and go (one
+  // may be restarting): the job waits for one, and the answer says so.
+  const bool can_export_now = std::any_of(slots_.begin(), slots_.end(), [](const Slot& sl) { return sl.exporter && sl.available; });
+  if (!cluster_mode() && std::none_of(slots_.begin(), slots_.end(), [](const Slot& sl) { return sl.exporter; }))
+    return error("convert-vm: this daemon has no export slot (export.concurrent_exports is 0)", kErrorConflict);
   NewJob draft;
   draft.source_root = kVsphereRoot;
   draft.sources = {src.vm};
@@ -1309,7 +1333,10 @@ msg::control_reply JobScheduler::convert_vm(const nlohmann::json& args, std::int
   fx.events.push_back(event_for(job, "queued", now_ms));
   dispatch(now_ms, fx);
   auto stored = store_->get(job.id);
-  return ok({{"job", view(stored ? *stored : job)}});
+  nlohmann::json reply{{"job", view(stored ? *stored : job)}};
+  if (!can_export_now)
+    reply["warning"] = "no export node is connected: the job waits in the queue until a node with the exporter role joins";
+  return ok(reply);
 }
 
 void JobScheduler::remove_export_dirs(const std::string& job_id, std::uint64_t keep_epoch) const {

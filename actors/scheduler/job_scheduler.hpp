@@ -62,6 +62,10 @@ struct SchedulerSettings {
   // under the watch root; top-level files are not limited). 0: no limit.
   int per_source_limit = 0;
   std::int64_t hold_remote_leases_ms = 0;
+  // Whether the cluster's links are encrypted (cluster.tls): a submitter's
+  // vSphere password goes to a remote export node only then; over plain TCP
+  // that node uses its own credentials (VSPHERE_PASSWORD, credentials_file).
+  bool remote_links_encrypted = false;
   // A job found running after this many daemon deaths is failed for good
   // (it may be what kills the daemon); 0 = no limit.
   int max_crash_recoveries = 3;
@@ -217,7 +221,8 @@ private:
   // Removes the job's export folders under <watch>/.exports except the one
   // of `keep_epoch` (0: all): stale or abandoned attempts.
   void remove_export_dirs(const std::string& job_id, std::uint64_t keep_epoch) const;
-  std::string export_request_of(const Job& job) const;
+  // The export request (ExportSource JSON), with the submitter's password when it may travel to that slot.
+  std::string export_request_of(const Job& job, bool with_password) const;
 
   SchedulerSettings settings_;
   std::shared_ptr<JobStore> store_;

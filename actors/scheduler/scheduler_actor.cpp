@@ -224,11 +224,14 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         join.welcome.reason = "internal error";
         guarded(self, "node_hello", [&] { join = st.core->on_node_hello(h, unix_now_ms()); });
         if (join.welcome.accepted) {
-          for (std::size_t k = 0; k < join.slot_indices.size() && k < h.slots.size(); ++k) {
+          // slot_indices: the converter slots, then the export slots.
+          std::vector<msg::converter_actor> handles = h.slots;
+          handles.insert(handles.end(), h.export_slots.begin(), h.export_slots.end());
+          for (std::size_t k = 0; k < join.slot_indices.size() && k < handles.size(); ++k) {
             const std::size_t i = join.slot_indices[k];
             if (st.slots.size() <= i) st.slots.resize(i + 1);
-            st.slots[i] = h.slots[k];
-            self->monitor(h.slots[k]);
+            st.slots[i] = handles[k];
+            self->monitor(handles[k]);
           }
           st.core->set_slots_alive(alive_slots(self));
         }

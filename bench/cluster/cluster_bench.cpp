@@ -432,7 +432,7 @@ int nodes(const Args& a) {
     SlotFactory make_slot = [slot_hold, hooks](caf::actor_system& s, msg::job_report_actor link) {
       return s.spawn(bench::link_noop_slot, link, slot_hold, hooks);
     };
-    links.push_back(sys.spawn(coordinator_link_actor_fn, ls, make_slot, log));
+    links.push_back(sys.spawn(coordinator_link_actor_fn, ls, make_slot, log, SlotFactory{}));
   }
 
   // Connect, and reconnect whenever the coordinator goes away: 200 ms

@@ -10,12 +10,14 @@
 
 #include "actors/cluster/coordinator_link_actor.hpp"
 #include "actors/converter/converter_actor.hpp"
+#include "actors/exporter/exporter_actor.hpp"
 #include "actors/watcher/watcher_actor.hpp"
 #include "engine/verify/accel.hpp"
 #include "messages/register_messages.hpp"
 #include "nodes/hyper2kvm/cluster_network.hpp"
 #include "nodes/hyper2kvm/daemon_log.hpp"
 #include "nodes/hyper2kvm/daemon_signals.hpp"
+#include "nodes/hyper2kvm/slot_settings.hpp"
 
 namespace h2k {
 namespace fs = std::filesystem;
@@ -48,6 +50,7 @@ int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
   }
   const bool converter = cluster.has_role(NodeRole::Converter);
   const bool watcher = cluster.has_role(NodeRole::Watcher);
+  const bool exporter = cluster.has_role(NodeRole::Exporter);
   log->info("hyper2kvm cluster node {} starting (pid {}, roles {}): coordinator {}, share {}{}", cluster.node_name,
             ::getpid(), nlohmann::json(role_names(cluster)).dump(), cluster.coordinator.to_string(),
             cluster.share_root.string(), cluster.tls.enabled() ? ", mutual TLS" : ", plaintext (no cluster.tls)");
@@ -64,25 +67,28 @@ int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
   link_settings.roles = role_names(cluster);
   link_settings.host = cluster.node_name;
   link_settings.slots = converter ? static_cast<std::size_t>(config.max_concurrent_jobs) : 0;
+  link_settings.export_slots = exporter ? static_cast<std::size_t>(config.exports.concurrent_exports) : 0;
   link_settings.scratch_dir = config.work_dir;
   link_settings.heartbeat_interval = cluster.heartbeat_interval;
   if (converter)
     link_settings.accel =
         to_string(choose_accel(config.conversion.verify_boot_accel, config.conversion.libguestfs.backend_settings,
                                kvm_usable()));
-  ConverterSettings conv;
-  conv.watch_root = config.watch_dir;
-  conv.output_root = config.output_dir;
-  conv.conversion = config.conversion;
-  conv.self_exe = self_exe;
-  conv.faults = faults;
+  ConverterSettings conv = converter_settings(config, self_exe, faults);
   // A slot waits as long as a coordinator restart may take: its link holds
   // the request meanwhile.
   conv.scheduler_timeout = std::chrono::seconds(3600);
   SlotFactory make_slot = [conv](caf::actor_system& sys, msg::job_report_actor link) {
     return sys.spawn(converter_actor_fn, link, conv);
   };
-  auto link = system.spawn(coordinator_link_actor_fn, link_settings, make_slot, log);
+  // Export slots write into the share as this host mounts it and report
+  // "exported" to the coordinator through the link: the coordinator queues
+  // the conversion directly, on whichever converter node it picks.
+  SlotFactory make_export_slot = [exp = exporter_settings(config), log](caf::actor_system& sys,
+                                                                         msg::job_report_actor link) {
+    return sys.spawn(exporter_actor_fn, link, exp, log);
+  };
+  auto link = system.spawn(coordinator_link_actor_fn, link_settings, make_slot, log, make_export_slot);
 
   msg::watcher_actor watcher_actor;
   if (watcher) {

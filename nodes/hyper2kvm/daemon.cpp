@@ -23,6 +23,7 @@
 #include "nodes/hyper2kvm/cluster_network.hpp"
 #include "nodes/hyper2kvm/daemon_log.hpp"
 #include "nodes/hyper2kvm/daemon_signals.hpp"
+#include "nodes/hyper2kvm/slot_settings.hpp"
 #include "storage/job_store.hpp"
 
 namespace h2k {
@@ -126,28 +127,18 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
     // plus a connection attempt; leases they do not claim by then are
     // queued again.
     sched.hold_remote_leases_ms = 3 * cluster.node_timeout.count() + 10'000;
+    sched.remote_links_encrypted = cluster.tls.enabled();
   }
   if (faults.armed()) log->warn("fault injection armed (H2K_FAULT): {} for {}", faults.point, faults.job_id);
 
-  ConverterSettings conv;
-  conv.watch_root = config.watch_dir;
-  conv.output_root = config.output_dir;
-  conv.conversion = config.conversion;
-  conv.self_exe = self_exe;
-  conv.faults = faults;
+  ConverterSettings conv = converter_settings(config, self_exe, faults);
   ConverterFactory make_converter = [conv](caf::actor_system& sys, msg::scheduler_actor scheduler) {
     return sys.spawn(converter_actor_fn, scheduler, conv);
   };
   // Export slots (hyperctl convert --vm): this process's exporters.
   sched.export_slots = static_cast<std::size_t>(config.exports.concurrent_exports);
   if (cluster.enabled && !cluster.has_role(NodeRole::Exporter)) sched.export_slots = 0;
-  ExporterSettings exp;
-  exp.watch_root = config.watch_dir;
-  exp.credentials_file = config.vsphere.credentials_file;
-  exp.default_username = config.vsphere.username;
-  exp.parallel_disks = config.exports.parallel_disks;
-  exp.lease_ready_timeout = std::chrono::duration_cast<std::chrono::seconds>(config.exports.lease_ready_timeout);
-  exp.shutdown_timeout = std::chrono::duration_cast<std::chrono::seconds>(config.exports.shutdown_timeout);
+  ExporterSettings exp = exporter_settings(config);
   ConverterFactory make_exporter = [exp, log](caf::actor_system& sys, msg::scheduler_actor scheduler) {
     return sys.spawn(exporter_actor_fn, scheduler, exp, log);
   };

@@ -653,6 +653,7 @@ BOOST_AUTO_TEST_CASE(node_hello_brings_its_converter_slots_back_as_the_original_
   Client c;
   auto slot1 = c.spawn(dummy_converter);
   auto slot2 = c.spawn(dummy_converter);
+  auto export1 = c.spawn(dummy_converter);  // an export slot: the same interface
   BOOST_REQUIRE(slot1 != slot2);
 
   node_hello x{"east ü 1",
@@ -662,7 +663,8 @@ BOOST_AUTO_TEST_CASE(node_hello_brings_its_converter_slots_back_as_the_original_
                kBig + 17,
                "tcg ü",
                {slot1, slot2},
-               {{"job a ü", kBig + 18, "east ü 1/slot-1"}, {"job b", kBig + 19, "east ü 1/slot-2"}}};
+               {{"job a ü", kBig + 18, "east ü 1/slot-1"}, {"job b", kBig + 19, "east ü 1/slot-2"}},
+               {export1}};
   auto y = c.echo(x);
   BOOST_TEST(y.node_name == x.node_name);
   BOOST_TEST(y.incarnation == x.incarnation);
@@ -673,6 +675,8 @@ BOOST_AUTO_TEST_CASE(node_hello_brings_its_converter_slots_back_as_the_original_
   BOOST_REQUIRE(y.slots.size() == 2u);
   check_same_actor(y.slots[0], slot1, *c.sys, "slot 1");
   check_same_actor(y.slots[1], slot2, *c.sys, "slot 2");
+  BOOST_REQUIRE(y.export_slots.size() == 1u);
+  check_same_actor(y.export_slots[0], export1, *c.sys, "export slot 1");
   BOOST_REQUIRE(y.leases.size() == 2u);
   for (size_t i = 0; i < 2; ++i) {
     BOOST_TEST(y.leases[i].job_id == x.leases[i].job_id);

@@ -829,4 +829,128 @@ BOOST_AUTO_TEST_CASE(two_nodes_silent_at_the_same_tick_get_no_assignment) {
   BOOST_TEST(j.interrupted == 1);
 }
 
+// Export nodes (the exporter role on its own host): a vSphere job's export
+// phase goes to an export slot of a remote node, its "exported" report from
+// that lease queues the conversion for a converter node; the submitter's
+// password travels only over encrypted links; a job submitted while no
+// export node is connected waits for one.
+namespace {
+
+msg::node_hello export_hello(const std::string& name, const std::string& incarnation, std::size_t export_slots,
+                             std::vector<msg::lease_ref> leases = {}) {
+  msg::node_hello h = hello(name, incarnation, 0, 50 * kGiB, std::move(leases));
+  h.roles = {"exporter"};
+  h.accel.clear();
+  h.export_slots.resize(export_slots);
+  return h;
+}
+
+json submit_vm(Daemon& d, const std::string& vm, std::int64_t now, SchedulerEffects& fx) {
+  auto r = d.control("convert-vm", {{"vm", vm}, {"vcenter", "vc.example:8989"}, {"username", "admin"},
+                                    {"password", "s3cret-pw"}},
+                     now, fx);
+  BOOST_TEST_REQUIRE(r.ok, r.body.dump());
+  return r.body;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_export_node_exports_and_a_converter_node_converts) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  auto c = d.sched->on_node_hello(hello("conv1", "inc-c", 1, 100 * kGiB), kT0);
+  auto e = d.sched->on_node_hello(export_hello("exp1", "inc-e", 2), kT0);
+  BOOST_TEST_REQUIRE(e.welcome.accepted);
+  BOOST_TEST(e.slot_indices.size() == 2u);
+  for (auto i : e.slot_indices) BOOST_TEST(d.sched->slot_is_exporter(i));
+  BOOST_TEST(d.sched->holder_of(e.slot_indices[1]) == "exp1/export-2");
+
+  SchedulerEffects fx;
+  const json body = submit_vm(d, "web01", kT0 + kSecond, fx);
+  BOOST_TEST(!body.contains("warning"));
+  const std::string id = body["job"]["id"].get<std::string>();
+  BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);
+  const auto& [slot, a] = fx.assignments.front();
+  BOOST_TEST(a.holder == "exp1/export-1");  // never the converter node
+  BOOST_TEST(d.sched->slot_is_exporter(slot));
+  const json request = json::parse(a.export_request);
+  BOOST_TEST(request.value("vm", "") == "web01");
+  // Plain TCP between the nodes (no cluster.tls): the password stays here.
+  BOOST_TEST(!request.contains("password"));
+
+  const std::string folder = ".exports/" + id + "-e" + std::to_string(a.epoch);
+  write_file(d.watch / folder / "web01" / "manifest.json", "{}");
+  write_file(d.watch / folder / "web01" / "disk-0.vmdk", "disk bytes");
+  msg::job_outcome o;
+  o.job_id = id;
+  o.epoch = a.epoch;
+  o.holder = a.holder;
+  o.status = "exported";
+  o.output_path = folder;
+  o.files = {folder + "/web01/manifest.json", folder + "/web01/disk-0.vmdk"};
+  auto after = d.sched->on_outcome(o, kT0 + 2 * kSecond);
+  BOOST_TEST_REQUIRE(after.assignments.size() == 1u);
+  BOOST_TEST(after.assignments.front().second.job_id == id);
+  BOOST_TEST(after.assignments.front().second.holder == "conv1/slot-1");
+  BOOST_TEST(after.assignments.front().second.export_request.empty());
+  BOOST_TEST(d.job(id).export_source->exported);
+  (void)c;
+}
+
+BOOST_AUTO_TEST_CASE(the_password_goes_to_a_remote_export_node_only_over_tls) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.settings.remote_links_encrypted = true;
+  d.boot(kT0);
+  d.sched->on_node_hello(export_hello("exp1", "inc-e", 1), kT0);
+  SchedulerEffects fx;
+  submit_vm(d, "web01", kT0 + kSecond, fx);
+  BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);
+  BOOST_TEST(json::parse(fx.assignments.front().second.export_request).value("password", "") == "s3cret-pw");
+}
+
+BOOST_AUTO_TEST_CASE(a_vm_submitted_before_any_export_node_waits_for_one) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("conv1", "inc-c", 2, 100 * kGiB), kT0);
+  SchedulerEffects fx;
+  const json body = submit_vm(d, "web01", kT0 + kSecond, fx);
+  BOOST_TEST(body.value("warning", "").find("no export node") != std::string::npos);
+  BOOST_TEST(fx.assignments.empty());  // converter slots never export
+  const std::string id = body["job"]["id"].get<std::string>();
+  BOOST_TEST(d.job(id).state == JobState::Queued);
+  auto e = d.sched->on_node_hello(export_hello("exp1", "inc-e", 1), kT0 + 2 * kSecond);
+  BOOST_TEST_REQUIRE(e.fx.assignments.size() == 1u);
+  BOOST_TEST(e.fx.assignments.front().second.job_id == id);
+  BOOST_TEST(e.fx.assignments.front().second.holder == "exp1/export-1");
+}
+
+BOOST_AUTO_TEST_CASE(an_export_node_that_reconnects_keeps_its_export_lease_and_a_restarted_one_loses_it) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  d.sched->on_node_hello(export_hello("exp1", "inc-e", 1), kT0);
+  SchedulerEffects fx;
+  const std::string id = submit_vm(d, "web01", kT0 + kSecond, fx)["job"]["id"].get<std::string>();
+  BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);
+  const msg::lease_ref held{id, fx.assignments.front().second.epoch, "exp1/export-1"};
+
+  // Same process, connection reset: it claims the lease, keeps it.
+  d.sched->on_node_disconnected("exp1", "connection reset", kT0 + 2 * kSecond);
+  auto again = d.sched->on_node_hello(export_hello("exp1", "inc-e", 1, {held}), kT0 + 3 * kSecond);
+  BOOST_TEST(again.welcome.revoked.empty());
+  BOOST_TEST(d.job(id).state == JobState::Running);
+  BOOST_TEST(d.job(id).epoch == held.epoch);
+
+  // A new process with the same name: the lease is taken back (uncharged)
+  // and given to its fresh export slot under a new epoch; the old claim is revoked.
+  auto restarted = d.sched->on_node_hello(export_hello("exp1", "inc-new", 1, {held}), kT0 + 4 * kSecond);
+  BOOST_TEST(restarted.welcome.revoked == std::vector<std::string>{id}, boost::test_tools::per_element());
+  BOOST_TEST_REQUIRE(restarted.fx.assignments.size() == 1u);
+  BOOST_TEST(restarted.fx.assignments.front().second.epoch > held.epoch);
+  BOOST_TEST(d.job(id).interrupted == 1);  // moved, not charged as a retry
+}
+
 BOOST_AUTO_TEST_SUITE_END()

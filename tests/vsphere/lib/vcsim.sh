@@ -12,6 +12,9 @@
 #                                        VCSIM_PORT / VCSIM_FIXED_PASSWORD, when set,
 #                                        pin the port and password (a simulator
 #                                        restarted "as the same vCenter")
+#                                        VCSIM_NETNS, when set, runs the simulator (and
+#                                        govc) inside that network namespace: on its
+#                                        127.0.0.1, reachable from nothing else there
 #   stop_vcsim                        kill -9 it (idempotent)
 #   govc ARGS...                      the kit's govc against the running simulator
 VCSIM_KIT=${H2K_VCSIM_KIT:-/var/cache/hyper2kvm-vcsim/bin}
@@ -34,7 +37,8 @@ start_vcsim() {
   local try port
   for try in 1 2 3 4 5; do
     port=${VCSIM_PORT:-$(vcsim_free_port)}
-    env "$@" TMPDIR="$dir/vcsim-tmp" "$VCSIM_KIT/vcsim" -l "127.0.0.1:$port" -autostart=false \
+    # `ip netns exec` execs the simulator itself: VCSIM_PID is the simulator.
+    ${VCSIM_NETNS:+ip netns exec "$VCSIM_NETNS"} env "$@" TMPDIR="$dir/vcsim-tmp" "$VCSIM_KIT/vcsim" -l "127.0.0.1:$port" -autostart=false \
       -username "$VCSIM_USER" -password "$VCSIM_PASSWORD" >"$dir/vcsim.out" 2>"$VCSIM_LOG" &
     VCSIM_PID=$!
     local i
@@ -60,7 +64,7 @@ stop_vcsim() {
   VCSIM_PID=
 }
 
-govc() { "$VCSIM_KIT/govc" "$@"; }
+govc() { ${VCSIM_NETNS:+ip netns exec "$VCSIM_NETNS"} "$VCSIM_KIT/govc" "$@"; }
 
 # make_vmdk NAME MIB: $W/NAME.vmdk, a streamOptimized VMDK of MIB MiB of
 # random data (incompressible: about as large as the data), to upload over a

@@ -1,0 +1,27 @@
+#include "nodes/hyper2kvm/slot_settings.hpp"
+
+namespace h2k {
+
+ConverterSettings converter_settings(const DaemonConfig& config, const std::filesystem::path& self_exe,
+                                     const FaultPlan& faults) {
+  ConverterSettings conv;
+  conv.watch_root = config.watch_dir;
+  conv.output_root = config.output_dir;
+  conv.conversion = config.conversion;
+  conv.self_exe = self_exe;
+  conv.faults = faults;
+  return conv;
+}
+
+ExporterSettings exporter_settings(const DaemonConfig& config) {
+  ExporterSettings exp;
+  exp.watch_root = config.watch_dir;  // on a cluster node: the share, as this host mounts it
+  exp.credentials_file = config.vsphere.credentials_file;
+  exp.default_username = config.vsphere.username;
+  exp.parallel_disks = config.exports.parallel_disks;
+  exp.lease_ready_timeout = std::chrono::duration_cast<std::chrono::seconds>(config.exports.lease_ready_timeout);
+  exp.shutdown_timeout = std::chrono::duration_cast<std::chrono::seconds>(config.exports.shutdown_timeout);
+  return exp;
+}
+
+}  // namespace h2k

@@ -1,0 +1,17 @@
+#pragma once
+// What a job slot of this process needs from the daemon configuration: the
+// same for the single-host daemon and a cluster node, so both build their
+// converter and export slots from one place.
+#include <filesystem>
+
+#include "actors/converter/conversion_task.hpp"
+#include "actors/exporter/export_task.hpp"
+#include "nodes/common/config/daemon_config.hpp"
+
+namespace h2k {
+
+ConverterSettings converter_settings(const DaemonConfig& config, const std::filesystem::path& self_exe,
+                                     const FaultPlan& faults);
+ExporterSettings exporter_settings(const DaemonConfig& config);
+
+}  // namespace h2k
