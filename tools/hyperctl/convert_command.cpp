@@ -431,6 +431,9 @@ int run_convert_command(ControlClient& client, const ConvertOptions& o, bool jso
   const json& job = member(reply.json, "job");
   const std::string id = text_field(job, "id", "");
   if (!json_out) std::cout << submitted_line(job, o.vm, o.vcenter) << std::endl;
+  // A cluster with no export node connected: the job waits for one.
+  if (const std::string warning = text_field(reply.json, "warning", ""); !warning.empty())
+    std::cerr << "hyperctl: warning: " << warning << "\n";
   if (!o.follow) return exit_code::kOk;
   if (id.empty()) {
     std::cerr << "hyperctl: the daemon's reply names no job to follow\n";
