@@ -47,6 +47,7 @@ struct node_hello {
   std::vector<converter_actor> slots;   // its job slots, numbered 1.. in this order
   std::vector<lease_ref> leases;        // jobs it is still running (after a coordinator restart)
   std::vector<exporter_actor> export_slots;  // exporter role: its export slots, numbered 1..
+  std::vector<std::string> capabilities;     // "kvm", "virtio-win": jobs needing one go only to nodes that have it
 };
 
 struct node_welcome {
@@ -58,7 +59,7 @@ struct node_welcome {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_hello& x) {
   return f(caf::meta::type_name("h2k::msg::node_hello"), x.node_name, x.incarnation, x.roles, x.host,
-           x.scratch_free_bytes, x.accel, x.slots, x.leases, x.export_slots);
+           x.scratch_free_bytes, x.accel, x.slots, x.leases, x.export_slots, x.capabilities);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_welcome& x) {

@@ -114,6 +114,7 @@ void hello(self_ptr self) {
   h.host = st.settings.host;
   h.scratch_free_bytes = free_bytes(st.settings.scratch_dir);
   h.accel = st.settings.accel;
+  h.capabilities = st.settings.capabilities;
   h.slots = st.slots;
   h.export_slots = st.export_slots;
   for (auto& [id, l] : st.leases) h.leases.push_back(l);

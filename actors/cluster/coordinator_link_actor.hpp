@@ -43,6 +43,7 @@ struct LinkSettings {
   std::vector<std::string> roles;        // "converter", "watcher", "exporter"
   std::string host;                      // shown by `hyperctl nodes`
   std::string accel;                     // converters: "kvm" or "tcg"
+  std::vector<std::string> capabilities; // "kvm", "virtio-win" (converters)
   std::size_t slots = 0;                 // converter slots (0: not a converter)
   std::size_t export_slots = 0;          // export slots (0: not an exporter)
   std::filesystem::path scratch_dir;     // free space reported (work_dir)

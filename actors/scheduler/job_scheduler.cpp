@@ -1,5 +1,7 @@
 #include "actors/scheduler/job_scheduler.hpp"
 
+#include "actors/scheduler/job_needs.hpp"
+
 #include <algorithm>
 #include <unistd.h>
 
@@ -68,6 +70,7 @@ JobScheduler::JobScheduler(SchedulerSettings settings, std::shared_ptr<JobStore>
   if (settings_.slots > 0) self.roles.push_back("converter");
   if (settings_.export_slots > 0) self.roles.push_back("exporter");
   self.local = true;
+  self.capabilities = settings_.capabilities;
   for (std::size_t i = 0; i < settings_.slots + settings_.export_slots; ++i) {
     Slot s;
     s.node = settings_.node;
@@ -133,12 +136,12 @@ std::string JobScheduler::source_of(const Job& job) const {
   return first.begin()->string();
 }
 
-std::optional<std::size_t> JobScheduler::pick_slot(bool exporter) const {
+std::optional<std::size_t> JobScheduler::pick_slot(bool exporter, const std::set<std::string>& skip) const {
   std::optional<std::size_t> best;
   double best_score = -1;
   std::size_t best_busy = 0;
   for (const NodeInfo* n : nodes_.all()) {
-    if (!n->up || n->draining) continue;
+    if (!n->up || n->draining || skip.count(n->name)) continue;
     std::optional<std::size_t> free;
     std::size_t busy = 0;
     for (auto i : n->slots) {
@@ -341,17 +344,37 @@ void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
   if (settings_.per_source_limit > 0)
     for (const auto& sl : slots_)
       if (!sl.job_id.empty() && !sl.source.empty()) ++per_source[sl.source];
-  auto eligible = [&](const Job& j) {
+  auto within_source_limit = [&](const Job& j) {
+    if (settings_.per_source_limit <= 0) return true;
     const std::string s = source_of(j);
     return s.empty() || per_source[s] < settings_.per_source_limit;
   };
   for (const bool exporter : {true, false}) {
-  while (auto free = pick_slot(exporter)) {
+  // Nodes that found nothing they may take in this round (capabilities).
+  std::set<std::string> passed_over;
+  while (auto free = pick_slot(exporter, passed_over)) {
     const std::size_t i = *free;
+    // Capabilities matter in a cluster only: a single host is the one
+    // place a job can run (the converter fails it loudly if it must).
+    const NodeInfo* node = cluster_mode() ? nodes_.find(slots_[i].node) : nullptr;
+    bool lacked_capability = false;
+    auto eligible = [&](const Job& j) {
+      if (!within_source_limit(j)) return false;
+      if (node && !node_can_convert(*node, j)) {
+        lacked_capability = true;
+        return false;
+      }
+      return true;
+    };
     std::optional<Job> job;
     if (exporter) job = store_->claim_next_ready(now_ms, holder_of(i), {}, JobQueue::Export);
-    else if (settings_.per_source_limit > 0) job = store_->claim_next_ready(now_ms, holder_of(i), eligible);
+    else if (settings_.per_source_limit > 0 || node) job = store_->claim_next_ready(now_ms, holder_of(i), eligible);
     else job = store_->claim_next_ready(now_ms, holder_of(i));
+    if (!job && lacked_capability) {
+      // A job waits for a capability this node lacks: another node may have it.
+      passed_over.insert(slots_[i].node);
+      continue;
+    }
     if (!job) break;
     assign(i, job->id, job->epoch, now_ms);
     if (settings_.per_source_limit > 0) {
@@ -377,6 +400,28 @@ void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
     fx.events.push_back(event_for(*job, "started", now_ms));
   }
   }
+}
+
+const std::vector<std::string>& JobScheduler::needs_of(const Job& job) const {
+  static const std::vector<std::string> none;
+  if (!in_watch(job) || job.sources.empty()) return none;
+  const fs::path primary = settings_.watch_root / job.sources.front();
+  auto it = needs_.find(primary.string());
+  if (it != needs_.end()) return it->second;
+  if (needs_.size() >= 100'000) needs_.clear();  // a bound, not a policy: entries are recomputed
+  return needs_.emplace(primary.string(), capabilities_needed(primary)).first->second;
+}
+
+bool JobScheduler::node_can_convert(const NodeInfo& node, const Job& job) const {
+  for (const auto& need : needs_of(job)) {
+    if (std::find(node.capabilities.begin(), node.capabilities.end(), need) != node.capabilities.end()) continue;
+    if (needs_logged_.insert(job.id).second)
+      log_->warn("job {} needs {} (a {} guest), which node {} lacks: it goes only to a node that has it{}", job.id,
+                 need, need == kCapabilityVirtioWin ? "Windows" : "", node.name,
+                 need == kCapabilityVirtioWin ? " (conversion.virtio_win_dir)" : "");
+    return false;
+  }
+  return true;
 }
 
 std::string JobScheduler::export_request_of(const Job& job, bool with_password) const {
@@ -862,6 +907,7 @@ JobScheduler::NodeJoin JobScheduler::on_node_hello(const msg::node_hello& h, std
   info.roles = h.roles;
   info.host = h.host;
   info.accel = h.accel;
+  info.capabilities = h.capabilities;
   info.slots = indices;
   info.scratch_free_bytes = h.scratch_free_bytes;
   info.joined_ms = now_ms;
@@ -977,6 +1023,7 @@ nlohmann::json JobScheduler::node_views(std::int64_t now_ms) const {
                    {"jobs_lost", n->jobs_lost},
                    {"scratch_free_bytes", n->scratch_free_bytes},
                    {"accel", n->accel},
+                   {"capabilities", n->capabilities},
                    {"health", health},
                    {"down_reason", n->down_reason},
                    {"last_heartbeat_age_s", n->local ? 0.0 : static_cast<double>(now_ms - n->last_seen_ms) / 1000.0}});
@@ -1075,6 +1122,9 @@ nlohmann::json JobScheduler::view(const Job& job, std::optional<std::size_t> pos
   else
     v["vsphere"] = nullptr;
   v["output_dir"] = job.output_path.empty() ? nlohmann::json() : nlohmann::json((settings_.output_root / job.output_path).string());
+  // What a waiting job needs of its converter node (a cluster places it by that).
+  if (cluster_mode() && (job.state == JobState::Queued || job.state == JobState::RetryWait))
+    v["needs"] = needs_of(job);
   return v;
 }
 

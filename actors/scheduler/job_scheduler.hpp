@@ -66,6 +66,9 @@ struct SchedulerSettings {
   // vSphere password goes to a remote export node only then; over plain TCP
   // that node uses its own credentials (VSPHERE_PASSWORD, credentials_file).
   bool remote_links_encrypted = false;
+  // This process's own converter capabilities ("kvm", "virtio-win"): in a
+  // cluster, a job needing one goes only to a node that has it.
+  std::vector<std::string> capabilities;
   // A job found running after this many daemon deaths is failed for good
   // (it may be what kills the daemon); 0 = no limit.
   int max_crash_recoveries = 3;
@@ -174,7 +177,8 @@ private:
   void assign(std::size_t i, std::string job_id, std::uint64_t epoch, std::int64_t now_ms);
   // The best free slot for the next job: on a node that is up and not
   // draining, the one with the most free scratch per running job.
-  std::optional<std::size_t> pick_slot(bool exporter) const;
+  // `skip`: nodes passed over in this round (nothing they may take).
+  std::optional<std::size_t> pick_slot(bool exporter, const std::set<std::string>& skip = {}) const;
   // The job's source for limits.per_source: the first folder of its primary
   // file under the watch root; "" (not limited) for top-level and external files.
   std::string source_of(const Job& job) const;
@@ -221,6 +225,11 @@ private:
   // Removes the job's export folders under <watch>/.exports except the one
   // of `keep_epoch` (0: all): stale or abandoned attempts.
   void remove_export_dirs(const std::string& job_id, std::uint64_t keep_epoch) const;
+  // Capabilities the job's guest needs (job_needs.hpp), memoised by primary file.
+  const std::vector<std::string>& needs_of(const Job& job) const;
+  bool node_can_convert(const NodeInfo& node, const Job& job) const;
+  mutable std::map<std::string, std::vector<std::string>> needs_;
+  mutable std::set<std::string> needs_logged_;  // jobs whose missing capability was logged
   // The export request (ExportSource JSON), with the submitter's password when it may travel to that slot.
   std::string export_request_of(const Job& job, bool with_password) const;
 

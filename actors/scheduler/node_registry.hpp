@@ -22,6 +22,7 @@ struct NodeInfo {
   std::vector<std::string> roles;
   std::string host;
   std::string accel;                    // converters: "kvm" or "tcg"
+  std::vector<std::string> capabilities;  // "kvm", "virtio-win" (actors/scheduler/job_needs.hpp)
   std::vector<std::size_t> slots;       // indices into the scheduler's slot table
   std::uint64_t scratch_free_bytes = 0;
   std::uint32_t busy_reported = 0;      // busy slots as the node last said

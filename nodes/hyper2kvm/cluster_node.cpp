@@ -11,6 +11,7 @@
 #include "actors/cluster/coordinator_link_actor.hpp"
 #include "actors/converter/converter_actor.hpp"
 #include "actors/exporter/exporter_actor.hpp"
+#include "actors/scheduler/job_needs.hpp"
 #include "actors/watcher/watcher_actor.hpp"
 #include "engine/verify/accel.hpp"
 #include "messages/register_messages.hpp"
@@ -70,10 +71,12 @@ int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
   link_settings.export_slots = exporter ? static_cast<std::size_t>(config.exports.concurrent_exports) : 0;
   link_settings.scratch_dir = config.work_dir;
   link_settings.heartbeat_interval = cluster.heartbeat_interval;
-  if (converter)
+  if (converter) {
     link_settings.accel =
         to_string(choose_accel(config.conversion.verify_boot_accel, config.conversion.libguestfs.backend_settings,
                                kvm_usable()));
+    link_settings.capabilities = host_capabilities(link_settings.accel == "kvm", config.conversion.virtio_win_dir);
+  }
   ConverterSettings conv = converter_settings(config, self_exe, faults);
   // A slot waits as long as a coordinator restart may take: its link holds
   // the request meanwhile.

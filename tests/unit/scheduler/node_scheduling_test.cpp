@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 
+#include "actors/scheduler/job_needs.hpp"
 #include "actors/scheduler/staging_sweep.hpp"
 
 using namespace h2k;
@@ -951,6 +952,70 @@ BOOST_AUTO_TEST_CASE(an_export_node_that_reconnects_keeps_its_export_lease_and_a
   BOOST_TEST_REQUIRE(restarted.fx.assignments.size() == 1u);
   BOOST_TEST(restarted.fx.assignments.front().second.epoch > held.epoch);
   BOOST_TEST(d.job(id).interrupted == 1);  // moved, not charged as a retry
+}
+
+// Capabilities: a Windows guest (its .vmx, OVF or export manifest says so)
+// needs "virtio-win"; a node without it never gets the job, even when it has
+// the most free scratch; a job nobody can take waits, saying what it needs.
+namespace {
+
+std::string found_vmx(Daemon& d, const std::string& name, const std::string& guest_os, std::int64_t now,
+                      SchedulerEffects& fx) {
+  fx = d.sched->on_found(d.drop(name, "config.version = \"8\"\nguestOS = \"" + guest_os + "\"\n"), now);
+  BOOST_TEST_REQUIRE(!fx.events.empty());
+  return fx.events.front().job_id;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_windows_guest_goes_only_to_a_node_with_virtio_win) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  auto plain = hello("plain", "inc-p", 2, 500 * kGiB);  // the most scratch: first choice otherwise
+  auto drivers = hello("drivers", "inc-d", 2, 100 * kGiB);
+  drivers.capabilities = {"kvm", "virtio-win"};
+  d.sched->on_node_hello(plain, kT0);
+
+  SchedulerEffects fx;
+  const std::string win = found_vmx(d, "win2019.vmx", "windows2019srv-64", kT0 + kSecond, fx);
+  BOOST_TEST(fx.assignments.empty());  // only "plain" is there: the job waits
+  BOOST_TEST(d.job(win).state == JobState::Queued);
+  const Reply status = d.control("job-status", {{"job_id", win}});
+  BOOST_TEST(status.body["job"]["needs"] == json::array({"virtio-win"}), status.body.dump());
+
+  const std::string lin = found_vmx(d, "debian.vmx", "debian12-64", kT0 + 2 * kSecond, fx);
+  BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);  // a Linux guest needs nothing: it passes the waiting one
+  BOOST_TEST(fx.assignments.front().second.job_id == lin);
+  BOOST_TEST(fx.assignments.front().second.holder.rfind("plain/", 0) == 0u);
+
+  auto join = d.sched->on_node_hello(drivers, kT0 + 3 * kSecond);
+  BOOST_TEST_REQUIRE(join.fx.assignments.size() == 1u);
+  BOOST_TEST(join.fx.assignments.front().second.job_id == win);
+  BOOST_TEST(join.fx.assignments.front().second.holder.rfind("drivers/", 0) == 0u);
+
+  const Reply nodes = d.control("nodes");
+  BOOST_TEST(node_entry(nodes.body["nodes"], "drivers")["capabilities"] == json::array({"kvm", "virtio-win"}));
+}
+
+BOOST_AUTO_TEST_CASE(capabilities_needed_reads_the_guest_from_small_descriptions_only) {
+  Daemon folder(0);  // for its temporary folder
+  const fs::path dir = folder.watch;
+  write_file(dir / "w.vmx", "guestOS = \"windows9-64\"\n");
+  write_file(dir / "l.vmx", "guestOS = \"ubuntu-64\"\n");
+  write_file(dir / "broken.json", "{not json");
+  write_file(dir / "disk.vmdk", "whatever");
+  BOOST_TEST(capabilities_needed(dir / "w.vmx") == std::vector<std::string>{"virtio-win"}, boost::test_tools::per_element());
+  BOOST_TEST(capabilities_needed(dir / "l.vmx").empty());
+  BOOST_TEST(capabilities_needed(dir / "broken.json").empty());  // the conversion names its error
+  BOOST_TEST(capabilities_needed(dir / "disk.vmdk").empty());
+  BOOST_TEST(is_windows_hint("winNetStandardGuest"));
+  BOOST_TEST(is_windows_hint("windows2019srv_64Guest"));
+  BOOST_TEST(!is_windows_hint("debian10_64Guest"));
+  BOOST_TEST(!is_windows_hint("darwin64Guest"));
+  BOOST_TEST(host_capabilities(true, "") == std::vector<std::string>{"kvm"}, boost::test_tools::per_element());
+  BOOST_TEST(host_capabilities(false, dir) == std::vector<std::string>{"virtio-win"}, boost::test_tools::per_element());
+  BOOST_TEST(host_capabilities(false, dir / "missing").empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
