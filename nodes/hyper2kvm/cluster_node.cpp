@@ -72,10 +72,9 @@ int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
   link_settings.scratch_dir = config.work_dir;
   link_settings.heartbeat_interval = cluster.heartbeat_interval;
   if (converter) {
-    link_settings.accel =
-        to_string(choose_accel(config.conversion.verify_boot_accel, config.conversion.libguestfs.backend_settings,
-                               kvm_usable()));
-    link_settings.capabilities = host_capabilities(link_settings.accel == "kvm", config.conversion.virtio_win_dir);
+    const Accel accel = converter_accel(config);
+    link_settings.accel = to_string(accel);
+    link_settings.capabilities = host_capabilities(accel == Accel::Kvm, config.conversion.virtio_win_dir);
   }
   ConverterSettings conv = converter_settings(config, self_exe, faults);
   // A slot waits as long as a coordinator restart may take: its link holds

@@ -19,7 +19,6 @@
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/stats/stats_actor.hpp"
 #include "actors/watcher/watcher_actor.hpp"
-#include "engine/verify/accel.hpp"
 #include "messages/register_messages.hpp"
 #include "nodes/common/config/state_migration.hpp"
 #include "nodes/hyper2kvm/cluster_network.hpp"
@@ -125,10 +124,7 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
     sched.node = cluster.node_name;
     sched.slots = cluster.has_role(NodeRole::Converter) ? sched.slots : 0;
     if (sched.slots > 0)
-      sched.capabilities = host_capabilities(
-          choose_accel(config.conversion.verify_boot_accel, config.conversion.libguestfs.backend_settings,
-                       kvm_usable()) == Accel::Kvm,
-          config.conversion.virtio_win_dir);
+      sched.capabilities = host_capabilities(converter_accel(config) == Accel::Kvm, config.conversion.virtio_win_dir);
     sched.node_timeout_ms = cluster.node_timeout.count();
     // After a restart, nodes reconnect within their backoff (at most 5 s)
     // plus a connection attempt; leases they do not claim by then are

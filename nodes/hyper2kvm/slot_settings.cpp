@@ -24,4 +24,8 @@ ExporterSettings exporter_settings(const DaemonConfig& config) {
   return exp;
 }
 
+Accel converter_accel(const DaemonConfig& config) {
+  return choose_accel(config.conversion.verify_boot_accel, config.conversion.libguestfs.backend_settings, kvm_usable());
+}
+
 }  // namespace h2k

@@ -6,6 +6,7 @@
 
 #include "actors/converter/conversion_task.hpp"
 #include "actors/exporter/export_task.hpp"
+#include "engine/verify/accel.hpp"
 #include "nodes/common/config/daemon_config.hpp"
 
 namespace h2k {
@@ -13,5 +14,8 @@ namespace h2k {
 ConverterSettings converter_settings(const DaemonConfig& config, const std::filesystem::path& self_exe,
                                      const FaultPlan& faults);
 ExporterSettings exporter_settings(const DaemonConfig& config);
+// How this host's guests would boot (conversion.verify_boot_accel, libguestfs
+// force_tcg, /dev/kvm usable).
+Accel converter_accel(const DaemonConfig& config);
 
 }  // namespace h2k

@@ -28,21 +28,6 @@ struct ExportDaemon : Daemon {
     return r.body["job"]["id"].get<std::string>();
   }
 
-  // What an exporter holding the lease writes and reports.
-  msg::job_outcome exported(const std::string& id, const std::string& vm) {
-    const Lease l = lease(id);
-    const std::string folder = ".exports/" + id + "-e" + std::to_string(l.epoch);
-    write_file(watch / folder / vm / "manifest.json", "{}");
-    write_file(watch / folder / vm / "disk-0.vmdk", "disk bytes");
-    msg::job_outcome o;
-    o.job_id = id;
-    o.epoch = l.epoch;
-    o.holder = l.holder;
-    o.status = "exported";
-    o.output_path = folder;
-    o.files = {folder + "/" + vm + "/manifest.json", folder + "/" + vm + "/disk-0.vmdk"};
-    return o;
-  }
 };
 
 std::string raw_store_dump(const fs::path& db) {

@@ -860,7 +860,7 @@ BOOST_AUTO_TEST_CASE(an_export_node_exports_and_a_converter_node_converts) {
   Daemon d(0);
   as_coordinator(d);
   d.boot(kT0);
-  auto c = d.sched->on_node_hello(hello("conv1", "inc-c", 1, 100 * kGiB), kT0);
+  d.sched->on_node_hello(hello("conv1", "inc-c", 1, 100 * kGiB), kT0);
   auto e = d.sched->on_node_hello(export_hello("exp1", "inc-e", 2), kT0);
   BOOST_TEST_REQUIRE(e.welcome.accepted);
   BOOST_TEST(e.slot_indices.size() == 2u);
@@ -880,23 +880,12 @@ BOOST_AUTO_TEST_CASE(an_export_node_exports_and_a_converter_node_converts) {
   // Plain TCP between the nodes (no cluster.tls): the password stays here.
   BOOST_TEST(!request.contains("password"));
 
-  const std::string folder = ".exports/" + id + "-e" + std::to_string(a.epoch);
-  write_file(d.watch / folder / "web01" / "manifest.json", "{}");
-  write_file(d.watch / folder / "web01" / "disk-0.vmdk", "disk bytes");
-  msg::job_outcome o;
-  o.job_id = id;
-  o.epoch = a.epoch;
-  o.holder = a.holder;
-  o.status = "exported";
-  o.output_path = folder;
-  o.files = {folder + "/web01/manifest.json", folder + "/web01/disk-0.vmdk"};
-  auto after = d.sched->on_outcome(o, kT0 + 2 * kSecond);
+  auto after = d.sched->on_outcome(d.exported(id, "web01"), kT0 + 2 * kSecond);
   BOOST_TEST_REQUIRE(after.assignments.size() == 1u);
   BOOST_TEST(after.assignments.front().second.job_id == id);
   BOOST_TEST(after.assignments.front().second.holder == "conv1/slot-1");
   BOOST_TEST(after.assignments.front().second.export_request.empty());
   BOOST_TEST(d.job(id).export_source->exported);
-  (void)c;
 }
 
 BOOST_AUTO_TEST_CASE(the_password_goes_to_a_remote_export_node_only_over_tls) {

@@ -191,6 +191,22 @@ struct Daemon {
     return {j.epoch, j.holder};
   }
   // `o` as the converter holding the job's current lease sends it.
+  // What an exporter holding the job's lease writes into the queue and reports.
+  msg::job_outcome exported(const std::string& id, const std::string& vm) const {
+    const Lease l = lease(id);
+    const std::string folder = ".exports/" + id + "-e" + std::to_string(l.epoch);
+    write_file(watch / folder / vm / "manifest.json", "{}");
+    write_file(watch / folder / vm / "disk-0.vmdk", "disk bytes");
+    msg::job_outcome o;
+    o.job_id = id;
+    o.epoch = l.epoch;
+    o.holder = l.holder;
+    o.status = "exported";
+    o.output_path = folder;
+    o.files = {folder + "/" + vm + "/manifest.json", folder + "/" + vm + "/disk-0.vmdk"};
+    return o;
+  }
+
   msg::job_outcome from_lease(msg::job_outcome o) const {
     const Lease l = lease(o.job_id);
     o.epoch = l.epoch;
