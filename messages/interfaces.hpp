@@ -29,7 +29,7 @@ using exporter_actor = converter_actor;
 using job_report_actor = caf::typed_actor<
     caf::reacts_to<job_progress>,
     caf::reacts_to<job_outcome>,
-    caf::replies_to<job_planned>::with<std::string>,  // the reserved output folder ("" = stale lease)
+    caf::replies_to<job_planned>::with<plan_reply>,   // the reserved output folder ("" = stale lease)
     caf::replies_to<publish_request>::with<bool>>;    // true once recorded durably
 
 // What a watcher reports to (the scheduler, or a node's coordinator link).
@@ -78,7 +78,7 @@ using scheduler_actor = caf::typed_actor<
     caf::reacts_to<tick_atom>,
     caf::reacts_to<commit_atom>,                  // self-sent: one fsync, then the batched effects go out
     caf::reacts_to<shutdown_atom>,                // leave now (after drain/stop has finished)
-    caf::replies_to<job_planned>::with<std::string>,  // the reserved output folder ("" = stale lease)
+    caf::replies_to<job_planned>::with<plan_reply>,   // the reserved output folder ("" = stale lease)
     caf::replies_to<publish_request>::with<bool>,     // true once recorded durably
     caf::replies_to<control_command>::with<control_reply>,
     caf::replies_to<node_hello>::with<node_welcome>,
@@ -90,7 +90,7 @@ using scheduler_actor = caf::typed_actor<
 using coordinator_link_actor = caf::typed_actor<
     caf::reacts_to<job_progress>,
     caf::reacts_to<job_outcome>,
-    caf::replies_to<job_planned>::with<std::string>,
+    caf::replies_to<job_planned>::with<plan_reply>,
     caf::replies_to<publish_request>::with<bool>,
     caf::reacts_to<vm_found>,
     caf::reacts_to<watch_problem>,

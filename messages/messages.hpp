@@ -69,6 +69,11 @@ struct job_assignment {
   // the coordinator's memory only, never stored or logged).
   std::string export_request;
   bool define_domain = false;        // define the libvirt domain once published (hyperctl convert --define)
+  // Content deduplication in a cluster: "md5" or "xxh128" when the slot that
+  // converts the job computes its dedup key (one read of the files, by the
+  // node that reads them anyway, instead of one per watcher) and sends it in
+  // job_planned; "" = nothing to compute (the key is known, or dedup is off).
+  std::string dedup_method;
 };
 
 // --- converter -> scheduler (-> stats) -----------------------------------
@@ -82,6 +87,15 @@ struct job_planned {
   std::string holder;
   std::string output_subdir;         // e.g. "2026-11-22"
   std::string vm_name;
+  std::string dedup_key;             // computed by the slot (job_assignment.dedup_method); "" = none
+};
+
+// The scheduler's answer to job_planned: the reserved folder, or why none.
+struct plan_reply {
+  std::string output_folder;         // relative to the output root; "" = refused
+  // Set when the slot's dedup_key names a VM another job already converted:
+  // that job's id. The slot converts nothing and reports "duplicate".
+  std::string duplicate_of;
 };
 
 // Fenced publish: asked once the staging folder is complete, before the
@@ -186,11 +200,17 @@ typename Inspector::result_type inspect(Inspector& f, watch_problem& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_assignment& x) {
   return f(caf::meta::type_name("h2k::msg::job_assignment"), x.job_id, x.epoch, x.holder, x.source_root, x.sources,
-           x.file_type, x.attempt, x.output_subdir, x.staging_tag, x.export_request, x.define_domain);
+           x.file_type, x.attempt, x.output_subdir, x.staging_tag, x.export_request, x.define_domain,
+           x.dedup_method);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_planned& x) {
-  return f(caf::meta::type_name("h2k::msg::job_planned"), x.job_id, x.epoch, x.holder, x.output_subdir, x.vm_name);
+  return f(caf::meta::type_name("h2k::msg::job_planned"), x.job_id, x.epoch, x.holder, x.output_subdir, x.vm_name,
+           x.dedup_key);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plan_reply& x) {
+  return f(caf::meta::type_name("h2k::msg::plan_reply"), x.output_folder, x.duplicate_of);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, publish_request& x) {

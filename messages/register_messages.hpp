@@ -13,6 +13,7 @@ inline void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<watch_problem>("h2k::msg::watch_problem");
   cfg.add_message_type<job_assignment>("h2k::msg::job_assignment");
   cfg.add_message_type<job_planned>("h2k::msg::job_planned");
+  cfg.add_message_type<plan_reply>("h2k::msg::plan_reply");
   cfg.add_message_type<publish_request>("h2k::msg::publish_request");
   cfg.add_message_type<job_progress>("h2k::msg::job_progress");
   cfg.add_message_type<job_outcome>("h2k::msg::job_outcome");

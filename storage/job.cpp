@@ -135,6 +135,7 @@ nlohmann::json to_json(const Job& job) {
       {"dedup_key", job.dedup_key},
       {"enqueue_seq", job.enqueue_seq},
   };
+  if (!job.duplicate_of.empty()) j["duplicate_of"] = job.duplicate_of;
   if (job.last_error)
     j["last_error"] = {{"kind", to_string(job.last_error->kind)},
                        {"reason", job.last_error->reason},
@@ -208,6 +209,7 @@ Job job_from_json(const nlohmann::json& j, const std::string& what) {
   job.finished_at = field<std::int64_t>(j, what, "finished_at");
   job.output_path = field<std::string>(j, what, "output_path");
   job.dedup_key = field<std::string>(j, what, "dedup_key");
+  job.duplicate_of = j.value("duplicate_of", std::string());
   job.enqueue_seq = field<std::uint64_t>(j, what, "enqueue_seq");
   if (auto it = j.find("last_error"); it != j.end() && !it->is_null()) {
     JobError e;

@@ -119,6 +119,10 @@ struct Job {
   // once archived, so a crash mid-archive finishes the move exactly once.
   std::string archive_pending;
   std::string dedup_key;
+  // The job another one already converted this VM in (same dedup key, found
+  // when the converting node hashed the files): this job converted nothing.
+  // Set while running (JobStore::note_duplicate), kept once done.
+  std::string duplicate_of;
   std::uint64_t enqueue_seq = 0;      // FIFO order within a priority; assigned by JobStore
   // A vSphere VM (hyperctl convert --vm): exported first, then converted.
   std::optional<ExportSource> export_source;

@@ -438,7 +438,7 @@ std::optional<std::int64_t> JobStore::next_retry_at() const {
 }
 
 Job JobStore::reserve_output(const std::string& id, const fs::path& subdir, const std::string& vm_name,
-                             const OutputExists& exists) {
+                             const OutputExists& exists, const std::string& dedup_key) {
   std::lock_guard lock(impl_->mu);
   Job before = impl_->running_job(id, "reserve an output folder for");
   auto free_for_us = [&](const fs::path& folder) {
@@ -446,8 +446,11 @@ Job JobStore::reserve_output(const std::string& id, const fs::path& subdir, cons
     if (owner && *owner != id) return false;
     return !exists(folder);
   };
-  if (!before.output_path.empty() && free_for_us(before.output_path)) return before;  // rerun: same name
-  fs::path chosen = subdir / vm_name;
+  if (!before.output_path.empty() && free_for_us(before.output_path) &&
+      (dedup_key.empty() || dedup_key == before.dedup_key) && before.duplicate_of.empty())
+    return before;  // rerun: same name
+  fs::path chosen = before.output_path;
+  if (chosen.empty() || !free_for_us(chosen)) chosen = subdir / vm_name;
   for (int n = 1; !free_for_us(chosen); ++n)
     chosen = subdir / (vm_name + "-" + id + (n == 1 ? "" : "-" + std::to_string(n)));
   Job after = before;
@@ -457,7 +460,45 @@ Job JobStore::reserve_output(const std::string& id, const fs::path& subdir, cons
     if (auto owner = impl_->read(old_key); owner && *owner == id) batch.Delete(old_key);
   }
   after.output_path = chosen;
+  if (!dedup_key.empty()) after.dedup_key = dedup_key;
+  after.duplicate_of.clear();
   batch.Put(keys::out(chosen.generic_string()), id);
+  impl_->stage(batch, before, after);
+  impl_->commit(batch);
+  return after;
+}
+
+Job JobStore::note_duplicate(const std::string& id, const std::string& dedup_key, const std::string& original) {
+  std::lock_guard lock(impl_->mu);
+  Job before = impl_->running_job(id, "record as a duplicate");
+  Job after = before;
+  after.dedup_key = dedup_key;
+  after.duplicate_of = original;
+  rocksdb::WriteBatch batch;
+  impl_->stage(batch, before, after);
+  impl_->commit(batch);
+  return after;
+}
+
+Job JobStore::mark_duplicate(const std::string& id, std::int64_t now_ms, const std::string& archive_pending) {
+  std::lock_guard lock(impl_->mu);
+  Job before = impl_->running_job(id, "mark as a duplicate");
+  if (before.duplicate_of.empty())
+    throw StorageError(impl_->path.string() + ": job '" + id + "' is not recorded as a duplicate");
+  Job after = before;
+  after.state = JobState::Done;
+  after.finished_at = now_ms;
+  after.holder.clear();
+  after.archive_pending = archive_pending;
+  rocksdb::WriteBatch batch;
+  // Its own reservation (from an earlier attempt) is released: the VM's
+  // folder is the original's.
+  if (!before.output_path.empty()) {
+    const auto old_key = keys::out(before.output_path.generic_string());
+    if (auto owner = impl_->read(old_key); owner && *owner == id) batch.Delete(old_key);
+  }
+  after.output_path.clear();
+  if (auto original = impl_->load(before.duplicate_of)) after.output_path = original->output_path;
   impl_->stage(batch, before, after);
   impl_->commit(batch);
   return after;

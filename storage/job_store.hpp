@@ -112,8 +112,18 @@ public:
   // exists on disk. A job that already holds a reservation not yet on disk
   // keeps it (its rerun after a crash or a retry publishes under the same
   // name). Record and out/ key in one batch.
+  // `dedup_key` (when not "") is recorded on the job in the same batch: the
+  // key its converting node computed (cluster mode), indexed once done.
   Job reserve_output(const std::string& id, const std::filesystem::path& subdir, const std::string& vm_name,
-                     const OutputExists& exists);
+                     const OutputExists& exists, const std::string& dedup_key = "");
+  // A running job's files turned out (hashed by its converting node) to be
+  // a VM job `original` already converted: records the key and duplicate_of
+  // on the running job; mark_duplicate ends it once its slot has reported.
+  Job note_duplicate(const std::string& id, const std::string& dedup_key, const std::string& original);
+  // running -> done, converted by another job (duplicate_of, set by
+  // note_duplicate): output_path is the original's; the dedup index keeps
+  // pointing at the original. `archive_pending` as for mark_done.
+  Job mark_duplicate(const std::string& id, std::int64_t now_ms, const std::string& archive_pending = "");
   // Fenced publish: records that the current epoch may rename its staging
   // folder into output_path (publishing_epoch = epoch). Call sync() before
   // letting the converter rename.

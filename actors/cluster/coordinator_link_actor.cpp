@@ -58,7 +58,7 @@ void flush_held(self_ptr self) {
   for (auto& [p, rp] : planned) {
     auto rp2 = rp;
     self->request(st.coordinator, st.settings.request_timeout, p)
-        .then([rp2](std::string& f) mutable { rp2.deliver(std::move(f)); },
+        .then([rp2](msg::plan_reply& r) mutable { rp2.deliver(std::move(r)); },
               [self, p, rp2](caf::error&) mutable { self->state.held_planned.emplace_back(p, rp2); });
   }
   auto publish = std::move(st.held_publish);
@@ -167,7 +167,7 @@ void start_clean(self_ptr self) {
   }
   st.leases.clear();
   st.unacked_outcomes.clear();
-  for (auto& [p, rp] : st.held_planned) rp.deliver(std::string());
+  for (auto& [p, rp] : st.held_planned) rp.deliver(msg::plan_reply{});
   st.held_planned.clear();
   for (auto& [r, rp] : st.held_publish) rp.deliver(false);
   st.held_publish.clear();
@@ -270,17 +270,17 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
         if (connected(st)) self->send(st.coordinator, std::move(p));
       },
       [=](msg::job_outcome& o) { send_outcome(self, std::move(o)); },
-      [=](msg::job_planned& p) -> caf::typed_response_promise<std::string> {
+      [=](msg::job_planned& p) -> caf::typed_response_promise<msg::plan_reply> {
         auto& st = self->state;
-        auto rp = self->make_response_promise<std::string>();
+        auto rp = self->make_response_promise<msg::plan_reply>();
         remember_lease(st, p.job_id, p.epoch, p.holder);
         if (st.revoked.count(p.job_id)) {
-          rp.deliver(std::string());
+          rp.deliver(msg::plan_reply{});
         } else if (!connected(st)) {
           st.held_planned.emplace_back(p, rp);
         } else {
           self->request(st.coordinator, st.settings.request_timeout, p)
-              .then([rp](std::string& f) mutable { rp.deliver(std::move(f)); },
+              .then([rp](msg::plan_reply& r) mutable { rp.deliver(std::move(r)); },
                     [self, p, rp](caf::error&) mutable { self->state.held_planned.emplace_back(p, rp); });
         }
         return rp;

@@ -68,7 +68,7 @@ struct link_state {
   // Jobs whose lease the coordinator revoked: their reports are dropped.
   std::set<std::string> revoked;
   std::vector<msg::job_outcome> unacked_outcomes;
-  std::vector<std::pair<msg::job_planned, caf::typed_response_promise<std::string>>> held_planned;
+  std::vector<std::pair<msg::job_planned, caf::typed_response_promise<msg::plan_reply>>> held_planned;
   std::vector<std::pair<msg::publish_request, caf::typed_response_promise<bool>>> held_publish;
   std::map<std::string, msg::vm_found> held_found;
   std::vector<msg::watch_problem> held_problems;

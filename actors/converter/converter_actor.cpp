@@ -5,6 +5,8 @@
 
 #include <caf/all.hpp>
 
+#include "storage/dedup_key.hpp"
+
 namespace h2k {
 
 converter_state::~converter_state() {
@@ -43,6 +45,46 @@ private:
   std::chrono::steady_clock::time_point last_{};
 };
 
+// The coordinator found the VM already converted (by job `original`):
+// nothing is converted; the job ends as a duplicate.
+msg::job_outcome duplicate_outcome(const std::string& job_id, const std::string& original, LogTail& log) {
+  log.add("duplicate of job " + original + " (same dedup key): nothing converted");
+  msg::job_outcome out;
+  out.job_id = job_id;
+  out.status = "duplicate";
+  out.phase = "load";
+  out.error = "duplicate of job " + original;
+  out.log_tail = log.lines();
+  return out;
+}
+
+// Cluster mode with content dedup: the coordinator asks the slot that
+// converts a job to compute its key (the files are read here anyway; no
+// watcher reads them for it). "" when nothing is asked.
+std::string dedup_key_of(const ConverterSettings& settings, const msg::job_assignment& job,
+                         const std::function<void(msg::job_progress)>& report, const CancelToken& cancel) {
+  if (job.dedup_method.empty()) return "";
+  auto method = dedup_method_from_string(job.dedup_method);
+  if (!method)
+    throw ConversionError(ErrorKind::Internal, job.sources.empty() ? "" : job.sources.front(),
+                          "the coordinator asked for an unknown dedup method '" + job.dedup_method + "'");
+  std::vector<std::filesystem::path> files;
+  std::uint64_t total = 0;
+  for (const auto& s : job.sources) {
+    files.push_back(job.source_root == "external" ? std::filesystem::path(s) : settings.watch_root / s);
+    std::error_code ec;
+    auto size = std::filesystem::file_size(files.back(), ec);
+    if (!ec) total += size;
+  }
+  msg::job_progress p;
+  p.job_id = job.job_id;
+  p.phase = "hash";
+  p.bytes_total = total;
+  p.message = "computing the dedup key (" + job.dedup_method + ")";
+  report(p);
+  return dedup_key(files, *method, cancel);
+}
+
 msg::job_outcome failed_before_start(const std::string& job_id, const ConversionError& e, LogTail& log) {
   msg::job_outcome out;
   out.job_id = job_id;
@@ -60,9 +102,9 @@ msg::job_outcome failed_before_start(const std::string& job_id, const Conversion
 // folder for this lease, convert into a staging folder named after the
 // lease, ask the scheduler's permission to publish (fenced: a stale lease is
 // refused and its staging removed), report.
-void run_job(caf::actor_system& sys, msg::converter_actor slot, msg::job_report_actor scheduler, ConverterSettings settings,
-             msg::job_assignment job, CancelToken cancel, std::shared_ptr<std::atomic<bool>> busy,
-             std::shared_ptr<std::atomic<bool>> abandoned) {
+void run_job(caf::actor_system& sys, msg::converter_actor slot, msg::job_report_actor scheduler,
+             ConverterSettings settings, msg::job_assignment job, CancelToken cancel,
+             std::shared_ptr<std::atomic<bool>> busy, std::shared_ptr<std::atomic<bool>> abandoned) {
   LogTail log;
   ConvertRequest req = make_convert_request(settings, job);
   const FaultPlan& faults = settings.faults;
@@ -72,34 +114,41 @@ void run_job(caf::actor_system& sys, msg::converter_actor slot, msg::job_report_
             ") of " + (job.sources.empty() ? std::string() : job.sources.front()));
     faults.exit_if_at("before_staging", job.job_id);
     const std::string name = source_vm_name(req);
-    caf::scoped_actor self{sys};
-    std::string folder;
-    // Bounded waits: a scheduler that cannot answer must not hold the slot forever.
-    self->request(scheduler, settings.scheduler_timeout, msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, name})
-        .receive([&](std::string& f) { folder = std::move(f); }, [&](const caf::error&) {});
-    if (folder.empty())
-      throw ConversionError(ErrorKind::Io, req.source.string(),
-                            "the scheduler reserved no output folder (the job's lease is no longer current, or its "
-                            "state store is unavailable)");
-    const std::filesystem::path rel(folder);
-    req.output_dir = settings.output_root / rel.parent_path();
-    if (!settings.conversion.domain_output_dir.empty())
-      req.domain_output_dir = settings.conversion.domain_output_dir / rel.parent_path();
-    req.name_override = rel.filename().string();
-    req.before_publish = [&] {
-      faults.exit_if_at("staging_complete", job.job_id);
-      bool allowed = false;
-      self->request(scheduler, settings.scheduler_timeout, msg::publish_request{job.job_id, job.epoch, job.holder})
-          .receive([&](bool ok) { allowed = ok; }, [&](const caf::error&) {});
-      if (!allowed)
-        throw ConversionError(ErrorKind::Io, req.source.string(),
-                              "the scheduler did not allow publishing " + folder +
-                                  " (the job's lease is no longer current, or its state store is unavailable); "
-                                  "the staging folder is removed");
-    };
-    req.after_publish = [&] { faults.exit_if_at("after_publish_rename", job.job_id); };
     ProgressForwarder forward(scheduler, job, faults);
-    outcome = run_conversion(req, job.job_id, settings.output_root, std::ref(forward), cancel, log);
+    const std::string key = dedup_key_of(settings, job, std::ref(forward), cancel);
+    caf::scoped_actor self{sys};
+    msg::plan_reply plan;
+    // Bounded waits: a scheduler that cannot answer must not hold the slot forever.
+    self->request(scheduler, settings.scheduler_timeout,
+                  msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, name, key})
+        .receive([&](msg::plan_reply& r) { plan = std::move(r); }, [&](const caf::error&) {});
+    if (!plan.duplicate_of.empty()) {
+      outcome = duplicate_outcome(job.job_id, plan.duplicate_of, log);
+    } else {
+      const std::string& folder = plan.output_folder;
+      if (folder.empty())
+        throw ConversionError(ErrorKind::Io, req.source.string(),
+                              "the scheduler reserved no output folder (the job's lease is no longer current, "
+                              "or its state store is unavailable)");
+      const std::filesystem::path rel(folder);
+      req.output_dir = settings.output_root / rel.parent_path();
+      if (!settings.conversion.domain_output_dir.empty())
+        req.domain_output_dir = settings.conversion.domain_output_dir / rel.parent_path();
+      req.name_override = rel.filename().string();
+      req.before_publish = [&] {
+        faults.exit_if_at("staging_complete", job.job_id);
+        bool allowed = false;
+        self->request(scheduler, settings.scheduler_timeout, msg::publish_request{job.job_id, job.epoch, job.holder})
+            .receive([&](bool ok) { allowed = ok; }, [&](const caf::error&) {});
+        if (!allowed)
+          throw ConversionError(ErrorKind::Io, req.source.string(),
+                                "the scheduler did not allow publishing " + folder +
+                                    " (the job's lease is no longer current, or its state store is "
+                                    "unavailable); the staging folder is removed");
+      };
+      req.after_publish = [&] { faults.exit_if_at("after_publish_rename", job.job_id); };
+      outcome = run_conversion(req, job.job_id, settings.output_root, std::ref(forward), cancel, log);
+    }
   } catch (const ConversionError& e) {
     outcome = failed_before_start(job.job_id, e, log);
   } catch (const std::exception& e) {
@@ -133,7 +182,8 @@ msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::sta
           return;
         }
         if (st.busy->load()) {
-          // The scheduler never double-books a slot; answer rather than lose the job.
+          // The scheduler never double-books a slot; answer rather than lose
+          // the job.
           msg::job_outcome out;
           out.job_id = job.job_id;
           out.epoch = job.epoch;
@@ -153,7 +203,8 @@ msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::sta
         const bool throw_later = settings.faults.at("slot_throw", job.job_id) && job.attempt == 1;
         st.worker = std::thread(run_job, std::ref(self->system()), msg::converter_actor(self), scheduler, settings,
                                 std::move(job), st.cancel, st.busy, st.abandoned);
-        if (throw_later) self->delayed_send(self, std::chrono::seconds(2), msg::cancel_atom::value, std::string(kThrowNow));
+        if (throw_later)
+          self->delayed_send(self, std::chrono::seconds(2), msg::cancel_atom::value, std::string(kThrowNow));
       },
       [=](msg::done_atom, const std::string&) {
         auto& st = self->state;

@@ -7,6 +7,7 @@
 
 #include "engine/inputs/artifact_manifest.hpp"
 #include "engine/inputs/ovf.hpp"
+#include "engine/inputs/tar_index.hpp"
 #include "engine/inputs/vmx.hpp"
 
 namespace h2k {
@@ -30,8 +31,30 @@ std::string read_small(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// An OVA's descriptor, read in place: the tar headers, then the .ovf member
+// (the first one, as the loader picks it), never the disks.
+std::string ova_descriptor(const fs::path& ova) {
+  std::error_code ec;
+  if (fs::file_size(ova, ec) < 1536 || ec) return {};  // smaller than one header and the end blocks: not a tar
+  const TarIndex index = TarIndex::open(ova);
+  for (const auto& e : index.entries()) {
+    if (e.type != TarEntryType::File || lower(fs::path(e.name).extension().string()) != ".ovf") continue;
+    if (e.size > kMaxDescriptionBytes) return {};
+    std::ifstream in(ova, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(e.data_offset));
+    std::string xml(e.size, '\0');
+    in.read(xml.data(), static_cast<std::streamsize>(xml.size()));
+    return in ? xml : std::string();
+  }
+  return {};
+}
+
 std::string os_hint_of(const fs::path& primary) {
   const std::string ext = lower(primary.extension().string());
+  if (ext == ".ova") {
+    const std::string xml = ova_descriptor(primary);
+    return xml.empty() ? std::string() : parse_ovf(xml, primary.filename().string()).os_hint;
+  }
   if (ext == ".json") return read_artifact_manifest(primary).os_hint;
   if (ext == ".ovf") return parse_ovf(read_small(primary), primary.filename().string()).os_hint;
   if (ext == ".vmx") return parse_vmx(read_small(primary), primary.filename().string()).os_hint;

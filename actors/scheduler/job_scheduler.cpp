@@ -394,6 +394,8 @@ void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
     if (job->needs_export())
       a.export_request = export_request_of(*job, slots_[i].node == settings_.node || settings_.remote_links_encrypted);
     a.define_domain = job->export_source && job->export_source->define;
+    if (settings_.enable_deduplication && settings_.dedup_on_converter && job->dedup_key.empty() && in_watch(*job))
+      a.dedup_method = to_string(*settings_.dedup_on_converter);
     log_->info("job {} started (attempt {}, epoch {}, {}): {}{}", job->id, job->attempts, job->epoch, a.holder,
                job->needs_export() ? "export of " : "", primary(*job));
     fx.assignments.emplace_back(i, std::move(a));
@@ -524,24 +526,35 @@ SchedulerEffects JobScheduler::on_problem(const msg::watch_problem& p, std::int6
   return fx;
 }
 
-std::string JobScheduler::on_planned(const msg::job_planned& p, std::int64_t now_ms, SchedulerEffects& fx) {
+msg::plan_reply JobScheduler::on_planned(const msg::job_planned& p, std::int64_t now_ms, SchedulerEffects& fx) {
   auto slot = lease_slot(p.job_id, p.epoch, p.holder);
   if (!slot) {
     note_stale("output folder request", p.job_id, p.epoch, p.holder, now_ms, fx);
-    return "";
+    return {};
   }
   slots_[*slot].last_report_ms = now_ms;
   try {
+    if (!p.dedup_key.empty() && settings_.enable_deduplication) {
+      // The converting node hashed the files (cluster mode): a VM already
+      // converted is not converted again.
+      if (auto previous = store_->dedup_index().find(p.dedup_key); previous && *previous != p.job_id) {
+        Job job = store_->note_duplicate(p.job_id, p.dedup_key, *previous);
+        log_->info("job {}: {} is a duplicate of job {} (already converted; hashed by {}): not converted", job.id,
+                   primary(job), *previous, p.holder);
+        return {"", *previous};
+      }
+    }
     auto exists = [this](const fs::path& rel) { return output_exists(rel); };
     std::string name = p.vm_name;
     // The name becomes a folder: never a path.
     if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos || name[0] == '.')
       name = p.job_id;
-    Job job = store_->reserve_output(p.job_id, p.output_subdir, name, exists);
-    return job.output_path.generic_string();
+    Job job = store_->reserve_output(p.job_id, p.output_subdir, name, exists,
+                                     settings_.enable_deduplication ? p.dedup_key : "");
+    return {job.output_path.generic_string(), ""};
   } catch (const std::exception& e) {
     log_->error("job {}: cannot reserve its output folder: {}", p.job_id, e.what());
-    return "";
+    return {};
   }
 }
 
@@ -684,6 +697,20 @@ SchedulerEffects JobScheduler::handle_outcome(msg::job_outcome o, std::size_t sl
     e.error.clear();
     if (job.attempts > 1 && current->last_error) e.previous_error = current->last_error->reason;
     fx.events.push_back(std::move(e));
+  } else if (o.status == "duplicate" && !current->duplicate_of.empty()) {
+    Job job = store_->mark_duplicate(o.job_id, now_ms, archive_dir_for(*current, now_ms));
+    msg::job_event e = event_for(job, "duplicate", now_ms);
+    e.error = "duplicate of job " + job.duplicate_of;
+    if (!job.archive_pending.empty()) fx.archives.push_back(job.id);
+    else active_sources_.erase(first);
+    log_->info("job {} done as a duplicate of job {}: {} converted nothing (the VM is in {})", job.id,
+               job.duplicate_of, first, job.output_path.string());
+    fx.events.push_back(std::move(e));
+  } else if (o.status == "duplicate") {
+    // The note did not survive (a coordinator restart before it was synced):
+    // the next attempt hashes the files again.
+    store_->requeue(o.job_id, false);
+    log_->warn("job {}: reported as a duplicate, which this coordinator has no record of: queued again", o.job_id);
   } else if (o.status == "cancelled" && stalled) {
     JobError err{ErrorKind::Timeout,
                  "no progress report for " + std::to_string(settings_.job_stall_timeout_ms / 1000) +

@@ -28,6 +28,7 @@
 #include "actors/scheduler/node_registry.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
+#include "storage/dedup_key.hpp"
 #include "storage/job_store.hpp"
 #include "storage/retry_policy.hpp"
 
@@ -43,6 +44,11 @@ struct SchedulerSettings {
   std::size_t export_slots = 0;
   RetryPolicy retry;
   bool enable_deduplication = true;
+  // Content deduplication in a cluster: watchers compute no content key
+  // (several of them would each read every file); the slot converting a job
+  // without a key computes it with this method and sends it in job_planned,
+  // where a VM already converted is found. nullopt: keys come from the watcher.
+  std::optional<DedupMethod> dedup_on_converter;
   bool archive_processed = true;
   std::string version = "0.1.0";
   std::int64_t started_at_ms = 0;
@@ -98,7 +104,7 @@ public:
   SchedulerEffects on_problem(const msg::watch_problem& p, std::int64_t now_ms);
   // Reserves the job's output folder; returns it (relative to the output
   // root), or "" for a stale lease or a store failure.
-  std::string on_planned(const msg::job_planned& p, std::int64_t now_ms, SchedulerEffects& fx);
+  msg::plan_reply on_planned(const msg::job_planned& p, std::int64_t now_ms, SchedulerEffects& fx);
   // Fenced publish: true once "epoch E publishes" is recorded (the caller
   // syncs the store before answering).
   bool on_publish(const msg::publish_request& r, std::int64_t now_ms, SchedulerEffects& fx);

@@ -198,16 +198,16 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         for (auto& c : self->state.slots) self->send(c, msg::shutdown_atom::value);
         self->quit();
       },
-      [=](msg::job_planned& p) -> std::string {
+      [=](msg::job_planned& p) -> msg::plan_reply {
         // Answered at once, without waiting for the disk: a reservation lost
         // with a power cut costs nothing, because the attempt that used it
         // can never publish (its publish request needs the lease, which the
         // restart has replaced).
-        std::string folder;
+        msg::plan_reply reply;
         SchedulerEffects fx;
-        guarded(self, "job_planned", [&] { folder = self->state.core->on_planned(p, unix_now_ms(), fx); });
+        guarded(self, "job_planned", [&] { reply = self->state.core->on_planned(p, unix_now_ms(), fx); });
         if (!fx.events.empty()) apply(self, std::move(fx), false);
-        return folder;
+        return reply;
       },
       [=](msg::publish_request& r) -> caf::typed_response_promise<bool> {
         auto rp = self->make_response_promise<bool>();

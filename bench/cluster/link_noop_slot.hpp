@@ -102,7 +102,8 @@ inline msg::converter_actor::behavior_type link_noop_slot(
                   msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir,
                                    link_slot_detail::vm_name_of(job)})
         .then(
-            [=](std::string& folder) {
+            [=](msg::plan_reply& plan) {
+              const std::string folder = plan.output_folder;
               if (folder.empty()) return fail("no output folder reserved (stale lease)");
               self->request(link, patience, msg::publish_request{job.job_id, job.epoch, job.holder})
                   .then(

@@ -59,7 +59,8 @@ inline msg::converter_actor::behavior_type noop_converter(msg::converter_actor::
         self->request(scheduler, 60s,
                       msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, noop_detail::vm_name_of(job)})
             .then(
-                [=](std::string& folder) {
+                [=](msg::plan_reply& plan) {
+                  const std::string folder = plan.output_folder;
                   if (folder.empty()) return fail("no output folder reserved (stale lease)");
                   self->request(scheduler, 60s, msg::publish_request{job.job_id, job.epoch, job.holder})
                       .then(

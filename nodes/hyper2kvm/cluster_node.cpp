@@ -94,11 +94,7 @@ int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
 
   msg::watcher_actor watcher_actor;
   if (watcher) {
-    WatcherOptions watch;
-    watch.settings.watch_dir = config.watch_dir;
-    watch.settings.file_stable_timeout = config.file_stable_timeout;
-    watch.settings.dedup = config.deduplication_method;
-    watch.settings.dedup_enabled = config.enable_deduplication;
+    WatcherOptions watch = watcher_options(config);
     watcher_actor = system.spawn<caf::detached>(watcher_actor_fn, watch, link, log);
   }
   sd_notify(0, "READY=1");

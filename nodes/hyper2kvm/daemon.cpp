@@ -131,6 +131,7 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
     // queued again.
     sched.hold_remote_leases_ms = 3 * cluster.node_timeout.count() + 10'000;
     sched.remote_links_encrypted = cluster.tls.enabled();
+    sched.dedup_on_converter = dedup_on_converter(config);
   }
   if (faults.armed()) log->warn("fault injection armed (H2K_FAULT): {} for {}", faults.point, faults.job_id);
 
@@ -173,11 +174,7 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
               cluster.tls.enabled() ? "mutual TLS" : "plaintext: no cluster.tls");
   }
   const bool run_watcher = !cluster.enabled || cluster.has_role(NodeRole::Watcher);
-  WatcherOptions watch;
-  watch.settings.watch_dir = config.watch_dir;
-  watch.settings.file_stable_timeout = config.file_stable_timeout;
-  watch.settings.dedup = config.deduplication_method;
-  watch.settings.dedup_enabled = config.enable_deduplication;
+  WatcherOptions watch = watcher_options(config);
   msg::watcher_actor watcher;
   if (run_watcher) watcher = system.spawn<caf::detached>(watcher_actor_fn, watch, scheduler, log);
 

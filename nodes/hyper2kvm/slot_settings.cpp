@@ -24,6 +24,21 @@ ExporterSettings exporter_settings(const DaemonConfig& config) {
   return exp;
 }
 
+std::optional<DedupMethod> dedup_on_converter(const DaemonConfig& config) {
+  if (!config.cluster.enabled || !config.enable_deduplication) return std::nullopt;
+  if (config.deduplication_method == DedupMethod::NameAndSize) return std::nullopt;
+  return config.deduplication_method;
+}
+
+WatcherOptions watcher_options(const DaemonConfig& config) {
+  WatcherOptions watch;
+  watch.settings.watch_dir = config.watch_dir;
+  watch.settings.file_stable_timeout = config.file_stable_timeout;
+  watch.settings.dedup = config.deduplication_method;
+  watch.settings.dedup_enabled = config.enable_deduplication && !dedup_on_converter(config);
+  return watch;
+}
+
 Accel converter_accel(const DaemonConfig& config) {
   return choose_accel(config.conversion.verify_boot_accel, config.conversion.libguestfs.backend_settings, kvm_usable());
 }

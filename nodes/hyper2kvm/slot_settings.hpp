@@ -6,6 +6,7 @@
 
 #include "actors/converter/conversion_task.hpp"
 #include "actors/exporter/export_task.hpp"
+#include "actors/watcher/watcher_actor.hpp"
 #include "engine/verify/accel.hpp"
 #include "nodes/common/config/daemon_config.hpp"
 
@@ -17,5 +18,12 @@ ExporterSettings exporter_settings(const DaemonConfig& config);
 // How this host's guests would boot (conversion.verify_boot_accel, libguestfs
 // force_tcg, /dev/kvm usable).
 Accel converter_accel(const DaemonConfig& config);
+// The watcher of this process. In a cluster, a content dedup method (md5,
+// xxh128) is left to the node that converts each job: a watcher computes
+// only name_size keys, so no file is read by every watcher that sees it.
+WatcherOptions watcher_options(const DaemonConfig& config);
+// In a cluster with a content dedup method: the method the coordinator asks
+// converting slots to hash with (nullopt: the watcher's keys are used).
+std::optional<DedupMethod> dedup_on_converter(const DaemonConfig& config);
 
 }  // namespace h2k

@@ -4,7 +4,9 @@
 # mounted at a different path per node).
 #   spread   1 coordinator + 2 converters + 2 watchers; 8 VMs dropped: each
 #            converted exactly once, on both converters; `hyperctl nodes`
-#            lists all four nodes up with their slots.
+#            lists all four nodes up with their slots. Content dedup
+#            (xxh128) is on: a renamed copy of a VM is hashed by the node
+#            converting it and ends as a duplicate, not converted.
 #   kill     a converter is killed (kill -9) mid-job: its job completes on
 #            the other converter, exactly once, not charged as a retry; the
 #            killed node, restarted, rejoins under a new incarnation and
@@ -89,6 +91,7 @@ PY
 
 case $PART in
 spread)
+  DEDUP=xxh128
   cluster_start_env coord conv1 conv2 watch1 watch2
   slow_qemu_img
   node_config coord coordinator
@@ -129,6 +132,28 @@ spread)
   age=$(node_field watch1 last_heartbeat_age_s)
   python3 -c "import sys; sys.exit(0 if float('$age') < 4 else 1)" || fail "watch1's last heartbeat is $age s old"
   pass "8 VMs converted exactly once over conv1 and conv2; hyperctl nodes right"
+  # Content dedup (DEDUP=xxh128 on every node): no watcher hashes; the node
+  # converting a job does. A renamed copy of vm2 becomes a job (a watcher
+  # that hashed would have skipped it), its node hashes it, and the
+  # coordinator ends it as a duplicate of vm2's job without converting it.
+  stage_vm vm2copy "${variants[2]}"
+  drop_vm vm2copy
+  wait_until 300 "the copy's job done" all_done 9 || { dump_logs coord conv1 conv2 watch1 watch2; fail "the copy's job not done"; }
+  copy_job=$(job_id_of vm2copy.qcow2)
+  [[ -n "$copy_job" ]] || fail "no job for the renamed copy: a watcher hashed it (or it was lost)"
+  ctl --json job-status "$copy_job" >"$D/copy.json"
+  original=$(job_id_of vm2.qcow2)
+  python3 - "$D/copy.json" "$original" <<'PY' || fail "the copy's job: $(cat "$D/copy.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))["job"]
+assert j["state"] == "done", j["state"]
+assert j.get("duplicate_of") == sys.argv[2], (j.get("duplicate_of"), sys.argv[2])
+PY
+  grep -E "job $copy_job: .* is a duplicate of job $original \(already converted; hashed by conv[12]/slot-[12]\)" \
+    "$D/nodes/coord/daemon.log" || fail "the coordinator did not log the converting node's hash"
+  ! ls "$O"/*/ | grep -q vm2copy || fail "the duplicate was converted: $(ls "$O"/*/)"
+  [[ -e "$Q/.processed" ]] && find "$Q/.processed" -name vm2copy.qcow2 | grep -q . || fail "the duplicate's file was not archived"
+  pass "a renamed copy: hashed once by its converting node, done as a duplicate of $original, not converted"
   ;;
 
 kill)

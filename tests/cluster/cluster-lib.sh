@@ -39,7 +39,13 @@ node_config() {
     echo "work_dir: $D/nodes/$name/work"
     echo "state_dir: $D/nodes/$name/state"
     echo "file_stable_timeout: 2"
-    echo "enable_deduplication: false"
+    # DEDUP=md5|xxh128: content dedup (in a cluster, hashed by the converting node).
+    if [[ -n "${DEDUP:-}" ]]; then
+      echo "enable_deduplication: true"
+      echo "deduplication_method: $DEDUP"
+    else
+      echo "enable_deduplication: false"
+    fi
     echo "log_file: $D/nodes/$name/daemon.log"
     echo "max_concurrent_jobs: 2"
     echo "conversion:"

@@ -78,7 +78,7 @@ caf::behavior echo_actor(caf::event_based_actor* self) {
     return caf::make_message(std::string("unexpected message, ") + std::to_string(m.size()) +
                              " element(s): " + caf::to_string(m));
   });
-  return echo_handlers<vm_found, watch_problem, job_assignment, job_planned, publish_request, job_progress,
+  return echo_handlers<vm_found, watch_problem, job_assignment, job_planned, plan_reply, publish_request, job_progress,
                        job_outcome, job_event, queue_state, control_command, control_reply, lease_ref,
                        node_status, node_summary, cluster_state, node_hello, node_welcome, std::vector<std::string>,
                        std::vector<lease_ref>, std::vector<node_summary>,
@@ -314,7 +314,7 @@ scheduler_actor::behavior_type dummy_scheduler() {
       [](tick_atom) {},
       [](commit_atom) {},
       [](shutdown_atom) {},
-      [](const job_planned&) { return std::string{}; },
+      [](const job_planned&) { return plan_reply{}; },
       [](const publish_request&) { return false; },
       [](const control_command&) { return control_reply{}; },
       [](const node_hello&) { return node_welcome{}; },
@@ -326,7 +326,7 @@ coordinator_link_actor::behavior_type dummy_coordinator_link() {
   return {
       [](const job_progress&) {},
       [](const job_outcome&) {},
-      [](const job_planned&) { return std::string{}; },
+      [](const job_planned&) { return plan_reply{}; },
       [](const publish_request&) { return false; },
       [](const vm_found&) {},
       [](const watch_problem&) {},
@@ -452,7 +452,9 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
   {
     job_assignment x{"job 7 ü", kBig + 2, "node ö/slot-2", "external", {"/srv/ä b.vmdk", kRaw}, "vmdk", -3,
                      "2026-11-22 é", "job-7.e4.0badcafe ☃"};
+    x.dedup_method = "xxh128";
     auto y = c.echo(x);
+    BOOST_TEST(y.dedup_method == "xxh128");
     BOOST_TEST(y.job_id == x.job_id);
     BOOST_TEST(y.epoch == kBig + 2);
     BOOST_TEST(y.holder == x.holder);
@@ -464,13 +466,20 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
     BOOST_TEST(y.staging_tag == x.staging_tag);
   }
   {
-    job_planned x{"job 8 ü", kBig + 3, "node ö/slot-3", "2026-11-23 é", kUtf8};
+    job_planned x{"job 8 ü", kBig + 3, "node ö/slot-3", "2026-11-23 é", kUtf8, "xxh128:" + kRaw};
     auto y = c.echo(x);
+    BOOST_TEST(y.dedup_key == x.dedup_key);
     BOOST_TEST(y.job_id == x.job_id);
     BOOST_TEST(y.epoch == kBig + 3);
     BOOST_TEST(y.holder == x.holder);
     BOOST_TEST(y.output_subdir == x.output_subdir);
     BOOST_TEST(y.vm_name == kUtf8);
+  }
+  {
+    plan_reply x{"2026-11-23 é/" + kUtf8, "job-9 ☃"};
+    auto y = c.echo(x);
+    BOOST_TEST(y.output_folder == x.output_folder);
+    BOOST_TEST(y.duplicate_of == x.duplicate_of);
   }
   {
     publish_request x{"job 9 ü", kBig + 4, "node ö/slot-4"};

@@ -1005,6 +1005,107 @@ BOOST_AUTO_TEST_CASE(capabilities_needed_reads_the_guest_from_small_descriptions
   BOOST_TEST(host_capabilities(true, "") == std::vector<std::string>{"kvm"}, boost::test_tools::per_element());
   BOOST_TEST(host_capabilities(false, dir) == std::vector<std::string>{"virtio-win"}, boost::test_tools::per_element());
   BOOST_TEST(host_capabilities(false, dir / "missing").empty());
+
+  // An OVA: its descriptor is read in place (tar headers, then the .ovf member).
+  const auto ovf = [](const std::string& os_type) {
+    return "<?xml version=\"1.0\"?>\n"
+           "<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+           "xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\" xmlns:vmw=\"http://www.vmware.com/schema/ovf\">\n"
+           "  <VirtualSystem ovf:id=\"vm\"><Name>vm</Name>\n"
+           "    <OperatingSystemSection ovf:id=\"1\" vmw:osType=\"" + os_type + "\"><Info>os</Info></OperatingSystemSection>\n"
+           "  </VirtualSystem>\n</Envelope>\n";
+  };
+  for (const auto& [name, os_type] : {std::pair<std::string, std::string>{"win", "windows2019srv_64Guest"},
+                                      std::pair<std::string, std::string>{"lin", "debian12_64Guest"}}) {
+    const fs::path members = dir / ("members-" + name);
+    write_file(members / (name + ".ovf"), ovf(os_type));
+    write_file(members / (name + "-disk1.vmdk"), std::string(4096, 'x'));
+    const std::string cmd = "tar -C '" + members.string() + "' -cf '" + (dir / (name + ".ova")).string() + "' " +
+                            name + ".ovf " + name + "-disk1.vmdk";
+    BOOST_TEST_REQUIRE(std::system(cmd.c_str()) == 0, cmd);
+  }
+  BOOST_TEST(capabilities_needed(dir / "win.ova") == std::vector<std::string>{"virtio-win"}, boost::test_tools::per_element());
+  BOOST_TEST(capabilities_needed(dir / "lin.ova").empty());
+  write_file(dir / "not-a-tar.ova", "not a tar archive");
+  BOOST_TEST(capabilities_needed(dir / "not-a-tar.ova").empty());  // the conversion names its error
+}
+
+// Content dedup in a cluster: no watcher reads the files for a key; the
+// node that converts a job hashes them (job_assignment.dedup_method) and
+// sends the key with job_planned, where the coordinator finds a VM it has
+// converted already: that job converts nothing and ends as a duplicate.
+BOOST_AUTO_TEST_CASE(the_converting_node_hashes_and_a_vm_already_converted_ends_as_a_duplicate) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.settings.dedup_on_converter = DedupMethod::Xxh128;
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("conv1", "inc-1", 1, 100 * kGiB), kT0);
+  const std::string key = "xxh128:0123456789abcdef0123456789abcdef";
+
+  SchedulerEffects fx;
+  const std::string first = d.found("web01.ova", kT0 + kSecond, "normal", "", &fx);
+  BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);
+  BOOST_TEST(fx.assignments.front().second.dedup_method == "xxh128");
+  const auto l1 = d.lease(first);
+  SchedulerEffects pfx;
+  const msg::plan_reply r1 =
+      d.sched->on_planned({first, l1.epoch, l1.holder, local_date(kT0), "web01", key}, kT0 + 2 * kSecond, pfx);
+  BOOST_TEST(r1.duplicate_of.empty());
+  BOOST_TEST_REQUIRE(!r1.output_folder.empty());
+  BOOST_TEST(d.job(first).dedup_key == key);  // recorded with the reservation
+  std::string published;
+  d.succeed(first, kT0 + 3 * kSecond, "web01", 12.5, 4096, &published);
+  BOOST_TEST(published == r1.output_folder);
+  BOOST_TEST(d.job(first).state == JobState::Done);
+  BOOST_TEST(d.store->dedup_index().find(key).value_or("(none)") == first);
+
+  // A renamed copy: queued (the watcher knows nothing of its content), hashed
+  // by the node to the same key, not converted.
+  const std::string copy = d.found("web01-copy.ova", kT0 + 4 * kSecond, "normal", "", &fx);
+  BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);
+  BOOST_TEST(fx.assignments.front().second.job_id == copy);
+  BOOST_TEST(fx.assignments.front().second.dedup_method == "xxh128");
+  const auto l2 = d.lease(copy);
+  const msg::plan_reply r2 =
+      d.sched->on_planned({copy, l2.epoch, l2.holder, local_date(kT0), "web01-copy", key}, kT0 + 5 * kSecond, pfx);
+  BOOST_TEST(r2.duplicate_of == first);
+  BOOST_TEST(r2.output_folder.empty());  // nothing reserved: nothing is converted
+  BOOST_TEST(d.job(copy).state == JobState::Running);
+
+  msg::job_outcome dup;
+  dup.job_id = copy;
+  dup.status = "duplicate";
+  dup.error = "duplicate of job " + first;
+  auto ofx = d.report(dup, kT0 + 6 * kSecond);
+  BOOST_TEST(kinds(ofx) == kinds_of({"duplicate"}), boost::test_tools::per_element());
+  BOOST_TEST(event_of(ofx, "duplicate").error == "duplicate of job " + first);
+  const Job done = d.job(copy);
+  BOOST_TEST(done.state == JobState::Done);
+  BOOST_TEST(done.duplicate_of == first);
+  BOOST_TEST(done.output_path == fs::path(published));  // where the VM is: the original's folder
+  BOOST_TEST(d.store->dedup_index().find(key).value_or("(none)") == first);
+  BOOST_TEST(!fs::exists(d.watch / "web01-copy.ova"));  // archived like the original
+  BOOST_TEST(fs::exists(d.watch / ".processed" / local_date(kT0 + 6 * kSecond) / "web01-copy.ova"));
+  const Reply status = d.control("job-status", {{"job_id", copy}});
+  BOOST_TEST(status.body["job"]["duplicate_of"] == first, status.body.dump());
+
+  // A key the watcher already sent (name_size) is not computed again.
+  SchedulerEffects nfx = d.sched->on_found(d.drop("db01.ova", "db bytes", "normal", "name_size:db01.ova:8"),
+                                           kT0 + 7 * kSecond);
+  BOOST_TEST_REQUIRE(nfx.assignments.size() == 1u);
+  BOOST_TEST(nfx.assignments.front().second.dedup_method.empty());
+}
+
+// A coordinator without content dedup on its nodes asks no node to hash.
+BOOST_AUTO_TEST_CASE(without_dedup_on_converter_no_node_hashes) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("conv1", "inc-1", 1, 100 * kGiB), kT0);
+  SchedulerEffects fx;
+  d.found("web01.ova", kT0 + kSecond, "normal", "", &fx);
+  BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);
+  BOOST_TEST(fx.assignments.front().second.dedup_method.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

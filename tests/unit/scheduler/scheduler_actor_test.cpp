@@ -63,7 +63,8 @@ msg::converter_actor::behavior_type test_converter(msg::converter_actor::pointer
         };
         self->request(scheduler, 10s, msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, "web01"})
             .then(
-                [=](std::string& folder) {
+                [=](msg::plan_reply& plan) {
+                  const std::string folder = plan.output_folder;
                   if (folder.empty()) return fail("no folder");
                   self->request(scheduler, 10s, msg::publish_request{job.job_id, job.epoch, job.holder})
                       .then(
@@ -272,7 +273,7 @@ BOOST_AUTO_TEST_CASE(stale_and_duplicate_outcomes_from_outside_are_counted_and_c
     caf::scoped_actor self{*d.sys};
     std::string reserved = "(no answer)";
     self->request(d.scheduler, 10s, msg::job_planned{"job-1", epoch, holder, "2026-12-03", "web01"})
-        .receive([&](std::string& f) { reserved = f; }, [&](caf::error&) {});
+        .receive([&](msg::plan_reply& r) { reserved = r.output_folder; }, [&](caf::error&) {});
     BOOST_TEST(reserved.empty(), "job_planned of a finished lease: '" << reserved << "'");
     int allowed = -1;
     self->request(d.scheduler, 10s, msg::publish_request{"job-1", epoch, holder})
