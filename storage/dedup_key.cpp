@@ -30,7 +30,7 @@ std::string hex(const unsigned char* bytes, std::size_t n) {
 
 // Reads `file` start to end in kChunk pieces, calling feed(data, size).
 template <typename Feed>
-void stream_file(const std::filesystem::path& file, const CancelToken& cancel, Feed&& feed) {
+void stream_file(const std::filesystem::path& file, const CancelToken& cancel, Feed&& feed, const BytesRead& on_read) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw ConversionError(ErrorKind::Io, file.string(), std::string("cannot open: ") + std::strerror(errno));
   struct Closer {
@@ -48,10 +48,12 @@ void stream_file(const std::filesystem::path& file, const CancelToken& cancel, F
     }
     if (n == 0) break;
     feed(buf.get(), static_cast<std::size_t>(n));
+    if (on_read) on_read(static_cast<std::uint64_t>(n));
   }
 }
 
-std::string file_part(const std::filesystem::path& file, DedupMethod method, const CancelToken& cancel) {
+std::string file_part(const std::filesystem::path& file, DedupMethod method, const CancelToken& cancel,
+                      const BytesRead& on_read) {
   switch (method) {
     case DedupMethod::NameAndSize: {
       std::error_code ec;
@@ -59,8 +61,8 @@ std::string file_part(const std::filesystem::path& file, DedupMethod method, con
       if (ec) throw ConversionError(ErrorKind::Io, file.string(), "cannot read its size: " + ec.message());
       return file.filename().string() + ":" + std::to_string(size);
     }
-    case DedupMethod::Md5: return md5_hex(file, cancel);
-    case DedupMethod::Xxh128: return xxh128_hex(file, cancel);
+    case DedupMethod::Md5: return md5_hex(file, cancel, on_read);
+    case DedupMethod::Xxh128: return xxh128_hex(file, cancel, on_read);
   }
   return {};
 }
@@ -82,22 +84,24 @@ std::optional<DedupMethod> dedup_method_from_string(std::string_view s) {
   return std::nullopt;
 }
 
-std::string md5_hex(const std::filesystem::path& file, const CancelToken& cancel) {
+std::string md5_hex(const std::filesystem::path& file, const CancelToken& cancel, const BytesRead& on_read) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_md5(), nullptr) != 1)
     throw ConversionError(ErrorKind::Internal, file.string(), "OpenSSL MD5 unavailable");
-  stream_file(file, cancel, [&](const char* data, std::size_t n) { EVP_DigestUpdate(ctx.get(), data, n); });
+  stream_file(
+      file, cancel, [&](const char* data, std::size_t n) { EVP_DigestUpdate(ctx.get(), data, n); }, on_read);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx.get(), digest, &len);
   return hex(digest, len);
 }
 
-std::string xxh128_hex(const std::filesystem::path& file, const CancelToken& cancel) {
+std::string xxh128_hex(const std::filesystem::path& file, const CancelToken& cancel, const BytesRead& on_read) {
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), XXH3_freeState);
   if (!state || XXH3_128bits_reset(state.get()) != XXH_OK)
     throw ConversionError(ErrorKind::Internal, file.string(), "xxHash state unavailable");
-  stream_file(file, cancel, [&](const char* data, std::size_t n) { XXH3_128bits_update(state.get(), data, n); });
+  stream_file(
+      file, cancel, [&](const char* data, std::size_t n) { XXH3_128bits_update(state.get(), data, n); }, on_read);
   // The canonical (big-endian) form, as `xxhsum -H2` prints it.
   XXH128_canonical_t canonical;
   XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state.get()));
@@ -105,15 +109,15 @@ std::string xxh128_hex(const std::filesystem::path& file, const CancelToken& can
 }
 
 std::string dedup_key(const std::filesystem::path& file, DedupMethod method, const CancelToken& cancel) {
-  return std::string(to_string(method)) + ":" + file_part(file, method, cancel);
+  return std::string(to_string(method)) + ":" + file_part(file, method, cancel, {});
 }
 
 std::string dedup_key(const std::vector<std::filesystem::path>& files, DedupMethod method,
-                      const CancelToken& cancel) {
+                      const CancelToken& cancel, const BytesRead& on_read) {
   std::string key = std::string(to_string(method)) + ":";
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (i) key += ",";
-    key += file_part(files[i], method, cancel);
+    key += file_part(files[i], method, cancel, on_read);
   }
   return key;
 }

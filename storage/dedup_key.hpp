@@ -20,7 +20,9 @@
 //
 // The method is part of the key, so switching methods never matches an old
 // entry by accident. Content hashes stream the file in 4 MiB reads.
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -37,6 +39,10 @@ const char* to_string(DedupMethod m);  // "name_size", "md5", "xxh128"
 std::optional<DedupMethod> dedup_method_from_string(std::string_view s);
 inline std::ostream& operator<<(std::ostream& os, DedupMethod m) { return os << to_string(m); }
 
+// Called after each read of a content hash with the bytes just read (a
+// long hash reports progress, so a watchdog sees it alive).
+using BytesRead = std::function<void(std::uint64_t)>;
+
 // The key of one file. Content methods read the whole file; a read failure
 // throws ConversionError(Io) naming the file, cancellation ConversionError(Cancelled).
 std::string dedup_key(const std::filesystem::path& file, DedupMethod method,
@@ -46,10 +52,12 @@ std::string dedup_key(const std::filesystem::path& file, DedupMethod method,
 // the per-file keys (without repeating the method) joined by ',' in the
 // given order, e.g. "md5:<hex of .ovf>,<hex of disk1>".
 std::string dedup_key(const std::vector<std::filesystem::path>& files, DedupMethod method,
-                      const CancelToken& cancel = CancelToken());
+                      const CancelToken& cancel = CancelToken(), const BytesRead& on_read = {});
 
 // Hex digests of a whole file (lower case), streamed.
-std::string md5_hex(const std::filesystem::path& file, const CancelToken& cancel = CancelToken());
-std::string xxh128_hex(const std::filesystem::path& file, const CancelToken& cancel = CancelToken());
+std::string md5_hex(const std::filesystem::path& file, const CancelToken& cancel = CancelToken(),
+                    const BytesRead& on_read = {});
+std::string xxh128_hex(const std::filesystem::path& file, const CancelToken& cancel = CancelToken(),
+                       const BytesRead& on_read = {});
 
 }  // namespace h2k

@@ -437,6 +437,18 @@ std::optional<std::int64_t> JobStore::next_retry_at() const {
   return keys::retry_time_of(std::string_view(it->key().data(), it->key().size()));
 }
 
+namespace {
+// A running job's record once it is done.
+Job done_from(const Job& before, std::int64_t now_ms, const std::string& archive_pending) {
+  Job after = before;
+  after.state = JobState::Done;
+  after.finished_at = now_ms;
+  after.holder.clear();
+  after.archive_pending = archive_pending;
+  return after;
+}
+}  // namespace
+
 Job JobStore::reserve_output(const std::string& id, const fs::path& subdir, const std::string& vm_name,
                              const OutputExists& exists, const std::string& dedup_key) {
   std::lock_guard lock(impl_->mu);
@@ -455,10 +467,7 @@ Job JobStore::reserve_output(const std::string& id, const fs::path& subdir, cons
     chosen = subdir / (vm_name + "-" + id + (n == 1 ? "" : "-" + std::to_string(n)));
   Job after = before;
   rocksdb::WriteBatch batch;
-  if (!before.output_path.empty()) {
-    const auto old_key = keys::out(before.output_path.generic_string());
-    if (auto owner = impl_->read(old_key); owner && *owner == id) batch.Delete(old_key);
-  }
+  impl_->stage_release_output(batch, after);  // the previous name, if it was ours
   after.output_path = chosen;
   if (!dedup_key.empty()) after.dedup_key = dedup_key;
   after.duplicate_of.clear();
@@ -485,19 +494,11 @@ Job JobStore::mark_duplicate(const std::string& id, std::int64_t now_ms, const s
   Job before = impl_->running_job(id, "mark as a duplicate");
   if (before.duplicate_of.empty())
     throw StorageError(impl_->path.string() + ": job '" + id + "' is not recorded as a duplicate");
-  Job after = before;
-  after.state = JobState::Done;
-  after.finished_at = now_ms;
-  after.holder.clear();
-  after.archive_pending = archive_pending;
+  Job after = done_from(before, now_ms, archive_pending);
   rocksdb::WriteBatch batch;
   // Its own reservation (from an earlier attempt) is released: the VM's
   // folder is the original's.
-  if (!before.output_path.empty()) {
-    const auto old_key = keys::out(before.output_path.generic_string());
-    if (auto owner = impl_->read(old_key); owner && *owner == id) batch.Delete(old_key);
-  }
-  after.output_path.clear();
+  impl_->stage_release_output(batch, after);
   if (auto original = impl_->load(before.duplicate_of)) after.output_path = original->output_path;
   impl_->stage(batch, before, after);
   impl_->commit(batch);
@@ -517,11 +518,7 @@ Job JobStore::begin_publish(const std::string& id) {
 Job JobStore::mark_done(const std::string& id, std::int64_t now_ms, const std::string& archive_pending) {
   std::lock_guard lock(impl_->mu);
   Job before = impl_->running_job(id, "mark done");
-  Job after = before;
-  after.state = JobState::Done;
-  after.finished_at = now_ms;
-  after.holder.clear();
-  after.archive_pending = archive_pending;
+  Job after = done_from(before, now_ms, archive_pending);
   rocksdb::WriteBatch batch;
   impl_->stage(batch, before, after);
   if (!after.dedup_key.empty()) batch.Put(keys::dedup(after.dedup_key), after.id);

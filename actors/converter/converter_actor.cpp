@@ -82,7 +82,12 @@ std::string dedup_key_of(const ConverterSettings& settings, const msg::job_assig
   p.bytes_total = total;
   p.message = "computing the dedup key (" + job.dedup_method + ")";
   report(p);
-  return dedup_key(files, *method, cancel);
+  // Progress as the files are read (throttled by the forwarder): a large VM
+  // on a slow share takes minutes, and the watchdog must see it alive.
+  return dedup_key(files, *method, cancel, [&](std::uint64_t n) {
+    p.bytes_done += n;  // percent (of the whole job) stays 0: the conversion has not begun
+    report(p);
+  });
 }
 
 msg::job_outcome failed_before_start(const std::string& job_id, const ConversionError& e, LogTail& log) {

@@ -394,7 +394,10 @@ void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
     if (job->needs_export())
       a.export_request = export_request_of(*job, slots_[i].node == settings_.node || settings_.remote_links_encrypted);
     a.define_domain = job->export_source && job->export_source->define;
-    if (settings_.enable_deduplication && settings_.dedup_on_converter && job->dedup_key.empty() && in_watch(*job))
+    // Files found in the queue only: an export asked for by name (hyperctl
+    // convert --vm) is converted as asked, as on a single host.
+    if (settings_.enable_deduplication && settings_.dedup_on_converter && job->dedup_key.empty() && in_watch(*job) &&
+        !job->export_source)
       a.dedup_method = to_string(*settings_.dedup_on_converter);
     log_->info("job {} started (attempt {}, epoch {}, {}): {}{}", job->id, job->attempts, job->epoch, a.holder,
                job->needs_export() ? "export of " : "", primary(*job));

@@ -859,6 +859,7 @@ json submit_vm(Daemon& d, const std::string& vm, std::int64_t now, SchedulerEffe
 BOOST_AUTO_TEST_CASE(an_export_node_exports_and_a_converter_node_converts) {
   Daemon d(0);
   as_coordinator(d);
+  d.settings.dedup_on_converter = DedupMethod::Xxh128;  // not for a VM asked for by name (below)
   d.boot(kT0);
   d.sched->on_node_hello(hello("conv1", "inc-c", 1, 100 * kGiB), kT0);
   auto e = d.sched->on_node_hello(export_hello("exp1", "inc-e", 2), kT0);
@@ -885,6 +886,7 @@ BOOST_AUTO_TEST_CASE(an_export_node_exports_and_a_converter_node_converts) {
   BOOST_TEST(after.assignments.front().second.job_id == id);
   BOOST_TEST(after.assignments.front().second.holder == "conv1/slot-1");
   BOOST_TEST(after.assignments.front().second.export_request.empty());
+  BOOST_TEST(after.assignments.front().second.dedup_method.empty());  // converted as asked, never a "duplicate"
   BOOST_TEST(d.job(id).export_source->exported);
 }
 

@@ -107,6 +107,25 @@ BOOST_AUTO_TEST_CASE(multi_file_keys_cover_every_file) {
   BOOST_TEST(dedup_key(files, DedupMethod::Xxh128) != before);
 }
 
+BOOST_AUTO_TEST_CASE(content_hashing_reports_every_byte_it_reads) {
+  TempDir t;
+  write_sample(t.path / "web01-flat.vmdk");
+  write_text(t.path / "web01.vmx", "guestOS = \"debian12-64\"\n");
+  const std::vector<fs::path> files{t.path / "web01.vmx", t.path / "web01-flat.vmdk"};
+  const std::uint64_t total = fs::file_size(files[0]) + fs::file_size(files[1]);
+  for (auto method : {DedupMethod::Md5, DedupMethod::Xxh128}) {
+    std::uint64_t seen = 0;
+    int calls = 0;
+    const auto key = dedup_key(files, method, CancelToken(), [&](std::uint64_t n) {
+      seen += n;
+      ++calls;
+    });
+    BOOST_TEST(key == dedup_key(files, method));  // the callback changes nothing
+    BOOST_TEST(seen == total);
+    BOOST_TEST(calls >= 4);  // 1 read of the .vmx, 3 of the 9 MiB disk: progress during a file, not only after it
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_missing_file_is_an_io_error_naming_it) {
   for (auto m : {DedupMethod::NameAndSize, DedupMethod::Md5, DedupMethod::Xxh128}) {
     try {
