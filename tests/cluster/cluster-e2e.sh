@@ -4,9 +4,11 @@
 # mounted at a different path per node).
 #   spread   1 coordinator + 2 converters + 2 watchers; 8 VMs dropped: each
 #            converted exactly once, on both converters; `hyperctl nodes`
-#            lists all four nodes up with their slots. Content dedup
-#            (xxh128) is on: a renamed copy of a VM is hashed by the node
-#            converting it and ends as a duplicate, not converted.
+#            lists all four nodes up with their slots.
+#   dedup    content dedup (xxh128) with 2 watchers: no watcher hashes; a
+#            renamed copy of a converted VM becomes a job, is hashed by the
+#            node converting it, and ends done as a duplicate of the
+#            original (duplicate_of), archived, not converted.
 #   kill     a converter is killed (kill -9) mid-job: its job completes on
 #            the other converter, exactly once, not charged as a retry; the
 #            killed node, restarted, rejoins under a new incarnation and
@@ -31,7 +33,7 @@ source "$HERE/../integration/daemon-lib.sh"
 source "$HERE/../integration/wave-lib.sh"
 source "$HERE/lib/netns.sh"
 source "$HERE/cluster-lib.sh"
-PART=${1:?usage: cluster-e2e.sh spread|kill|freeze|coord|tls}
+PART=${1:?usage: cluster-e2e.sh spread|dedup|kill|freeze|coord|tls}
 [[ $EUID == 0 ]] || { echo "needs root (network namespaces)"; exit 77; }
 unset H2K_FAULT
 set -euo pipefail
@@ -91,7 +93,6 @@ PY
 
 case $PART in
 spread)
-  DEDUP=xxh128
   cluster_start_env coord conv1 conv2 watch1 watch2
   slow_qemu_img
   node_config coord coordinator
@@ -132,17 +133,38 @@ spread)
   age=$(node_field watch1 last_heartbeat_age_s)
   python3 -c "import sys; sys.exit(0 if float('$age') < 4 else 1)" || fail "watch1's last heartbeat is $age s old"
   pass "8 VMs converted exactly once over conv1 and conv2; hyperctl nodes right"
-  # Content dedup (DEDUP=xxh128 on every node): no watcher hashes; the node
-  # converting a job does. A renamed copy of vm2 becomes a job (a watcher
-  # that hashed would have skipped it), its node hashes it, and the
-  # coordinator ends it as a duplicate of vm2's job without converting it.
-  stage_vm vm2copy "${variants[2]}"
+  ;;
+
+dedup)
+  # Content dedup (xxh128 on every node): no watcher hashes; the node that
+  # converts a job does, and sends the key with its request for a folder.
+  DEDUP=xxh128
+  cluster_start_env coord conv1 watch1 watch2
+  node_config coord coordinator
+  node_config conv1 converter
+  for n in watch1 watch2; do node_config "$n" watcher; done
+  start_node coord
+  wait_until 30 "the coordinator to answer" coord_ready
+  for n in conv1 watch1 watch2; do start_node "$n"; done
+  for n in conv1 watch1 watch2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
+  stage_vm vm2 qcow2
+  write_expect "$D/expect.json" vm2
+  drop_vm vm2
+  wait_until 300 "vm2 done" all_done 1 || { dump_logs coord conv1 watch1 watch2; fail "vm2 not done"; }
+  ctl --json list-jobs >"$D/jobs.json"
+  python3 "$EXACTLY_ONCE" --output "$O" --watch "$Q" --jobs "$D/jobs.json" --expect "$D/expect.json" \
+    || { dump_logs coord; fail "exactly-once conditions"; }
+  original=$(job_id_of vm2.qcow2)
+  grep -q "job $original succeeded in .* on conv1/" "$D/nodes/coord/daemon.log" || fail "vm2 was not converted on conv1"
+  # A renamed copy becomes a job (a watcher that hashed would have skipped
+  # it), its converting node hashes it, and the coordinator ends it as a
+  # duplicate of the original's job without converting it.
+  stage_vm vm2copy qcow2
   drop_vm vm2copy
-  wait_until 300 "the copy's job done" all_done 9 || { dump_logs coord conv1 conv2 watch1 watch2; fail "the copy's job not done"; }
+  wait_until 300 "the copy's job done" all_done 2 || { dump_logs coord conv1 watch1 watch2; fail "the copy's job not done"; }
   copy_job=$(job_id_of vm2copy.qcow2)
   [[ -n "$copy_job" ]] || fail "no job for the renamed copy: a watcher hashed it (or it was lost)"
   ctl --json job-status "$copy_job" >"$D/copy.json"
-  original=$(job_id_of vm2.qcow2)
   python3 - "$D/copy.json" "$original" <<'PY' || fail "the copy's job: $(cat "$D/copy.json")"
 import json, sys
 j = json.load(open(sys.argv[1]))["job"]
@@ -151,9 +173,13 @@ assert j.get("duplicate_of") == sys.argv[2], (j.get("duplicate_of"), sys.argv[2]
 PY
   grep -E "job $copy_job: .* is a duplicate of job $original \(already converted; hashed by conv[12]/slot-[12]\)" \
     "$D/nodes/coord/daemon.log" || fail "the coordinator did not log the converting node's hash"
+  ctl job-status "$copy_job" | grep -q "^Duplicate of: *$original " || fail "hyperctl job-status does not say: $(ctl job-status "$copy_job")"
   ! ls "$O"/*/ | grep -q vm2copy || fail "the duplicate was converted: $(ls "$O"/*/)"
   [[ -e "$Q/.processed" ]] && find "$Q/.processed" -name vm2copy.qcow2 | grep -q . || fail "the duplicate's file was not archived"
   pass "a renamed copy: hashed once by its converting node, done as a duplicate of $original, not converted"
+  # The original was hashed by conv1 too, before converting (its journal).
+  ctl logs "$original" >"$D/original.log"
+  grep -q "phase hash: computing the dedup key (xxh128)" "$D/original.log" || fail "no hash phase in $original's journal: $(cat "$D/original.log")"
   ;;
 
 kill)

@@ -252,6 +252,8 @@ std::string render_job_detail(const json& job) {
   fields.emplace_back("Finished", text_field(job, "finished_at"));
   fields.emplace_back("Output", text_field(job, "output_dir", "") != "" ? text_field(job, "output_dir")
                                                                          : text_field(job, "output_path"));
+  if (text_field(job, "duplicate_of", "") != "")
+    fields.emplace_back("Duplicate of", text_field(job, "duplicate_of") + " (same content: nothing converted; Output is that job's)");
   if (text_field(job, "domain_xml", "") != "") fields.emplace_back("Domain XML", text_field(job, "domain_xml"));
   if (number_field(job, "queue_position")) fields.emplace_back("Queue position", count_field(job, "queue_position"));
   if (text_field(job, "next_attempt_at", "") != "") fields.emplace_back("Next attempt", text_field(job, "next_attempt_at"));
