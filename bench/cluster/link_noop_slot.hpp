@@ -100,7 +100,7 @@ inline msg::converter_actor::behavior_type link_noop_slot(
     auto fail = [=](const std::string& why) { report(outcome_for(job, "failed", "", why)); };
     self->request(link, patience,
                   msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir,
-                                   link_slot_detail::vm_name_of(job)})
+                                   link_slot_detail::vm_name_of(job), ""})
         .then(
             [=](msg::plan_reply& plan) {
               const std::string folder = plan.output_folder;

@@ -57,7 +57,7 @@ inline msg::converter_actor::behavior_type noop_converter(msg::converter_actor::
         const msg::job_assignment job = std::move(assigned);
         auto fail = [=](const std::string& why) { self->send(scheduler, outcome_for(job, "failed", "", why)); };
         self->request(scheduler, 60s,
-                      msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, noop_detail::vm_name_of(job)})
+                      msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, noop_detail::vm_name_of(job), ""})
             .then(
                 [=](msg::plan_reply& plan) {
                   const std::string folder = plan.output_folder;

@@ -118,6 +118,28 @@ int spawn_dying_with_parent(pid_t& pid, const std::string& program, char* const*
 
 }  // namespace
 
+namespace {
+
+// Async-signal-safe: getpgrp, getpid and kill only. The group is killed only
+// when this process leads it (spawn_dying_with_parent made it so); otherwise
+// killing group 0 could reach whoever started us by hand.
+void kill_own_group_on_parent_death(int) {
+  if (::getpgrp() == ::getpid()) ::kill(0, SIGKILL);
+  ::kill(::getpid(), SIGKILL);
+}
+
+}  // namespace
+
+bool die_with_parent_and_own_group() {
+  const pid_t parent = ::getppid();
+  struct sigaction action {};
+  action.sa_handler = kill_own_group_on_parent_death;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  return ::getppid() == parent;  // else the parent died before prctl took effect
+}
+
 SubprocessResult run_subprocess(const std::vector<std::string>& argv,
                                 const SubprocessOptions& options) {
   if (argv.empty()) throw ConversionError(ErrorKind::Internal, "", "empty command line");

@@ -47,6 +47,14 @@ struct SubprocessResult {
 SubprocessResult run_subprocess(const std::vector<std::string>& argv,
                                 const SubprocessOptions& options = {});
 
+// First thing in an isolated child started with die_with_parent (our
+// `__guest-fix` and `__boot-journal`): when the process that started it dies,
+// the child kills its whole process group, not only itself. What libguestfs
+// forks (supermin building the appliance, qemu, its recovery process) has no
+// parent-death signal of its own and would otherwise run on after a daemon
+// killed with SIGKILL. Returns false if the parent is already gone.
+bool die_with_parent_and_own_group();
+
 // Last `max_lines` lines of a text, for error messages and log tails.
 std::string tail_lines(const std::string& text, std::size_t max_lines);
 

@@ -118,12 +118,14 @@ ProbeResult probe_bytes(std::string_view head, std::string_view tail, std::uint6
   if (text_probe::looks_like_text(head))
     return with_size(text_probe::classify_text(head, head.size() >= file_size), file_size);
   // VMware and qemu-img pad standalone VMDK descriptors to a whole sector with
-  // NUL bytes. Only a small file can be a descriptor, and only the descriptor
-  // classification applies, so a raw disk that starts with text stays raw.
+  // NUL bytes, and the descriptor ends at the first NUL, as qemu reads it: when
+  // qemu-img rewrites a descriptor with a shorter CID, the old tail stays after
+  // the terminator (seen as `\0"\n\0...`). Only a small file can be a
+  // descriptor, and only the descriptor classification applies, so a raw disk
+  // that starts with text stays raw.
   if (file_size <= kMaxPaddedDescriptorBytes) {
     std::string_view text = head.substr(0, head.find('\0'));
-    bool padding_only = head.find_first_not_of('\0', text.size()) == std::string_view::npos;
-    if (padding_only && text_probe::looks_like_text(text)) {
+    if (text_probe::looks_like_text(text)) {
       ProbeResult r = text_probe::classify_text(text, head.size() >= file_size);
       if (r.kind == FileKind::VmdkDescriptor) return with_size(r, file_size);
     }

@@ -1,4 +1,5 @@
 // Parser for the VMDK text descriptor (VMware "Virtual Disk Format 5.0", §4).
+#include <algorithm>
 #include <charconv>
 #include <string>
 
@@ -9,6 +10,9 @@ namespace h2k {
 namespace {
 
 constexpr std::size_t kMaxExtents = 65536;  // 62 TiB in 2 GiB pieces is ~32k
+// qemu-img leaves at most the length difference of two CIDs (8 hex digits)
+// behind a rewritten descriptor's terminator; allow some slack.
+constexpr std::size_t kMaxStaleTailBytes = 32;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 
@@ -209,9 +213,21 @@ VmdkDescriptor parse_vmdk_descriptor(std::string_view text, const std::string& s
   std::uint64_t total_sectors = 0;
 
   // Descriptors written by VMware and by `qemu-img convert` are padded to a
-  // whole sector with NUL bytes; the padding is not part of the text.
-  std::size_t padding = text.find_last_not_of('\0');
-  text = padding == std::string_view::npos ? std::string_view{} : text.substr(0, padding + 1);
+  // whole sector with NUL bytes; the text ends at the first NUL, as qemu
+  // reads it. qemu-img rewrites the CID in place, so a shorter CID leaves the
+  // old text's last few bytes behind the terminator (`\0"\n\0\0...`): a
+  // short stale tail is ignored, but more text after a NUL is a damaged
+  // descriptor, never silently cut (that could drop extents).
+  if (std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    std::size_t stale = 0;
+    for (char c : text.substr(nul)) stale += c != '\0';
+    if (stale > kMaxStaleTailBytes) {
+      LineError err{source_name, 1 + static_cast<int>(std::count(text.begin(), text.begin() + nul, '\n'))};
+      err.invalid("binary data in the descriptor (" + std::to_string(stale) + " bytes after a NUL at byte " +
+                  std::to_string(nul) + ")");
+    }
+    text = text.substr(0, nul);
+  }
 
   int line_no = 0;
   std::size_t start = 0;

@@ -5,7 +5,6 @@
 //   hyper2kvm __guest-fix REQUEST.json          internal: isolated libguestfs child
 //   hyper2kvm __boot-journal REQUEST.json       internal: reads a verification boot's journal (isolated)
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +13,7 @@
 #include <thread>
 
 #include "engine/core/error.hpp"
+#include "engine/core/subprocess.hpp"
 #include "engine/guest/guest_fix_runner.hpp"
 #include "engine/inputs/source_loader.hpp"
 #include "engine/pipeline/convert.hpp"
@@ -219,17 +219,14 @@ int run_daemon_command(const std::string& config_file, bool check_only) {
 int main(int argc, char** argv) {
   // The isolated guest-fix child is an internal entry point, kept out of --help.
   if (argc == 3 && std::string(argv[1]) == "__guest-fix") {
-    // Die with the process that started us (a daemon killed with SIGKILL
-    // must not leave a guest-fix child, and its appliance, running on).
-    const pid_t parent = getppid();
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) return 1;  // the parent died before prctl took effect
+    // Die with the process that started us, and take the appliance along (a
+    // daemon killed with SIGKILL must leave no guest-fix child, supermin or
+    // qemu running on).
+    if (!h2k::die_with_parent_and_own_group()) return 1;
     return h2k::guest_fix_child_main(argv[2]);
   }
   if (argc == 3 && std::string(argv[1]) == "__boot-journal") {
-    const pid_t parent = getppid();
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) return 1;
+    if (!h2k::die_with_parent_and_own_group()) return 1;
     return h2k::boot_journal_child_main(argv[2]);
   }
 

@@ -1,12 +1,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <thread>
+#include <utility>
 
 #include "engine/core/error.hpp"
 #include "engine/core/subprocess.hpp"
@@ -162,6 +164,63 @@ BOOST_AUTO_TEST_CASE(a_child_that_must_die_with_us_dies_when_we_are_killed) {
 
   const int child = child_of_a_killed_parent(/*die_with_parent=*/true);
   BOOST_TEST(gone_soon(child), "child " << child << " survived its parent's SIGKILL");
+}
+
+namespace {
+// The shape of a daemon running `__guest-fix`: P (the daemon) starts C (the
+// child, leading its own process group), C starts G (what libguestfs forks:
+// supermin, qemu), then P is killed with SIGKILL. Returns {C, G}.
+std::pair<int, int> grandchild_of_a_killed_parent(bool child_takes_its_group) {
+  int fds[2];
+  BOOST_REQUIRE(::pipe(fds) == 0);
+  pid_t parent = ::fork();
+  BOOST_REQUIRE(parent >= 0);
+  if (parent == 0) {
+    pid_t child = ::fork();
+    if (child == 0) {
+      ::setpgid(0, 0);
+      if (child_takes_its_group) {
+        if (!die_with_parent_and_own_group()) ::_exit(1);
+      } else {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the child alone dies
+      }
+      pid_t grandchild = ::fork();
+      if (grandchild == 0) {
+        ::execlp("sleep", "sleep", "60", nullptr);
+        ::_exit(127);
+      }
+      std::string pids = std::to_string(::getpid()) + " " + std::to_string(grandchild) + "\n";
+      (void)!::write(fds[1], pids.data(), pids.size());
+      ::pause();
+      ::_exit(0);
+    }
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string text;
+  char c;
+  while (::read(fds[0], &c, 1) == 1 && c != '\n') text.push_back(c);
+  ::close(fds[0]);
+  ::kill(parent, SIGKILL);
+  ::waitpid(parent, nullptr, 0);
+  BOOST_REQUIRE(text.find(' ') != std::string::npos);
+  return {std::stoi(text.substr(0, text.find(' '))), std::stoi(text.substr(text.find(' ') + 1))};
+}
+}  // namespace
+
+// Seen in CI: a daemon killed while libguestfs' supermin rebuilt the appliance
+// left supermin running (it has no parent-death signal of its own).
+BOOST_AUTO_TEST_CASE(an_isolated_child_takes_what_it_started_along_when_the_parent_dies) {
+  auto [lone_child, orphan] = grandchild_of_a_killed_parent(/*child_takes_its_group=*/false);
+  BOOST_TEST(gone_soon(lone_child));
+  std::this_thread::sleep_for(300ms);
+  BOOST_TEST(process_alive(orphan), "without the group kill the grandchild outlives the parent: what it is for");
+  ::kill(orphan, SIGKILL);
+
+  auto [child, grandchild] = grandchild_of_a_killed_parent(/*child_takes_its_group=*/true);
+  BOOST_TEST(gone_soon(child), "child " << child << " survived its parent's SIGKILL");
+  BOOST_TEST(gone_soon(grandchild), "grandchild " << grandchild << " survived its parent's SIGKILL");
 }
 
 BOOST_AUTO_TEST_CASE(tail_lines_keeps_the_last_lines) {

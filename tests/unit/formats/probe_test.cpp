@@ -203,6 +203,21 @@ BOOST_AUTO_TEST_CASE(nul_padded_descriptors_made_by_qemu_img_convert) {
   }
 }
 
+// The exact bytes of a fixture qemu-img made in CI: after the rewritten
+// descriptor's NUL terminator, two stale bytes of the longer original text.
+BOOST_AUTO_TEST_CASE(descriptor_with_stale_bytes_after_its_terminator) {
+  std::string text =
+      "# Disk DescriptorFile\nversion=1\nCID=2b21d\nparentCID=ffffffff\ncreateType=\"twoGbMaxExtentSparse\"\n"
+      "# Extent description\nRW 4194304 SPARSE \"debian12-vmware-s001.vmdk\"\n"
+      "RW 2097152 SPARSE \"debian12-vmware-s002.vmdk\"\n# The Disk Data Base\n#DDB\n"
+      "ddb.virtualHWVersion = \"4\"\nddb.adapterType = \"lsilogic\"\nddb.toolsVersion = \"2147483647\"\n";
+  std::string head = text + std::string(1, '\0') + "\"\n";
+  head.resize(512, '\0');
+  auto r = probe_bytes(head, head.size());
+  BOOST_TEST(r.kind == FileKind::VmdkDescriptor, "probed as " << to_string(r.kind) << ": " << r.detail);
+  BOOST_TEST(r.detail == "twoGbMaxExtentSparse");
+}
+
 BOOST_AUTO_TEST_CASE(text_followed_by_zeros_in_a_large_file_stays_raw) {
   std::string head = "# Disk DescriptorFile\ncreateType=\"monolithicFlat\"\n";
   head.resize(64 * 1024, '\0');
