@@ -24,6 +24,10 @@ struct ConversionSettings {
   // defines its domain on, once published (key libvirt_uri).
   std::string libvirt_uri = "qemu:///system";
   GuestfsSettings libguestfs;            // backend, backend_settings, launch_timeout_s, memsize_mib
+  // Without force_tcg and with a /dev/kvm: how long the appliance launch
+  // timed at start may take with KVM before this host falls back to TCG
+  // (key libguestfs.kvm_probe_timeout; 0: /dev/kvm is trusted untimed).
+  int kvm_probe_timeout_s = 180;
   // Boot each converted guest (on throwaway overlays) before publishing it;
   // a guest that does not reach its default target fails the job.
   bool verify_boot = false;

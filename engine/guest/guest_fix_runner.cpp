@@ -11,6 +11,7 @@
 #include "engine/core/error.hpp"
 #include "engine/core/fs.hpp"
 #include "engine/core/subprocess.hpp"
+#include "engine/core/temp_file.hpp"
 #include "engine/guest/guest_fix_launch_callback.hpp"
 
 namespace h2k {
@@ -41,29 +42,6 @@ ProgressEvent progress_from_json(const json& j) {
   return e;
 }
 
-// The request file lives only as long as the child needs it.
-class RequestFile {
-public:
-  explicit RequestFile(const std::string& content) {
-    std::string templ = (std::filesystem::temp_directory_path() / "h2k-guest-fix-XXXXXX.json").string();
-    int fd = ::mkstemps(templ.data(), 5);
-    if (fd < 0) throw ConversionError(ErrorKind::Io, templ, "cannot create the guest-fix request file");
-    ::close(fd);
-    path_ = templ;
-    atomic_write_file(path_, content);
-  }
-  ~RequestFile() {
-    std::error_code ec;
-    std::filesystem::remove(path_, ec);
-  }
-  RequestFile(const RequestFile&) = delete;
-  RequestFile& operator=(const RequestFile&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
-private:
-  std::filesystem::path path_;
-};
-
 // One line on the child's stdout; the protocol channel must not mix with
 // anything else, so write it in one go and flush.
 void emit_line(const json& j) {
@@ -86,7 +64,7 @@ GuestFixReport run_guest_fix_isolated(const std::vector<DiskForFix>& disks, cons
   const std::string disk_name = disks.empty() ? std::string() : disks.front().path.string();
   json request = {{"disks", json::array()}, {"options", to_json(options)}};
   for (const auto& d : disks) request["disks"].push_back({{"path", d.path.string()}, {"format", d.format}});
-  RequestFile request_file(request.dump(2));
+  TempFile request_file("h2k-guest-fix-XXXXXX.json", 5, request.dump(2));
 
   bool launched = false;
   std::optional<GuestFixReport> report;

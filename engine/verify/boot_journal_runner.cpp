@@ -11,35 +11,13 @@
 #include "engine/core/error.hpp"
 #include "engine/core/fs.hpp"
 #include "engine/core/subprocess.hpp"
+#include "engine/core/temp_file.hpp"
 #include "engine/verify/boot_journal.hpp"
 
 namespace h2k {
 namespace {
 
 using nlohmann::json;
-
-// The request lives only as long as the child needs it.
-class TempRequest {
-public:
-  explicit TempRequest(const std::string& content) {
-    std::string templ = (std::filesystem::temp_directory_path() / "h2k-boot-journal-XXXXXX.json").string();
-    int fd = ::mkstemps(templ.data(), 5);
-    if (fd < 0) throw ConversionError(ErrorKind::Io, templ, "cannot create the journal request file");
-    ::close(fd);
-    path_ = templ;
-    atomic_write_file(path_, content);
-  }
-  ~TempRequest() {
-    std::error_code ec;
-    std::filesystem::remove(path_, ec);
-  }
-  TempRequest(const TempRequest&) = delete;
-  TempRequest& operator=(const TempRequest&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
-private:
-  std::filesystem::path path_;
-};
 
 JournalEvidence unreadable(const std::string& detail) {
   JournalEvidence e;
@@ -64,7 +42,7 @@ JournalEvidence read_boot_journal_isolated(const std::vector<DiskForFix>& disks,
   options.guestfs = settings;
   json request = {{"disks", json::array()}, {"options", to_json(options)}, {"boot_started_unix_us", boot_started_unix_us}};
   for (const auto& d : disks) request["disks"].push_back({{"path", d.path.string()}, {"format", d.format}});
-  TempRequest file(request.dump(2));
+  TempFile file("h2k-boot-journal-XXXXXX.json", 5, request.dump(2));
 
   std::optional<JournalEvidence> result;
   SubprocessOptions sp;

@@ -35,7 +35,8 @@ std::vector<std::string> role_names(const ClusterConfig& c) {
 
 }  // namespace
 
-int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
+int run_cluster_node(const DaemonConfig& given_config, const fs::path& self_exe) {
+  DaemonConfig config = given_config;  // its libguestfs settings as this host's accelerator allows
   sigset_t signals = block_daemon_signals();
 
   const ClusterConfig& cluster = config.cluster;
@@ -55,6 +56,8 @@ int run_cluster_node(const DaemonConfig& config, const fs::path& self_exe) {
   log->info("hyper2kvm cluster node {} starting (pid {}, roles {}): coordinator {}, share {}{}", cluster.node_name,
             ::getpid(), nlohmann::json(role_names(cluster)).dump(), cluster.coordinator.to_string(),
             cluster.share_root.string(), cluster.tls.enabled() ? ", mutual TLS" : ", plaintext (no cluster.tls)");
+  // Measured before registering: the coordinator places jobs by it.
+  if (converter) settle_host_accel(config, self_exe, *log);
 
   caf::actor_system_config cfg;
   msg::register_messages(cfg);

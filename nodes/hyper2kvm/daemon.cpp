@@ -66,7 +66,8 @@ std::unique_ptr<RestApiServer> start_rest_api(const ApiConfig& api, ControlHandl
 
 }  // namespace
 
-int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
+int run_daemon(const DaemonConfig& given_config, const fs::path& self_exe) {
+  DaemonConfig config = given_config;  // its libguestfs settings as this host's accelerator allows
   // Signals are taken synchronously by the main thread below.
   sigset_t signals = block_daemon_signals();
 
@@ -92,6 +93,7 @@ int run_daemon(const DaemonConfig& config, const fs::path& self_exe) {
   }
   log->info("hyper2kvm daemon starting (pid {}): watch {} -> output {}, state {}", ::getpid(),
             config.watch_dir.string(), config.output_dir.string(), config.state_dir.string());
+  if (!config.cluster.enabled || config.cluster.has_role(NodeRole::Converter)) settle_host_accel(config, self_exe, *log);
   log->info("configuration: {}", config.to_json().dump());
 
   caf::actor_system_config cfg;

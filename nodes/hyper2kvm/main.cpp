@@ -4,6 +4,7 @@
 //   hyper2kvm export --vm VM --vcenter HOST --output-dir DIR   download a VM from vSphere
 //   hyper2kvm __guest-fix REQUEST.json          internal: isolated libguestfs child
 //   hyper2kvm __boot-journal REQUEST.json       internal: reads a verification boot's journal (isolated)
+//   hyper2kvm __appliance-probe REQUEST.json    internal: one timed appliance launch (KVM usable?)
 #include <signal.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "engine/guest/guest_fix_runner.hpp"
 #include "engine/inputs/source_loader.hpp"
 #include "engine/pipeline/convert.hpp"
+#include "engine/verify/appliance_probe.hpp"
 #include "engine/verify/boot_journal.hpp"
 #include "nodes/common/config/daemon_config.hpp"
 #include "nodes/hyper2kvm/cluster_node.hpp"
@@ -228,6 +230,10 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "__boot-journal") {
     if (!h2k::die_with_parent_and_own_group()) return 1;
     return h2k::boot_journal_child_main(argv[2]);
+  }
+  if (argc == 3 && std::string(argv[1]) == "__appliance-probe") {
+    if (!h2k::die_with_parent_and_own_group()) return 1;
+    return h2k::appliance_probe_child_main(argv[2]);
   }
 
   CLI::App app{"hyper2kvm: convert VMware and Hyper-V VMs into KVM guests that boot on virtio.\n"

@@ -1,5 +1,7 @@
 #include "nodes/hyper2kvm/slot_settings.hpp"
 
+#include <systemd/sd-daemon.h>
+
 namespace h2k {
 
 ConverterSettings converter_settings(const DaemonConfig& config, const std::filesystem::path& self_exe,
@@ -41,6 +43,26 @@ WatcherOptions watcher_options(const DaemonConfig& config) {
 
 Accel converter_accel(const DaemonConfig& config) {
   return choose_accel(config.conversion.verify_boot_accel, config.conversion.libguestfs.backend_settings, kvm_usable());
+}
+
+HostAccel settle_host_accel(DaemonConfig& config, const std::filesystem::path& self_exe, spdlog::logger& log) {
+  auto& conversion = config.conversion;
+  const auto timeout = std::chrono::seconds(conversion.kvm_probe_timeout_s);
+  HostAccel host = decide_host_accel(
+      conversion.verify_boot_accel, conversion.libguestfs.backend_settings, kvm_usable(), timeout, [&] {
+        log.info("timing an appliance launch with KVM (up to {} s, conversion.libguestfs.kvm_probe_timeout)",
+                 timeout.count());
+        // Type=notify units: the start may take the probe's time.
+        sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu", static_cast<unsigned long long>(timeout.count() + 30) * 1000000ull);
+        return time_appliance_launch(conversion.libguestfs, self_exe, timeout);
+      });
+  conversion.libguestfs.backend_settings = host.backend_settings;
+  if (host.fell_back)
+    log.warn("accelerator: tcg: {} (set conversion.libguestfs.backend_settings: force_tcg to skip this test)",
+             host.why);
+  else
+    log.info("accelerator: {}: {}", to_string(host.accel), host.why);
+  return host;
 }
 
 }  // namespace h2k

@@ -102,7 +102,8 @@ nlohmann::json DaemonConfig::to_json() const {
          {{"backend", g.backend},
           {"backend_settings", g.backend_settings},
           {"launch_timeout", g.launch_timeout_s},
-          {"memsize", g.memsize_mib}}}}},
+          {"memsize", g.memsize_mib},
+          {"kvm_probe_timeout", conversion.kvm_probe_timeout_s}}}}},
       {"cluster", cluster.to_json()},  // null: a single host
       {"api", h2k::to_json(api)},  // token_file's path only
       {"vsphere", h2k::to_json(vsphere)},  // credentials_file's path only

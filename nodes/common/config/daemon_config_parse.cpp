@@ -55,13 +55,17 @@ void read_notifications(YamlMap& m, NotificationSettings& n) {
   m.finish();
 }
 
-void read_libguestfs(YamlMap& m, GuestfsSettings& g) {
+void read_libguestfs(YamlMap& m, GuestfsSettings& g, int& kvm_probe_timeout_s) {
   if (m.get("backend", g.backend) && g.backend.empty()) m.fail("backend", "must not be empty (libguestfs' default is 'direct')");
   m.get("backend_settings", g.backend_settings);
   std::chrono::milliseconds launch = std::chrono::seconds(g.launch_timeout_s);
   if (m.get_duration("launch_timeout", launch, 10s, 24h))
     g.launch_timeout_s = static_cast<int>((launch.count() + 999) / 1000);  // whole seconds, rounded up
   m.get("memsize", g.memsize_mib, 128, 65536);
+  // A first launch also builds the appliance (supermin): allow for that.
+  std::chrono::milliseconds probe = std::chrono::seconds(kvm_probe_timeout_s);
+  if (m.get_duration("kvm_probe_timeout", probe, 0ms, 1h))
+    kvm_probe_timeout_s = static_cast<int>((probe.count() + 999) / 1000);
   m.finish();
 }
 
@@ -84,7 +88,7 @@ void read_conversion(YamlMap& m, ConversionSettings& c) {
   m.get_choice("verify_boot_accel", c.verify_boot_accel,
                {{"auto", AccelChoice::Auto}, {"kvm", AccelChoice::Kvm}, {"tcg", AccelChoice::Tcg}});
   auto libguestfs = m.section("libguestfs");
-  read_libguestfs(libguestfs, c.libguestfs);
+  read_libguestfs(libguestfs, c.libguestfs, c.kvm_probe_timeout_s);
   m.finish();
 }
 

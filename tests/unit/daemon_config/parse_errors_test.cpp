@@ -59,6 +59,8 @@ BOOST_AUTO_TEST_CASE(ranges_name_the_key_and_the_value) {
              "daemon.yaml: notifications.smtp_port: must be between 1 and 65535 (got 70000)");
   BOOST_TEST(error_of("conversion:\n  libguestfs:\n    memsize: 64\n") ==
              "daemon.yaml: conversion.libguestfs.memsize: must be between 128 and 65536 (got 64)");
+  BOOST_TEST(error_of("conversion:\n  libguestfs:\n    kvm_probe_timeout: 2h\n").find(
+                 "daemon.yaml: conversion.libguestfs.kvm_probe_timeout: ") == 0u);
   BOOST_TEST(error_of("max_concurrent_jobs: 99999999999999999999\n") ==
              "daemon.yaml: max_concurrent_jobs: must be between 1 and 64 (got 99999999999999999999)");
 }

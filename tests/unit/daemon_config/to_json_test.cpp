@@ -56,6 +56,7 @@ conversion:
   libguestfs:
     backend_settings: ""
     memsize: 2048
+    kvm_probe_timeout: 45s
 )")
                      .to_json();
   BOOST_TEST(j["max_concurrent_jobs"] == 5);
@@ -70,6 +71,7 @@ conversion:
   BOOST_TEST(j["conversion"]["verify_boot_accel"] == "kvm");
   BOOST_TEST(j["conversion"]["libguestfs"]["backend_settings"] == "");
   BOOST_TEST(j["conversion"]["libguestfs"]["memsize"] == 2048);
+  BOOST_TEST(j["conversion"]["libguestfs"]["kvm_probe_timeout"] == 45);
   BOOST_TEST(j["state_dir"] == "/var/lib/hyper2kvm/state");
   BOOST_TEST(j["state_db"] == "/var/lib/hyper2kvm/state/state.rocksdb");
 }
