@@ -121,6 +121,19 @@ BOOST_AUTO_TEST_CASE(die_with_parent_runs_the_child_like_the_default) {
 }
 
 namespace {
+// Reads the first line the forked `parent` (or what it started) writes into
+// the pipe, then kills `parent` with SIGKILL, as `kill -9` of a daemon.
+std::string first_line_then_kill(int fds[2], pid_t parent) {
+  ::close(fds[1]);
+  std::string text;
+  char c;
+  while (::read(fds[0], &c, 1) == 1 && c != '\n') text.push_back(c);
+  ::close(fds[0]);
+  ::kill(parent, SIGKILL);
+  ::waitpid(parent, nullptr, 0);
+  return text;
+}
+
 // Forks a process that runs `sh -c 'echo $$; exec sleep 60'` through
 // run_subprocess, kills that process with SIGKILL (as a daemon killed by the
 // OOM killer or `kill -9`), and returns the pid of the sleep it had started.
@@ -143,13 +156,7 @@ int child_of_a_killed_parent(bool die_with_parent) {
     }
     ::_exit(0);
   }
-  ::close(fds[1]);
-  std::string text;
-  char c;
-  while (::read(fds[0], &c, 1) == 1 && c != '\n') text.push_back(c);
-  ::close(fds[0]);
-  ::kill(parent, SIGKILL);
-  ::waitpid(parent, nullptr, 0);
+  const std::string text = first_line_then_kill(fds, parent);
   BOOST_REQUIRE(!text.empty());
   return std::stoi(text);
 }
@@ -197,13 +204,7 @@ std::pair<int, int> grandchild_of_a_killed_parent(bool child_takes_its_group) {
     ::pause();
     ::_exit(0);
   }
-  ::close(fds[1]);
-  std::string text;
-  char c;
-  while (::read(fds[0], &c, 1) == 1 && c != '\n') text.push_back(c);
-  ::close(fds[0]);
-  ::kill(parent, SIGKILL);
-  ::waitpid(parent, nullptr, 0);
+  const std::string text = first_line_then_kill(fds, parent);
   BOOST_REQUIRE(text.find(' ') != std::string::npos);
   return {std::stoi(text.substr(0, text.find(' '))), std::stoi(text.substr(text.find(' ') + 1))};
 }
