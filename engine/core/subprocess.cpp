@@ -130,6 +130,11 @@ void kill_own_group_on_parent_death(int) {
 
 }  // namespace
 
+std::string describe_exit(const SubprocessResult& r) {
+  if (r.term_signal) return "was killed by signal " + std::to_string(r.term_signal);
+  return "exited with code " + std::to_string(r.exit_code);
+}
+
 bool die_with_parent_and_own_group() {
   const pid_t parent = ::getppid();
   struct sigaction action {};

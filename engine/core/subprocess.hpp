@@ -55,6 +55,9 @@ SubprocessResult run_subprocess(const std::vector<std::string>& argv,
 // killed with SIGKILL. Returns false if the parent is already gone.
 bool die_with_parent_and_own_group();
 
+// How a child ended, for messages: "was killed by signal 9", "exited with code 2".
+std::string describe_exit(const SubprocessResult& r);
+
 // Last `max_lines` lines of a text, for error messages and log tails.
 std::string tail_lines(const std::string& text, std::size_t max_lines);
 

@@ -50,11 +50,6 @@ void emit_line(const json& j) {
   std::fflush(stdout);
 }
 
-std::string describe_exit(const SubprocessResult& r) {
-  if (r.term_signal) return "was killed by signal " + std::to_string(r.term_signal);
-  return "exited with code " + std::to_string(r.exit_code);
-}
-
 }  // namespace
 
 GuestFixReport run_guest_fix_isolated(const std::vector<DiskForFix>& disks, const GuestFixOptions& options,

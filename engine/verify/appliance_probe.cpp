@@ -74,8 +74,7 @@ ApplianceLaunchTiming time_appliance_launch(const GuestfsSettings& settings, con
     timing.problem = "failed: " + *child_error;
   else
     timing.problem = "failed: " + self_exe.string() + " __appliance-probe " +
-                     (r.term_signal ? "was killed by signal " + std::to_string(r.term_signal)
-                                    : "exited with code " + std::to_string(r.exit_code)) +
+describe_exit(r) +
                      (r.err.empty() ? std::string() : ": " + tail_lines(r.err, 5));
   return timing;
 }

@@ -63,9 +63,7 @@ JournalEvidence read_boot_journal_isolated(const std::vector<DiskForFix>& disks,
   if (result) return *result;
   std::string tail = tail_lines(r.err, 5);
   return unreadable("the journal reader (" + self_exe.string() + " __boot-journal) " +
-                    (r.term_signal ? "was killed by signal " + std::to_string(r.term_signal)
-                                   : "exited with code " + std::to_string(r.exit_code)) +
-                    " without a result" + (tail.empty() ? std::string() : ": " + tail));
+describe_exit(r) + " without a result" + (tail.empty() ? std::string() : ": " + tail));
 }
 
 int boot_journal_child_main(const std::filesystem::path& request_json) {
