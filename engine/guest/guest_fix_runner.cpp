@@ -10,6 +10,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/fs.hpp"
+#include "engine/core/json_line.hpp"
 #include "engine/core/subprocess.hpp"
 #include "engine/core/temp_file.hpp"
 #include "engine/guest/guest_fix_launch_callback.hpp"
@@ -40,14 +41,6 @@ ProgressEvent progress_from_json(const json& j) {
   e.percent = j.value("percent", 0.0);
   e.message = j.value("message", std::string());
   return e;
-}
-
-// One line on the child's stdout; the protocol channel must not mix with
-// anything else, so write it in one go and flush.
-void emit_line(const json& j) {
-  std::string line = j.dump() + "\n";
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
 }
 
 }  // namespace
@@ -130,20 +123,20 @@ int guest_fix_child_main(const std::filesystem::path& request_json) {
     for (const auto& d : request.at("disks")) disks.push_back({d.at("path").get<std::string>(), d.at("format").get<std::string>()});
     options = guest_fix_options_from_json(request.at("options"));
   } catch (const std::exception& e) {
-    emit_line({{"event", "error"}, {"kind", to_string(ErrorKind::Internal)}, {"file", request_json.string()},
+    emit_json_line({{"event", "error"}, {"kind", to_string(ErrorKind::Internal)}, {"file", request_json.string()},
                {"reason", std::string("unreadable guest-fix request: ") + e.what()}});
     return 2;
   }
   try {
     auto report = fix_guest_with_launch_callback(
-        disks, options, [](const ProgressEvent& e) { emit_line(progress_to_json(e)); },
-        [] { emit_line({{"event", "launched"}}); });
-    emit_line({{"event", "result"}, {"report", to_json(report)}});
+        disks, options, [](const ProgressEvent& e) { emit_json_line(progress_to_json(e)); },
+        [] { emit_json_line({{"event", "launched"}}); });
+    emit_json_line({{"event", "result"}, {"report", to_json(report)}});
     return 0;
   } catch (const ConversionError& e) {
-    emit_line({{"event", "error"}, {"kind", to_string(e.kind())}, {"file", e.file()}, {"reason", e.reason()}});
+    emit_json_line({{"event", "error"}, {"kind", to_string(e.kind())}, {"file", e.file()}, {"reason", e.reason()}});
   } catch (const std::exception& e) {
-    emit_line({{"event", "error"}, {"kind", to_string(ErrorKind::Internal)},
+    emit_json_line({{"event", "error"}, {"kind", to_string(ErrorKind::Internal)},
                {"file", disks.empty() ? std::string() : disks.front().path.string()}, {"reason", e.what()}});
   }
   return 1;

@@ -9,6 +9,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/fs.hpp"
+#include "engine/core/json_line.hpp"
 #include "engine/core/subprocess.hpp"
 #include "engine/core/temp_file.hpp"
 #include "engine/guest/guestfs_session.hpp"
@@ -27,12 +28,6 @@ std::string one_decimal(double seconds) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(1) << seconds;
   return out.str();
-}
-
-void emit(const json& j) {
-  std::string line = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
 }
 
 }  // namespace
@@ -97,10 +92,10 @@ int appliance_probe_child_main(const std::filesystem::path& request_json) {
     session.launch();
     const double seconds = seconds_since(start);
     session.shutdown();
-    emit({{"event", "launched"}, {"seconds", seconds}});
+    emit_json_line({{"event", "launched"}, {"seconds", seconds}});
     return 0;
   } catch (const std::exception& e) {
-    emit({{"event", "error"}, {"reason", e.what()}});
+    emit_json_line({{"event", "error"}, {"reason", e.what()}});
     return 1;
   }
 }

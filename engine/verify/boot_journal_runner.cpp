@@ -10,6 +10,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/fs.hpp"
+#include "engine/core/json_line.hpp"
 #include "engine/core/subprocess.hpp"
 #include "engine/core/temp_file.hpp"
 #include "engine/verify/boot_journal.hpp"
@@ -87,10 +88,7 @@ int boot_journal_child_main(const std::filesystem::path& request_json) {
   } catch (const std::exception& e) {
     evidence = unreadable(e.what());
   }
-  std::string line = json{{"event", "result"}, {"journal", to_json(evidence)}}
-                         .dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
+  emit_json_line({{"event", "result"}, {"journal", to_json(evidence)}});
   return 0;
 }
 
