@@ -10,8 +10,12 @@
 # so targets with and without them get separate ones.
 # Only for targets that already depend on those libraries: a CAF-free library
 # must stay CAF-free (tests/layering), so it never gets <caf/all.hpp>.
+# The flags are kept on the target (H2K_PCH_FLAGS, also set by hand on the
+# header-only h2k_messages): a test takes those of the libraries it links,
+# see h2k_pch_flags_of.
 function(h2k_precompile target)
   cmake_parse_arguments(PCH "CAF;BOOST_TEST;SPDLOG" "" "" ${ARGN})
+  set_property(TARGET ${target} PROPERTY H2K_PCH_FLAGS ${ARGN})
   set(headers <algorithm> <chrono> <cstdint> <filesystem> <functional> <map> <memory>
               <optional> <string> <string_view> <vector> <nlohmann/json.hpp>)
   set(set_name std_json)
@@ -33,4 +37,21 @@ function(h2k_precompile target)
     target_precompile_headers(${target} PRIVATE ${headers})
     set_property(GLOBAL PROPERTY H2K_PCH_OWNER_${set_name} ${target})
   endif()
+endfunction()
+
+# The CAF / SPDLOG flags of the libraries in `libs` (those that have any),
+# into `out`: what a target linking them may precompile.
+function(h2k_pch_flags_of out)
+  set(flags "")
+  foreach(lib ${ARGN})
+    if(TARGET ${lib})
+      get_target_property(lib_flags ${lib} H2K_PCH_FLAGS)
+      if(lib_flags)
+        list(APPEND flags ${lib_flags})
+      endif()
+    endif()
+  endforeach()
+  list(REMOVE_ITEM flags BOOST_TEST)
+  list(REMOVE_DUPLICATES flags)
+  set(${out} ${flags} PARENT_SCOPE)
 endfunction()

@@ -124,7 +124,7 @@ int guest_fix_child_main(const std::filesystem::path& request_json) {
     options = guest_fix_options_from_json(request.at("options"));
   } catch (const std::exception& e) {
     emit_json_line({{"event", "error"}, {"kind", to_string(ErrorKind::Internal)}, {"file", request_json.string()},
-               {"reason", std::string("unreadable guest-fix request: ") + e.what()}});
+                    {"reason", std::string("unreadable guest-fix request: ") + e.what()}});
     return 2;
   }
   try {
@@ -137,7 +137,7 @@ int guest_fix_child_main(const std::filesystem::path& request_json) {
     emit_json_line({{"event", "error"}, {"kind", to_string(e.kind())}, {"file", e.file()}, {"reason", e.reason()}});
   } catch (const std::exception& e) {
     emit_json_line({{"event", "error"}, {"kind", to_string(ErrorKind::Internal)},
-               {"file", disks.empty() ? std::string() : disks.front().path.string()}, {"reason", e.what()}});
+                    {"file", disks.empty() ? std::string() : disks.front().path.string()}, {"reason", e.what()}});
   }
   return 1;
 }

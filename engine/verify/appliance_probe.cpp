@@ -68,8 +68,7 @@ ApplianceLaunchTiming time_appliance_launch(const GuestfsSettings& settings, con
   else if (child_error)
     timing.problem = "failed: " + *child_error;
   else
-    timing.problem = "failed: " + self_exe.string() + " __appliance-probe " +
-describe_exit(r) +
+    timing.problem = "failed: " + self_exe.string() + " __appliance-probe " + describe_exit(r) +
                      (r.err.empty() ? std::string() : ": " + tail_lines(r.err, 5));
   return timing;
 }

@@ -63,8 +63,8 @@ JournalEvidence read_boot_journal_isolated(const std::vector<DiskForFix>& disks,
     return unreadable("reading the guest's journal did not finish within " + std::to_string(timeout.count()) + " s");
   if (result) return *result;
   std::string tail = tail_lines(r.err, 5);
-  return unreadable("the journal reader (" + self_exe.string() + " __boot-journal) " +
-describe_exit(r) + " without a result" + (tail.empty() ? std::string() : ": " + tail));
+  return unreadable("the journal reader (" + self_exe.string() + " __boot-journal) " + describe_exit(r) +
+                    " without a result" + (tail.empty() ? std::string() : ": " + tail));
 }
 
 int boot_journal_child_main(const std::filesystem::path& request_json) {
