@@ -67,6 +67,11 @@ else
   [[ "$nchecks" -ge 3 ]] || fail "report.json lists $nchecks audit checks, expected fstab, root= and initramfs at least"
   [[ "$(json_get "$vm_dir/report.json" 'all(c["ok"] for c in j["checks"])')" == "True" ]] || fail "an audit check failed"
 fi
+if [[ " $* " == *" --define "* ]]; then
+  [[ "$(json_get "$vm_dir/report.json" 'j["output"]["defined"]')" == "True" ]] ||
+    fail "--define was given but report.json says the domain was not defined: $(json_get "$vm_dir/report.json" 'j["output"]["define_error"]')"
+  pass "domain defined in libvirt ($(json_get "$vm_dir/report.json" 'j["output"]["domain_uuid"]'))"
+fi
 xml=$(json_get "$vm_dir/report.json" 'j["output"]["domain_xml"]')
 virt-xml-validate "$xml" domain >/dev/null || fail "domain XML $xml does not validate"
 pass "report.json and domain XML valid"
