@@ -187,9 +187,16 @@ write_config "api:
 grep -q "$TOKEN" "$D/check.json" && fail "--check-config shows the token"
 
 # An address the user chose that is taken: a startup error naming api.listen.
-python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(120)' "$PORT" &
+# The earlier daemons of this test served $PORT, so connections to it may
+# still be in TIME_WAIT: the holder binds with SO_REUSEADDR, as the daemon
+# does (a listening socket still keeps every other one out), and says when
+# it holds the port, so the daemon is started only once it really is taken.
+python3 -c 'import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); print("held", flush=True); time.sleep(120)' "$PORT" >"$D/hold-port.out" &
 HOLD_PID=$!
-sleep 0.5
+for _ in $(seq 1 100); do [[ -s "$D/hold-port.out" ]] && break; kill -0 "$HOLD_PID" 2>/dev/null || break; sleep 0.1; done
+[[ -s "$D/hold-port.out" ]] || fail "the test could not hold 127.0.0.1:$PORT itself (in use by another program)"
 write_config "api:
   listen: 127.0.0.1:$PORT"
 start_refused "api.listen taken" "api.listen 127.0.0.1:$PORT"
