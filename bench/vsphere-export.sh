@@ -59,17 +59,26 @@ for d in json.load(sys.stdin)["Devices"]:
   for ((i = 0; i < DISKS; i++)); do govc datastore.upload "$W/d$i.vmdk" "${files[$i]}" >/dev/null 2>&1; done
 }
 
-# run_timed OUT_JSON CMD...: wall seconds and peak RSS (KiB) of CMD.
+# run_timed OUT_JSON CMD...: wall seconds, CPU seconds and peak RSS (KiB) of
+# CMD (with its children), and the simulator's CPU seconds meanwhile: on a
+# small machine the two share the cores, and "cores" = (both CPUs) / wall
+# says how close a run came to using all of them.
 run_timed() {
   local out=$1; shift
-  python3 - "$out" "$@" <<'EOF'
+  python3 - "$out" "$VCSIM_PID" "$@" <<'EOF'
 import json, os, subprocess, sys, time
-out, cmd = sys.argv[1], sys.argv[2:]
+out, sim, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+tick = os.sysconf("SC_CLK_TCK")
+def sim_cpu():
+    f = open(f"/proc/{sim}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / tick
+s0 = sim_cpu()
 t = time.monotonic()
 p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(out + ".log", "w"))
 _, status, ru = os.wait4(p.pid, 0)
 wall = time.monotonic() - t
-json.dump({"wall": wall, "rss_kib": ru.ru_maxrss, "status": os.waitstatus_to_exitcode(status)}, open(out, "w"))
+json.dump({"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "sim_cpu": sim_cpu() - s0, "rss_kib": ru.ru_maxrss,
+           "status": os.waitstatus_to_exitcode(status)}, open(out, "w"))
 EOF
 }
 
@@ -106,7 +115,7 @@ phase() {  # NAME [KNOB=V...]
   done
   stop_vcsim
   python3 - "$W/$name" "$name" "$RUNS" "$bytes" <<'EOF'
-import json, re, statistics, sys
+import json, os, re, statistics, sys
 d, name, runs, nbytes = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 tools = ("govc", "h2k-1", "h2k-2", "h2k-4")
 res = {t: [json.load(open(f"{d}/{t}-{r}.json")) for r in range(1, runs + 1)] for t in tools}
@@ -123,15 +132,19 @@ med = {t: statistics.median(x["wall"] for x in v) for t, v in res.items()}
 net = {t: statistics.median(x["wall"] - x["manifest"] for x in v) for t, v in res.items()}
 print(f"\n{name}: {nbytes / 1e6:.0f} MB of disks, median of {runs} run(s)")
 print(f"  {'tool':<22}{'seconds':>9}{'MB/s':>9}{'govc/this':>11}{'peak RSS':>11}"
-      f"{'manifest s':>12}{'govc/this without':>19}")
+      f"{'manifest s':>12}{'govc/this without':>19}{'CPU s':>8}{'sim CPU s':>11}{'cores':>7}")
 for t in tools:
     label = "govc export.ovf" if t == "govc" else f"hyper2kvm export x{t[4:]}"
     rss = max(x["rss_kib"] for x in res[t]) / 1024
     man = statistics.median(x["manifest"] for x in res[t])
+    cpu = statistics.median(x["cpu"] for x in res[t])
+    sim = statistics.median(x["sim_cpu"] for x in res[t])
+    cores = statistics.median((x["cpu"] + x["sim_cpu"]) / x["wall"] for x in res[t])
     print(f"  {label:<22}{med[t]:>9.2f}{nbytes / 1e6 / med[t]:>9.1f}{med['govc'] / med[t]:>10.2f}x{rss:>9.1f} MiB"
-          f"{man:>12.2f}{net['govc'] / net[t]:>18.2f}x")
+          f"{man:>12.2f}{net['govc'] / net[t]:>18.2f}x{cpu:>8.2f}{sim:>11.2f}{cores:>7.2f}")
 print("  (manifest s: the simulator computing the lease manifest when hyper2kvm asks for it;")
-print("   'without': the ratio with that wait taken out of hyper2kvm's time)")
+print("   'without': the ratio with that wait taken out of hyper2kvm's time;")
+print(f"   CPU s: the tool's user+system CPU; sim CPU s: the simulator's meanwhile; cores: both over the wall time, of {os.cpu_count()})")
 EOF
 }
 
