@@ -138,7 +138,15 @@ struct job_outcome {
   // status "exported" (an exporter's job): the export folder (output_path,
   // relative to the WATCH root) and its files, export manifest first.
   std::vector<std::string> files;
+  // error_kind "missing_capability": what this guest turned out to need that
+  // the node lacks (kCapabilityVirtioWin); the job goes to a node that has it.
+  std::vector<std::string> needs;
 };
+
+// Capabilities a converter node offers (node_hello.capabilities) and a job
+// may need: Windows drivers, and a usable KVM.
+inline constexpr const char* kCapabilityVirtioWin = "virtio-win";
+inline constexpr const char* kCapabilityKvm = "kvm";
 
 // --- scheduler -> stats, notifier ----------------------------------------
 
@@ -225,7 +233,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_outcome& x) {
   return f(caf::meta::type_name("h2k::msg::job_outcome"), x.job_id, x.epoch, x.holder, x.status, x.output_path, x.error_kind,
            x.error_file, x.error, x.phase, x.log_tail, x.warnings, x.duration_s, x.bytes_converted,
-           x.error_details, x.files);
+           x.error_details, x.files, x.needs);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_event& x) {

@@ -23,21 +23,6 @@ constexpr std::array<std::pair<JobPriority, const char*>, 3> kPriorities{{
     {JobPriority::High, "high"},
 }};
 
-// Every engine error kind, to read back what to_string(ErrorKind) wrote.
-constexpr std::array<ErrorKind, 9> kErrorKinds{
-    ErrorKind::InvalidInput, ErrorKind::Unsupported, ErrorKind::Io,
-    ErrorKind::NoSpace,      ErrorKind::Timeout,     ErrorKind::ApplianceLaunch,
-    ErrorKind::GuestFix,     ErrorKind::Cancelled,   ErrorKind::Internal,
-};
-
-ErrorKind error_kind_from_string(const std::string& s) {
-  for (ErrorKind k : kErrorKinds)
-    if (s == to_string(k)) return k;
-  // A kind this build does not know (written by a newer build): keep the job
-  // readable; Internal is never retried, which is the safe reading.
-  return ErrorKind::Internal;
-}
-
 [[noreturn]] void bad_field(const std::string& what, const std::string& field, const std::string& why) {
   throw StorageError(what + ": field '" + field + "': " + why);
 }
@@ -136,6 +121,7 @@ nlohmann::json to_json(const Job& job) {
       {"enqueue_seq", job.enqueue_seq},
   };
   if (!job.duplicate_of.empty()) j["duplicate_of"] = job.duplicate_of;
+  if (!job.needs.empty()) j["needs"] = job.needs;
   if (job.last_error)
     j["last_error"] = {{"kind", to_string(job.last_error->kind)},
                        {"reason", job.last_error->reason},
@@ -210,6 +196,7 @@ Job job_from_json(const nlohmann::json& j, const std::string& what) {
   job.output_path = field<std::string>(j, what, "output_path");
   job.dedup_key = field<std::string>(j, what, "dedup_key");
   job.duplicate_of = j.value("duplicate_of", std::string());
+  if (j.contains("needs")) job.needs = field<std::vector<std::string>>(j, what, "needs");
   job.enqueue_seq = field<std::uint64_t>(j, what, "enqueue_seq");
   if (auto it = j.find("last_error"); it != j.end() && !it->is_null()) {
     JobError e;

@@ -123,6 +123,10 @@ struct Job {
   // when the converting node hashed the files): this job converted nothing.
   // Set while running (JobStore::note_duplicate), kept once done.
   std::string duplicate_of;
+  // Capabilities a converter node found this guest needs and lacked itself
+  // (a Windows guest from a bare disk: "virtio-win"); only a node that has
+  // them gets the job from then on. Descriptions (OVF, VMX) say it earlier.
+  std::vector<std::string> needs;
   std::uint64_t enqueue_seq = 0;      // FIFO order within a priority; assigned by JobStore
   // A vSphere VM (hyperctl convert --vm): exported first, then converted.
   std::optional<ExportSource> export_source;

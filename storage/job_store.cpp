@@ -573,6 +573,19 @@ Job JobStore::requeue(const std::string& id, bool charged) {
   return impl_->transition(before, std::move(after));
 }
 
+Job JobStore::requeue_needing(const std::string& id, const std::vector<std::string>& needs) {
+  std::lock_guard lock(impl_->mu);
+  Job before = impl_->running_job(id, "requeue");
+  Job after = before;
+  after.state = JobState::Queued;
+  after.holder.clear();
+  after.publishing_epoch = 0;
+  after.interrupted += 1;
+  for (const auto& n : needs)
+    if (std::find(after.needs.begin(), after.needs.end(), n) == after.needs.end()) after.needs.push_back(n);
+  return impl_->transition(before, std::move(after));
+}
+
 Job JobStore::mark_failed(const std::string& id, JobError error, std::int64_t now_ms) {
   std::lock_guard lock(impl_->mu);
   Job before = impl_->running_job(id, "mark failed");

@@ -145,6 +145,9 @@ public:
   // budget (the failure was the job's own); otherwise it is counted in
   // `interrupted`.
   Job requeue(const std::string& id, bool charged);
+  // running -> queued, not charged, now needing `needs` too (its node found
+  // the guest needs a capability it lacks): only a node that has them gets it.
+  Job requeue_needing(const std::string& id, const std::vector<std::string>& needs);
   // running -> failed (final).
   Job mark_failed(const std::string& id, JobError error, std::int64_t now_ms);
   // running -> retry_wait until next_attempt_at_ms.

@@ -23,6 +23,7 @@ ConvertRequest make_convert_request(const ConverterSettings& s, const msg::job_a
   req.guest.vmware_tools = s.conversion.vmware_tools;
   req.guest.rebuild_initramfs = s.conversion.rebuild_initramfs;
   req.guest.virtio_win_dir = s.conversion.virtio_win_dir;
+  req.guest.windows_requires_virtio_win = s.windows_requires_virtio_win;
   req.guest.guestfs = s.conversion.libguestfs;
   req.guest_fix_timeout_s = s.guest_fix_timeout_s;
   req.self_exe = s.self_exe;
@@ -69,6 +70,18 @@ std::string relative_to(const std::filesystem::path& p, const std::filesystem::p
   return rel.string();
 }
 
+void set_failure(msg::job_outcome& out, const ConversionError& e, const std::string& phase) {
+  out.status = e.kind() == ErrorKind::Cancelled ? "cancelled" : "failed";
+  out.error_kind = to_string(e.kind());
+  out.error_file = e.file();
+  out.error = e.what();
+  out.phase = phase;
+  out.error_details = e.details();
+  // The one capability the engine can find missing is Windows drivers
+  // (GuestFixOptions::windows_requires_virtio_win).
+  if (e.kind() == ErrorKind::MissingCapability) out.needs = {msg::kCapabilityVirtioWin};
+}
+
 msg::job_outcome run_conversion(const ConvertRequest& request, const std::string& job_id,
                                 const std::filesystem::path& output_root,
                                 const std::function<void(const msg::job_progress&)>& progress,
@@ -101,12 +114,7 @@ msg::job_outcome run_conversion(const ConvertRequest& request, const std::string
   };
 
   auto fail = [&](const ConversionError& e, const std::string& phase) {
-    out.status = e.kind() == ErrorKind::Cancelled ? "cancelled" : "failed";
-    out.error_kind = to_string(e.kind());
-    out.error_file = e.file();
-    out.error = e.what();
-    out.phase = phase;
-    out.error_details = e.details();
+    set_failure(out, e, phase);
     log.add("error: " + std::string(e.what()));
   };
 

@@ -29,6 +29,10 @@ struct ConverterSettings {
   // permission to publish). Cluster nodes wait longer: their coordinator
   // link holds requests while the coordinator restarts.
   std::chrono::seconds scheduler_timeout{60};
+  // A cluster converter without virtio-win hands a Windows guest back (its
+  // coordinator sends it to a node with the drivers); one host converts it
+  // on emulated devices.
+  bool windows_requires_virtio_win = false;
 };
 
 ConvertRequest make_convert_request(const ConverterSettings& settings, const msg::job_assignment& job);
@@ -62,6 +66,11 @@ private:
   std::size_t max_;
   std::deque<std::string> lines_;
 };
+
+// Fills `out` with a failed (or cancelled) conversion: status, the error's
+// kind, file, reason, details and phase; for missing_capability, what the
+// guest needs that this node lacks (out.needs).
+void set_failure(msg::job_outcome& out, const ConversionError& e, const std::string& phase);
 
 // Runs the conversion; never throws (every failure becomes a "failed" or
 // "cancelled" outcome naming the file, the reason and the phase).

@@ -5,19 +5,22 @@
 // "virtio-win" (conversion.virtio_win_dir on that node: without the drivers
 // it could not boot on virtio), so a node without it never gets the job.
 //
-// Only descriptions that are small text files are read (an export manifest,
-// as the exporter writes it or hypersdk does; an OVF; a VMX): the scheduler
-// reads them on its own thread. An OVA or a bare disk says nothing before
-// conversion, and needs nothing here (the converter's own check still fails
-// a Windows guest loudly on a node without virtio-win).
+// Only descriptions are read (an export manifest, as the exporter writes it
+// or hypersdk does; an OVF; a VMX; the OVF inside an OVA, in place): the
+// scheduler reads them on its own thread. A bare disk says nothing before
+// conversion and needs nothing here: a cluster converter without virtio-win
+// that finds a Windows guest in it hands the job back (missing_capability),
+// and the job records what it needs (Job::needs).
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "messages/messages.hpp"
+
 namespace h2k {
 
-inline constexpr const char* kCapabilityVirtioWin = "virtio-win";
-inline constexpr const char* kCapabilityKvm = "kvm";
+inline constexpr const char* kCapabilityVirtioWin = msg::kCapabilityVirtioWin;
+inline constexpr const char* kCapabilityKvm = msg::kCapabilityKvm;
 
 // The guest OS hint (VMware guestId, manifest os_hint) means Windows.
 bool is_windows_hint(const std::string& os_hint);

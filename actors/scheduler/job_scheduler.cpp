@@ -18,14 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-ErrorKind error_kind_from_string(const std::string& s) {
-  for (ErrorKind k : {ErrorKind::InvalidInput, ErrorKind::Unsupported, ErrorKind::Io, ErrorKind::NoSpace,
-                      ErrorKind::Timeout, ErrorKind::ApplianceLaunch, ErrorKind::GuestFix, ErrorKind::Cancelled,
-                      ErrorKind::Internal})
-    if (s == to_string(k)) return k;
-  return ErrorKind::Internal;
-}
-
 std::string primary(const Job& job) { return job.sources.empty() ? std::string() : job.sources.front().string(); }
 
 bool in_watch(const Job& job) { return job.source_root == kWatchRoot; }
@@ -418,13 +410,16 @@ const std::vector<std::string>& JobScheduler::needs_of(const Job& job) const {
 }
 
 bool JobScheduler::node_can_convert(const NodeInfo& node, const Job& job) const {
-  for (const auto& need : needs_of(job)) {
-    if (std::find(node.capabilities.begin(), node.capabilities.end(), need) != node.capabilities.end()) continue;
-    if (needs_logged_.insert(job.id).second)
-      log_->warn("job {} needs {} (a {} guest), which node {} lacks: it goes only to a node that has it{}", job.id,
-                 need, need == kCapabilityVirtioWin ? "Windows" : "", node.name,
-                 need == kCapabilityVirtioWin ? " (conversion.virtio_win_dir)" : "");
-    return false;
+  // What the job's description says, and what a converter found out (job.needs).
+  for (const auto* needs : {&needs_of(job), &job.needs}) {
+    for (const auto& need : *needs) {
+      if (std::find(node.capabilities.begin(), node.capabilities.end(), need) != node.capabilities.end()) continue;
+      if (needs_logged_.insert(job.id).second)
+        log_->warn("job {} needs {} (a {} guest), which node {} lacks: it goes only to a node that has it{}", job.id,
+                   need, need == kCapabilityVirtioWin ? "Windows" : "", node.name,
+                   need == kCapabilityVirtioWin ? " (conversion.virtio_win_dir)" : "");
+      return false;
+    }
   }
   return true;
 }
@@ -714,6 +709,16 @@ SchedulerEffects JobScheduler::handle_outcome(msg::job_outcome o, std::size_t sl
     // the next attempt hashes the files again.
     store_->requeue(o.job_id, false);
     log_->warn("job {}: reported as a duplicate, which this coordinator has no record of: queued again", o.job_id);
+  } else if (o.status == "failed" && o.error_kind == to_string(ErrorKind::MissingCapability) && !o.needs.empty()) {
+    // The node found the guest needs what it lacks (a Windows guest, no
+    // virtio-win there): not the job's fault, and another node can do it.
+    std::string needs;
+    for (const auto& n : o.needs) needs += (needs.empty() ? "" : ", ") + n;
+    Job job = store_->requeue_needing(o.job_id, o.needs);
+    log_->warn("job {}: {} lacks {} for this guest ({}): queued again for a node that has it (not charged)", job.id,
+               o.holder, needs, o.error);
+    journal_.add(job.id, now_ms, "handed back by " + o.holder + ": the guest needs " + needs +
+                                     "; queued again for a node that has it (not charged)");
   } else if (o.status == "cancelled" && stalled) {
     JobError err{ErrorKind::Timeout,
                  "no progress report for " + std::to_string(settings_.job_stall_timeout_ms / 1000) +
@@ -1152,9 +1157,14 @@ nlohmann::json JobScheduler::view(const Job& job, std::optional<std::size_t> pos
   else
     v["vsphere"] = nullptr;
   v["output_dir"] = job.output_path.empty() ? nlohmann::json() : nlohmann::json((settings_.output_root / job.output_path).string());
-  // What a waiting job needs of its converter node (a cluster places it by that).
-  if (cluster_mode() && (job.state == JobState::Queued || job.state == JobState::RetryWait))
-    v["needs"] = needs_of(job);
+  // What a job needs of its converter node (a cluster places it by that):
+  // what its description says while it waits, and what a converter found.
+  if (cluster_mode() && (job.state == JobState::Queued || job.state == JobState::RetryWait || !job.needs.empty())) {
+    std::vector<std::string> needs = needs_of(job);
+    for (const auto& n : job.needs)
+      if (std::find(needs.begin(), needs.end(), n) == needs.end()) needs.push_back(n);
+    v["needs"] = needs;
+  }
   return v;
 }
 

@@ -13,8 +13,17 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::GuestFix: return "guest_fix";
     case ErrorKind::Cancelled: return "cancelled";
     case ErrorKind::Internal: return "internal";
+    case ErrorKind::MissingCapability: return "missing_capability";
   }
   return "unknown";
+}
+
+ErrorKind error_kind_from_string(std::string_view name) {
+  for (ErrorKind k : {ErrorKind::InvalidInput, ErrorKind::Unsupported, ErrorKind::Io, ErrorKind::NoSpace,
+                      ErrorKind::Timeout, ErrorKind::ApplianceLaunch, ErrorKind::GuestFix, ErrorKind::Cancelled,
+                      ErrorKind::Internal, ErrorKind::MissingCapability})
+    if (name == to_string(k)) return k;
+  return ErrorKind::Internal;
 }
 
 bool is_retryable(ErrorKind kind) {

@@ -5,6 +5,7 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace h2k {
@@ -19,9 +20,17 @@ enum class ErrorKind {
   GuestFix,         // a change inside the guest failed
   Cancelled,        // the caller asked us to stop
   Internal,         // a bug or an unexpected tool failure
+  // This node cannot convert this guest, another one can (a cluster converter
+  // without virtio-win finding a Windows guest): the coordinator queues the
+  // job again for a node that has what it needs, uncharged. Never retried on
+  // the same node.
+  MissingCapability,
 };
 
 const char* to_string(ErrorKind kind);
+// Reads back what to_string wrote; a name this build does not know (written
+// by a newer build) reads as Internal, which is never retried: the safe reading.
+ErrorKind error_kind_from_string(std::string_view name);
 bool is_retryable(ErrorKind kind);
 inline std::ostream& operator<<(std::ostream& os, ErrorKind kind) { return os << to_string(kind); }
 

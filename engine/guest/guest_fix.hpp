@@ -32,6 +32,11 @@ struct GuestFixOptions {
   VmwareToolsAction vmware_tools = VmwareToolsAction::Remove;
   bool rebuild_initramfs = true;
   std::filesystem::path virtio_win_dir;        // empty: no Windows drivers available
+  // A Windows guest and no usable virtio_win_dir: refuse (ErrorKind::
+  // MissingCapability) instead of keeping emulated devices. Set by cluster
+  // converter nodes, whose coordinator then sends the job to a node with the
+  // drivers; one host keeps the emulated devices (and says so).
+  bool windows_requires_virtio_win = false;
   std::vector<SourceNic> nics;                 // source NICs (MACs) for name pinning
   GuestfsSettings guestfs;
 };

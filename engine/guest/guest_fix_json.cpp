@@ -198,6 +198,7 @@ json to_json(const GuestFixOptions& o) {
           {"vmware_tools", to_string(o.vmware_tools)},
           {"rebuild_initramfs", o.rebuild_initramfs},
           {"virtio_win_dir", o.virtio_win_dir.string()},
+          {"windows_requires_virtio_win", o.windows_requires_virtio_win},
           {"nics", nics},
           {"guestfs",
            {{"backend", g.backend},
@@ -220,6 +221,7 @@ GuestFixOptions guest_fix_options_from_json(const json& j) {
   std::string virtio_win;
   read_opt(j, "virtio_win_dir", virtio_win, what);
   o.virtio_win_dir = virtio_win;
+  read_opt(j, "windows_requires_virtio_win", o.windows_requires_virtio_win, what);
   for (const auto& n : array_or_empty(j, "nics")) {
     SourceNic nic;
     read_opt(n, "mac", nic.mac, what);

@@ -21,14 +21,6 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-ErrorKind error_kind_from_string(const std::string& s) {
-  for (ErrorKind k : {ErrorKind::InvalidInput, ErrorKind::Unsupported, ErrorKind::Io, ErrorKind::NoSpace,
-                      ErrorKind::Timeout, ErrorKind::ApplianceLaunch, ErrorKind::GuestFix, ErrorKind::Cancelled,
-                      ErrorKind::Internal})
-    if (s == to_string(k)) return k;
-  return ErrorKind::Internal;
-}
-
 json progress_to_json(const ProgressEvent& e) {
   return {{"event", "progress"}, {"phase", e.phase},     {"item", e.item},
           {"percent", e.percent}, {"message", e.message}};

@@ -83,6 +83,10 @@ int run_cluster_node(const DaemonConfig& given_config, const fs::path& self_exe)
   // A slot waits as long as a coordinator restart may take: its link holds
   // the request meanwhile.
   conv.scheduler_timeout = std::chrono::seconds(3600);
+  // Without virtio-win here, a Windows guest is handed back rather than
+  // converted on emulated devices: the coordinator gives it to a node that
+  // has the drivers (no effect on a node that has them).
+  conv.windows_requires_virtio_win = true;
   SlotFactory make_slot = [conv](caf::actor_system& sys, msg::job_report_actor link) {
     return sys.spawn(converter_actor_fn, link, conv);
   };

@@ -23,7 +23,8 @@ inline int for_error(ErrorKind kind) {
     case ErrorKind::ApplianceLaunch: return kRetryable;
     case ErrorKind::GuestFix: return kGuestFix;
     case ErrorKind::Cancelled: return kCancelled;
-    case ErrorKind::Internal: return kInternal;
+    case ErrorKind::Internal:
+    case ErrorKind::MissingCapability: return kInternal;  // only cluster converters refuse; never the CLI
   }
   return kInternal;
 }

@@ -254,6 +254,12 @@ std::string render_job_detail(const json& job) {
                                                                          : text_field(job, "output_path"));
   if (text_field(job, "duplicate_of", "") != "")
     fields.emplace_back("Duplicate of", text_field(job, "duplicate_of") + " (same content: nothing converted; Output is that job's)");
+  if (const json& needs = member(job, "needs"); needs.is_array() && !needs.empty()) {
+    std::string list;
+    for (const auto& n : needs)
+      if (n.is_string()) list += (list.empty() ? "" : ", ") + n.get<std::string>();
+    fields.emplace_back("Needs", list + " (only converter nodes that have it get this job)");
+  }
   if (text_field(job, "domain_xml", "") != "") fields.emplace_back("Domain XML", text_field(job, "domain_xml"));
   if (number_field(job, "queue_position")) fields.emplace_back("Queue position", count_field(job, "queue_position"));
   if (text_field(job, "next_attempt_at", "") != "") fields.emplace_back("Next attempt", text_field(job, "next_attempt_at"));

@@ -50,6 +50,19 @@ void keep_emulated_devices(const GuestFixOptions& options, const std::string& wh
                               "uninstall them from Programs and Features after the first boot on KVM");
 }
 
+// This host has no virtio-win folder at all (the nodes that do offer the
+// "virtio-win" capability): emulated devices, or, when the caller would rather
+// hand the guest to a host with drivers, a MissingCapability refusal. A folder
+// without drivers for this release is not that case: any node with a folder
+// could be the one it went to, and it keeps emulated devices.
+void without_virtio_win(const GuestFixOptions& options, const std::string& why, GuestFixReport& report) {
+  if (options.windows_requires_virtio_win)
+    throw ConversionError(ErrorKind::MissingCapability, options.virtio_win_dir.string(),
+                          "a Windows guest, and this node cannot give it virtio drivers (" + why +
+                              "): it is for a node with virtio-win");
+  keep_emulated_devices(options, why, report);
+}
+
 std::string windows_systemroot(guestfs_h* g, const std::string& root) {
   std::optional<std::string> systemroot;
   {
@@ -113,12 +126,12 @@ void fix_windows(guestfs_h* g, const InspectionResult& inspection, const std::st
                  const GuestFixOptions& options, GuestFixReport& report) {
   const fs::path& virtio_win = options.virtio_win_dir;
   if (virtio_win.empty())
-    return keep_emulated_devices(options, "no virtio-win drivers configured (virtio_win_dir)", report);
+    return without_virtio_win(options, "no virtio-win drivers configured (virtio_win_dir)", report);
   std::error_code ec;
   if (!fs::exists(virtio_win, ec))
-    return keep_emulated_devices(options, "virtio_win_dir " + virtio_win.string() + " does not exist", report);
+    return without_virtio_win(options, "virtio_win_dir " + virtio_win.string() + " does not exist", report);
   if (!fs::is_directory(virtio_win, ec))
-    return keep_emulated_devices(options,
+    return without_virtio_win(options,
                                  "virtio_win_dir " + virtio_win.string() +
                                      " is not a folder (extract the virtio-win ISO into a folder, e.g. with bsdtar -xf)",
                                  report);

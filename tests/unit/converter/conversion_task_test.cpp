@@ -96,6 +96,30 @@ BOOST_AUTO_TEST_CASE(the_verify_phase_sits_between_check_and_output_in_the_job_b
   BOOST_TEST(job_percent(e) >= verify_done);
 }
 
+BOOST_AUTO_TEST_CASE(a_cluster_converter_hands_a_windows_guest_it_cannot_drive_back_saying_what_it_needs) {
+  ConverterSettings s;
+  s.watch_root = "/srv/queue";
+  s.output_root = "/srv/out";
+  const msg::job_assignment job = assignment("job-3", "win.vmdk", "2026-12-04");
+  BOOST_TEST(!make_convert_request(s, job).guest.windows_requires_virtio_win);  // one host: emulated devices
+  s.windows_requires_virtio_win = true;                                        // a cluster converter node
+  BOOST_TEST(make_convert_request(s, job).guest.windows_requires_virtio_win);
+
+  msg::job_outcome o;
+  set_failure(o, ConversionError(ErrorKind::MissingCapability, "",
+                                 "a Windows guest, and this node cannot give it virtio drivers"),
+              "guest");
+  BOOST_TEST(o.status == "failed");
+  BOOST_TEST(o.error_kind == "missing_capability");
+  BOOST_TEST(o.phase == "guest");
+  BOOST_TEST(o.needs == std::vector<std::string>{"virtio-win"}, boost::test_tools::per_element());
+
+  msg::job_outcome other;
+  set_failure(other, ConversionError(ErrorKind::GuestFix, "/etc/fstab", "cannot parse"), "guest");
+  BOOST_TEST(other.needs.empty());  // any other failure asks for nothing
+  BOOST_TEST(other.error_file == "/etc/fstab");
+}
+
 BOOST_AUTO_TEST_CASE(a_failed_verification_boot_fails_the_job_with_the_console_tail) {
   // A real conversion of a disk with nothing to boot: the firmware says so on
   // the serial console within seconds (qemu under TCG).

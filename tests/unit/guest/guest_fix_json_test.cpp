@@ -72,6 +72,7 @@ BOOST_AUTO_TEST_CASE(options_round_trip_every_field) {
   o.vmware_tools = VmwareToolsAction::Disable;
   o.rebuild_initramfs = false;
   o.virtio_win_dir = "/usr/share/virtio-win";
+  o.windows_requires_virtio_win = true;
   o.nics = {{"00:50:56:aa:bb:01", "vmxnet3", "VM Network"}, {"00:50:56:aa:bb:02", "e1000", "Backup"}};
   o.guestfs.backend = "libvirt";
   o.guestfs.backend_settings = "force_kvm,foo=bar";
@@ -85,6 +86,7 @@ BOOST_AUTO_TEST_CASE(options_round_trip_every_field) {
   BOOST_TEST((back.vmware_tools == VmwareToolsAction::Disable));
   BOOST_TEST(!back.rebuild_initramfs);
   BOOST_TEST(back.virtio_win_dir == o.virtio_win_dir);
+  BOOST_TEST(back.windows_requires_virtio_win);
   BOOST_REQUIRE_EQUAL(back.nics.size(), 2u);
   BOOST_TEST(back.nics[1].mac == "00:50:56:aa:bb:02");
   BOOST_TEST(back.nics[1].model == "e1000");
@@ -107,6 +109,7 @@ BOOST_AUTO_TEST_CASE(missing_option_fields_keep_the_safe_defaults) {
   BOOST_TEST(o.guestfs.backend == "direct");
   BOOST_TEST(o.guestfs.backend_settings == "force_tcg");
   BOOST_TEST(o.guestfs.launch_timeout_s == 600);
+  BOOST_TEST(!o.windows_requires_virtio_win);  // one host keeps a Windows guest on emulated devices
 }
 
 BOOST_AUTO_TEST_CASE(unknown_vmware_tools_action_is_rejected_by_name) {

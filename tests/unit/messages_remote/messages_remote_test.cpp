@@ -518,6 +518,7 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
                   3600.5,
                   kBig + 9,
                   {"console tail ü", "kernel panic – not syncing"}};
+    x.needs = {"virtio-win", "kvm ü"};
     auto y = c.echo(x);
     BOOST_TEST(y.job_id == x.job_id);
     BOOST_TEST(y.epoch == kBig + 8);
@@ -533,6 +534,7 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
     BOOST_TEST(y.duration_s == 3600.5);
     BOOST_TEST(y.bytes_converted == kBig + 9);
     BOOST_TEST(y.error_details == x.error_details);
+    BOOST_TEST(y.needs == x.needs, boost::test_tools::per_element());
   }
   {
     job_event x{"retry_scheduled",

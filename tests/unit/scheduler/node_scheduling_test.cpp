@@ -989,6 +989,68 @@ BOOST_AUTO_TEST_CASE(a_windows_guest_goes_only_to_a_node_with_virtio_win) {
   BOOST_TEST(node_entry(nodes.body["nodes"], "drivers")["capabilities"] == json::array({"kvm", "virtio-win"}));
 }
 
+// A bare disk says nothing of its guest: a node without virtio-win may get a
+// Windows one. It hands it back (missing_capability, needs virtio-win): the
+// job is queued again uncharged, remembers what it needs (across a restart),
+// never goes back to a node without the drivers, and goes to one that has them.
+BOOST_AUTO_TEST_CASE(a_windows_bare_disk_handed_back_by_a_node_without_virtio_win_goes_to_one_with_it) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  auto plain = hello("plain", "inc-p", 2, 500 * kGiB);
+  d.sched->on_node_hello(plain, kT0);
+  auto found = d.sched->on_found(d.drop("win2019.vmdk", "a bare disk: nothing to read before conversion"), kT0 + kSecond);
+  BOOST_TEST_REQUIRE(found.assignments.size() == 1u);  // nothing says Windows yet: "plain" takes it
+  const std::string id = found.assignments.front().second.job_id;
+  BOOST_TEST(found.assignments.front().second.holder.rfind("plain/", 0) == 0u);
+
+  msg::job_outcome back = failed(id, "missing_capability",
+                                 "a Windows guest, and this node cannot give it virtio drivers (no virtio-win "
+                                 "drivers configured (virtio_win_dir)): it is for a node with virtio-win");
+  back.phase = "guest";
+  back.needs = {"virtio-win"};
+  auto fx = d.report(back, kT0 + 2 * kSecond);
+  BOOST_TEST(fx.assignments.empty());  // "plain" has free slots, but not what the job needs
+  Job job = d.job(id);
+  BOOST_TEST(job.state == JobState::Queued);
+  BOOST_TEST(job.charged_attempts() == 0);  // not the job's fault: no retry used
+  BOOST_TEST(job.interrupted == 1);
+  BOOST_TEST(job.needs == std::vector<std::string>{"virtio-win"}, boost::test_tools::per_element());
+  BOOST_TEST(!job.last_error.has_value());
+  const Reply status = d.control("job-status", {{"job_id", id}});
+  BOOST_TEST(status.body["job"]["needs"] == json::array({"virtio-win"}), status.body.dump());
+  BOOST_TEST(status.body["job"]["state"] == "queued", status.body.dump());
+
+  // What the job needs survives a coordinator restart: "plain" reconnects and
+  // still gets nothing.
+  d.restart(kT0 + 3 * kSecond);
+  auto again = d.sched->on_node_hello(hello("plain", "inc-p2", 2, 500 * kGiB), kT0 + 4 * kSecond);
+  BOOST_TEST(again.fx.assignments.empty());
+  BOOST_TEST(d.job(id).needs == std::vector<std::string>{"virtio-win"}, boost::test_tools::per_element());
+
+  auto drivers = hello("drivers", "inc-d", 1, 10 * kGiB);
+  drivers.capabilities = {"virtio-win"};
+  auto join = d.sched->on_node_hello(drivers, kT0 + 5 * kSecond);
+  BOOST_TEST_REQUIRE(join.fx.assignments.size() == 1u);
+  BOOST_TEST(join.fx.assignments.front().second.job_id == id);
+  BOOST_TEST(join.fx.assignments.front().second.holder.rfind("drivers/", 0) == 0u);
+}
+
+// missing_capability without saying what is missing is not a hand-back
+// (nothing to place it by): an ordinary permanent failure, never a loop.
+BOOST_AUTO_TEST_CASE(missing_capability_without_needs_is_a_plain_failure) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("plain", "inc-p", 1, 500 * kGiB), kT0);
+  auto found = d.sched->on_found(d.drop("odd.vmdk"), kT0 + kSecond);
+  BOOST_TEST_REQUIRE(found.assignments.size() == 1u);
+  const std::string id = found.assignments.front().second.job_id;
+  d.report(failed(id, "missing_capability", "something is missing"), kT0 + 2 * kSecond);
+  BOOST_TEST(d.job(id).state == JobState::Failed);
+  BOOST_TEST(d.job(id).needs.empty());
+}
+
 BOOST_AUTO_TEST_CASE(capabilities_needed_reads_the_guest_from_small_descriptions_only) {
   Daemon folder(0);  // for its temporary folder
   const fs::path dir = folder.watch;

@@ -345,6 +345,35 @@ BOOST_AUTO_TEST_CASE(interrupted_runs_leave_the_retry_budget_untouched) {
   BOOST_TEST(after.next_attempt_at == 6 + policy.delay(0).count());
 }
 
+BOOST_AUTO_TEST_CASE(a_job_handed_back_for_a_missing_capability_is_queued_uncharged_and_remembers_it) {
+  TempDir t;
+  std::string id;
+  {
+    JobStore store(t.db());
+    id = store.enqueue(draft("win.vmdk"), 0).id;
+    store.claim_next_ready(1, "plain/slot-1");
+    const Job back = store.requeue_needing(id, {"virtio-win"});
+    BOOST_TEST(back.state == JobState::Queued);
+    BOOST_TEST(back.holder.empty());
+    BOOST_TEST(back.charged_attempts() == 0);
+    // Handed back twice (say by an older node): listed once.
+    store.claim_next_ready(2, "plain/slot-2");
+    store.requeue_needing(id, {"virtio-win"});
+    BOOST_TEST(store.counters().by_state.queued == 1u);
+  }
+  JobStore store(t.db());  // reopened: the record holds it
+  const Job job = *store.get(id);
+  BOOST_TEST(job.state == JobState::Queued);
+  BOOST_TEST(job.needs == std::vector<std::string>{"virtio-win"}, boost::test_tools::per_element());
+  BOOST_TEST(job.interrupted == 2);
+  BOOST_TEST(job.charged_attempts() == 0);
+  BOOST_TEST(store.check_consistency().empty());
+  // A job that needs nothing keeps no "needs" in its record.
+  const Job plain = store.enqueue(draft("lin.vmdk"), 3);
+  BOOST_TEST(to_json(plain).contains("needs") == false);
+  BOOST_CHECK_THROW(store.requeue_needing(plain.id, {"virtio-win"}), StorageError);  // not running
+}
+
 BOOST_AUTO_TEST_CASE(the_max_crashes_th_recovery_of_a_running_job_fails_it) {
   TempDir t;
   FakeOutput out;

@@ -189,6 +189,30 @@ BOOST_AUTO_TEST_CASE(without_virtio_win_the_guest_is_untouched_and_stays_on_sata
   BOOST_TEST(too_old_report.fixes.empty());
   BOOST_TEST(has_warning(too_old_report, "has no drivers for Windows 10.0 Server build 17763"));
 
+  // A cluster converter (windows_requires_virtio_win) without a virtio-win
+  // folder hands the guest back instead (its coordinator gives it to a node
+  // with the drivers); with a folder that lacks this release it still keeps
+  // emulated devices: every node offering "virtio-win" would be the same.
+  for (const fs::path& none : {fs::path(), dir / "no-such-folder"}) {
+    GuestFixOptions cluster;
+    cluster.virtio_win_dir = none;
+    cluster.windows_requires_virtio_win = true;
+    GuestFixReport refused_report;
+    try {
+      fix_windows(g, guest.result, guest.root, cluster, refused_report);
+      BOOST_ERROR("a Windows guest was converted on a node without virtio-win although it was to be handed back");
+    } catch (const ConversionError& e) {
+      BOOST_TEST(e.kind() == ErrorKind::MissingCapability);
+      BOOST_TEST(std::string(e.what()).find("a Windows guest, and this node cannot give it virtio drivers") !=
+                     std::string::npos, e.what());
+    }
+    BOOST_TEST(refused_report.fixes.empty());
+  }
+  too_old.windows_requires_virtio_win = true;
+  GuestFixReport too_old_cluster_report;
+  fix_windows(g, guest.result, guest.root, too_old, too_old_cluster_report);
+  BOOST_TEST(too_old_cluster_report.disk_bus == "sata");
+
   const auto after = guest_tree(g);
   BOOST_TEST(after == before, "no file in the guest may change without virtio-win drivers");
 }
