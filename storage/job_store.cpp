@@ -562,7 +562,13 @@ Job JobStore::mark_archived(const std::string& id) {
   return impl_->transition(before, std::move(after));
 }
 
-Job JobStore::requeue(const std::string& id, bool charged) {
+Job JobStore::requeue(const std::string& id, bool charged) { return requeue_with(id, charged, {}); }
+
+Job JobStore::requeue_needing(const std::string& id, const std::vector<std::string>& needs) {
+  return requeue_with(id, false, needs);
+}
+
+Job JobStore::requeue_with(const std::string& id, bool charged, const std::vector<std::string>& needs) {
   std::lock_guard lock(impl_->mu);
   Job before = impl_->running_job(id, "requeue");
   Job after = before;
@@ -570,17 +576,6 @@ Job JobStore::requeue(const std::string& id, bool charged) {
   after.holder.clear();
   after.publishing_epoch = 0;
   if (!charged) after.interrupted += 1;
-  return impl_->transition(before, std::move(after));
-}
-
-Job JobStore::requeue_needing(const std::string& id, const std::vector<std::string>& needs) {
-  std::lock_guard lock(impl_->mu);
-  Job before = impl_->running_job(id, "requeue");
-  Job after = before;
-  after.state = JobState::Queued;
-  after.holder.clear();
-  after.publishing_epoch = 0;
-  after.interrupted += 1;
   for (const auto& n : needs)
     if (std::find(after.needs.begin(), after.needs.end(), n) == after.needs.end()) after.needs.push_back(n);
   return impl_->transition(before, std::move(after));

@@ -200,6 +200,8 @@ public:
   std::vector<std::string> check_consistency() const;
 
 private:
+  Job requeue_with(const std::string& id, bool charged, const std::vector<std::string>& needs);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -76,15 +76,7 @@ xml=$(json_get "$vm_dir/report.json" 'j["output"]["domain_xml"]')
 virt-xml-validate "$xml" domain >/dev/null || fail "domain XML $xml does not validate"
 pass "report.json and domain XML valid"
 
-read -r disk fmt bus mac < <(python3 - "$xml" <<'PY'
-import sys, xml.etree.ElementTree as ET
-d = ET.parse(sys.argv[1]).getroot()
-disk = d.find("./devices/disk")
-mac = d.find("./devices/interface/mac")
-print(disk.find("source").get("file"), disk.find("driver").get("type"), disk.find("target").get("bus"),
-      mac.get("address") if mac is not None else "")
-PY
-)
+read -r disk fmt bus mac < <(domain_first_disk "$xml")
 [[ "$bus" == virtio ]] || fail "domain disk bus is $bus, expected virtio"
 [[ -f "$disk" ]] || fail "domain disk $disk does not exist"
 # A bare disk carries no MAC: only its guest names one, and a copy-only

@@ -32,3 +32,17 @@ assert_empty_dir() {
 json_get() {  # json_get FILE PYTHON-EXPR-ON-j
   python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"
 }
+
+# domain_first_disk XML: "DISK FORMAT BUS MAC" of a domain XML: its first
+# disk's file, driver type and bus, and its first NIC's MAC ("" without one,
+# so read it last).
+domain_first_disk() {
+  python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+d = ET.parse(sys.argv[1]).getroot()
+disk = d.find("./devices/disk")
+mac = d.find("./devices/interface/mac")
+print(disk.find("source").get("file"), disk.find("driver").get("type"), disk.find("target").get("bus"),
+      mac.get("address") if mac is not None else "")
+PY
+}

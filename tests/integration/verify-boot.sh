@@ -122,16 +122,9 @@ pass "converted guest: verification boot passed (serial) in $((SECONDS - t0)) s 
 # and the NIC up with an address (the NIC name pinned to the VMware MAC must
 # follow it). This is the fixture's one full CLI conversion: the
 # e2e.<variant> tests copy the other forms without guest fixes.
-read -r dom_disk dom_fmt dom_bus dom_mac < <(python3 - "$(json_get "$report" 'j["output"]["domain_xml"]')" <<'PY'
-import sys, xml.etree.ElementTree as ET
-d = ET.parse(sys.argv[1]).getroot()
-disk = d.find("./devices/disk")
-mac = d.find("./devices/interface/mac")
-print(disk.find("source").get("file"), disk.find("driver").get("type"), disk.find("target").get("bus"),
-      mac.get("address") if mac is not None else "none")
-PY
-)
+read -r dom_disk dom_fmt dom_bus dom_mac < <(domain_first_disk "$(json_get "$report" 'j["output"]["domain_xml"]')")
 [[ "$dom_bus" == virtio ]] || fail "domain disk bus is $dom_bus, expected virtio"
+[[ -n "$dom_mac" ]] || fail "the domain XML has no NIC"
 [[ -z "$expected_mac" || "$dom_mac" == "$expected_mac" ]] || fail "domain MAC $dom_mac, expected the source MAC $expected_mac"
 line=$(TMPDIR=/var/tmp bash "$SRC_DIR/tests/fixtures/boot-check.sh" "$dom_disk" --format "$dom_fmt" --bus virtio --nic virtio \
         --mac "$dom_mac" --timeout "$boot_timeout" --log "$work/domain-boot.log" | grep 'H2K-BOOT-OK' || true)
