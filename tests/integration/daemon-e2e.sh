@@ -15,7 +15,7 @@
 # Copy-only (guest_fixes: false): this test is about the daemon (arrival,
 # grouping, stability, archiving, stats, notifications). The daemon's guest
 # fixes are booted by vsphere.daemon.boot and run to the final audit by
-# e2e.daemon_crash; the CLI's by e2e.vmdk-streamOptimized and e2e.layout.*.
+# e2e.daemon_crash; the CLI's by e2e.verify_boot and e2e.layout.*.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/daemon-lib.sh"
 FIX=${H2K_FIXTURES:?H2K_FIXTURES must name the fixture folder}
