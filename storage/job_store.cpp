@@ -118,15 +118,26 @@ struct JobStore::Impl {
     if (batch.Count() == 0) pending_counts.fill(0);  // a new batch: forget one that was never committed
     if (before) --pending_counts[static_cast<std::size_t>(before->state)];
     ++pending_counts[static_cast<std::size_t>(now.state)];
+    // Only the keys that change are written: most transitions of a running
+    // job (output reserved, publish allowed) keep every index key, and each
+    // write is a memtable insert and WAL bytes on the dispatch path.
     const auto new_keys = keys::index_keys(now);
-    if (before) {
-      for (auto& k : keys::index_keys(*before))
-        if (std::find(new_keys.begin(), new_keys.end(), k) == new_keys.end()) batch.Delete(k);
-    }
-    for (auto& k : new_keys) batch.Put(k, "");
+    const auto old_keys = before ? keys::index_keys(*before) : std::vector<std::string>{};
+    const auto listed = [](const std::vector<std::string>& ks, const std::string& k) {
+      return std::find(ks.begin(), ks.end(), k) != ks.end();
+    };
+    for (auto& k : old_keys)
+      if (!listed(new_keys, k)) batch.Delete(k);
+    for (auto& k : new_keys)
+      if (!listed(old_keys, k)) batch.Put(k, "");
     const std::string src_key = std::string(keys::kSource) + now.id;
-    if (keys::holds_watch_files(now)) batch.Put(src_key, now.sources.front().generic_string());
-    else if (before && keys::holds_watch_files(*before)) batch.Delete(src_key);
+    const bool held_before = before && keys::holds_watch_files(*before);
+    if (keys::holds_watch_files(now)) {
+      const std::string primary = now.sources.front().generic_string();
+      if (!held_before || before->sources.front().generic_string() != primary) batch.Put(src_key, primary);
+    } else if (held_before) {
+      batch.Delete(src_key);
+    }
     batch.Put(keys::job(now.id), to_json(now).dump());
   }
 
@@ -554,12 +565,23 @@ Job JobStore::mark_exported(const std::string& id, std::uint64_t epoch, const fs
   return impl_->transition(before, std::move(after));
 }
 
-Job JobStore::mark_archived(const std::string& id) {
+Job JobStore::mark_archived(const std::string& id) { return mark_archived(std::vector<std::string>{id}).front(); }
+
+std::vector<Job> JobStore::mark_archived(const std::vector<std::string>& ids) {
   std::lock_guard lock(impl_->mu);
-  Job before = impl_->load_existing(id);
-  Job after = before;
-  after.archive_pending.clear();
-  return impl_->transition(before, std::move(after));
+  rocksdb::WriteBatch batch;
+  std::vector<Job> written;
+  for (const auto& id : ids) {
+    Job before = impl_->load_existing(id);
+    Job after = before;
+    after.archive_pending.clear();
+    impl_->stage(batch, before, after);
+    written.push_back(std::move(after));
+  }
+  if (written.empty()) return written;
+  impl_->commit(batch);
+  for (auto& j : written) impl_->note_written(j);
+  return written;
 }
 
 Job JobStore::requeue(const std::string& id, bool charged) { return requeue_with(id, charged, {}); }

@@ -140,6 +140,9 @@ public:
                     std::vector<std::filesystem::path> sources, const std::string& file_type);
   // done: the sources were archived (archive_pending cleared).
   Job mark_archived(const std::string& id);
+  // The same for several jobs in one batch (the scheduler archives every job
+  // of a group commit, then clears their marks with one write).
+  std::vector<Job> mark_archived(const std::vector<std::string>& ids);
   // running -> queued at once (the lease is dropped: its slot was lost, or
   // its run was interrupted). `charged`: the run counts against the retry
   // budget (the failure was the job's own); otherwise it is counted in

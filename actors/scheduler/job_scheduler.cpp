@@ -245,13 +245,37 @@ bool JobScheduler::output_exists(const fs::path& relative) const {
   return fs::exists(fs::symlink_status(settings_.output_root / relative, ec));
 }
 
-void JobScheduler::archive_pending_sources(const std::string& job_id) {
-  auto job = store_->get(job_id);
-  if (job && job->state == JobState::Done) archive_done(*job);
+void JobScheduler::archive_pending_sources(const std::vector<std::string>& job_ids) {
+  std::vector<std::string> moved;
+  std::vector<std::string> primaries;
+  for (const auto& id : job_ids) {
+    auto job = store_->get(id);
+    if (!job || job->state != JobState::Done || job->archive_pending.empty()) continue;
+    try {
+      move_to_archive(*job);
+    } catch (const std::exception& e) {
+      // Its mark stays: its files stay known (not taken for a new VM) and
+      // the next start tries again.
+      log_->error("job {}: cannot archive its sources: {}", id, e.what());
+      continue;
+    }
+    moved.push_back(id);
+    primaries.push_back(primary(*job));
+  }
+  // One write for the whole group (unsynced: a lost mark only repeats the
+  // move at the next start, which finds the files already gone).
+  store_->mark_archived(moved);
+  for (const auto& p : primaries) active_sources_.erase(p);
 }
 
 void JobScheduler::archive_done(const Job& job) {
   if (job.archive_pending.empty()) return;
+  move_to_archive(job);
+  store_->mark_archived(job.id);
+  active_sources_.erase(primary(job));
+}
+
+void JobScheduler::move_to_archive(const Job& job) {
   // "done" is durable before the sources move: every caller syncs first (the
   // group commit; start-up recovery). No sync here: the previous job's
   // mark_archived would make it a real fsync per archived job.
@@ -269,8 +293,6 @@ void JobScheduler::archive_done(const Job& job) {
       if (!it->is_directory()) has_files = true;
     if (!has_files) fs::remove_all(dir, ec);
   }
-  store_->mark_archived(job.id);
-  active_sources_.erase(primary(job));
 }
 
 SchedulerEffects JobScheduler::start(std::int64_t now_ms) {

@@ -111,9 +111,11 @@ public:
   void on_progress(const msg::job_progress& p, std::int64_t now_ms, SchedulerEffects& fx);
   SchedulerEffects on_outcome(const msg::job_outcome& o, std::int64_t now_ms);
   SchedulerEffects on_tick(std::int64_t now_ms);
-  // Moves a done job's sources to its archive folder and clears the mark.
-  // Call only after JobStore::sync() made the done transition durable.
-  void archive_pending_sources(const std::string& job_id);
+  // Moves the sources of done jobs to their archive folders, then clears
+  // their marks in one store write. Call only after JobStore::sync() made
+  // the done transitions durable. A job whose files cannot be moved keeps
+  // its mark (logged; the next start tries again); the others go on.
+  void archive_pending_sources(const std::vector<std::string>& job_ids);
   // A slot's actor died. `charged`: the failure is the job's own (an
   // exception escaping its conversion; a stalled job) rather than the slot
   // being killed from outside. Its job goes back to the queue at once (or
@@ -203,6 +205,8 @@ private:
   // Marks the node down and takes its leases back (no dispatch: the caller's).
   void lose_node(const std::string& node, const std::string& reason, std::int64_t now_ms, SchedulerEffects& fx);
   void archive_done(const Job& job);
+  // The file half of archiving (no store write): moves the sources.
+  void move_to_archive(const Job& job);
   // Whether `relative` exists under the output root (an error reads as no).
   bool output_exists(const std::filesystem::path& relative) const;
   void remove_staging_of(const std::string& job_id, std::uint64_t epoch);

@@ -83,7 +83,8 @@ void commit(self_ptr self) {
   for (auto& [slot, job] : fx.assignments) self->send(st.slots.at(slot), std::move(job));
   for (auto& [slot, id] : fx.cancels) self->send(st.slots.at(slot), msg::cancel_atom::value, id);
   for (auto slot : fx.kill_slots) self->send_exit(st.slots.at(slot), caf::exit_reason::kill);
-  for (auto& id : fx.archives) guarded(self, "archiving sources", [&] { st.core->archive_pending_sources(id); });
+  if (!fx.archives.empty())
+    guarded(self, "archiving sources", [&] { st.core->archive_pending_sources(fx.archives); });
   for (auto& e : fx.events) {
     if (st.stats) self->send(st.stats, e);
     if (st.notifier) self->send(st.notifier, e);

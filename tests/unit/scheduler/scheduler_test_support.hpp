@@ -227,7 +227,7 @@ struct Daemon {
   // state durable: sync, then move the sources of the jobs marked done.
   SchedulerEffects commit(SchedulerEffects fx) {
     store->sync();
-    for (const auto& id : fx.archives) sched->archive_pending_sources(id);
+    sched->archive_pending_sources(fx.archives);
     return fx;
   }
   // Reports an outcome from the job's current lease (a failure, a cancel),

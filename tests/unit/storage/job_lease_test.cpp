@@ -505,4 +505,50 @@ BOOST_AUTO_TEST_CASE(group_commit_sync_and_the_instance_id) {
   BOOST_TEST(second.instance_id() != instance);
 }
 
+
+// The scheduler archives every done job of a group commit, then clears their
+// marks with one write: each job leaves the archive list and the watch
+// folder's index (its files may be reused as a new VM's), counts stay right,
+// and it survives a reopen. A transition that keeps the index keys (output
+// reserved, publish allowed) writes only the record and still leaves a store
+// whose index matches its records.
+BOOST_AUTO_TEST_CASE(done_jobs_of_one_group_are_marked_archived_in_one_write) {
+  TempDir t;
+  FakeOutput out;
+  std::vector<std::string> ids;
+  {
+    JobStore store(t.db(), JobStoreOptions{false});
+    for (const char* name : {"web/web.vmx", "db/db.vmx", "app/app.vmx"}) {
+      const std::string id = store.enqueue(draft(name), 0).id;
+      ids.push_back(id);
+      store.claim_next_ready(1, "local/slot-1");
+      const std::string vm = fs::path(name).stem().string();
+      store.reserve_output(id, "2026-12-04", vm, out.exists());
+      store.begin_publish(id);
+      BOOST_TEST(store.check_consistency().empty(), "index unchanged by running -> running transitions");
+      store.mark_done(id, 10, ".processed/2026-12-04");
+    }
+    BOOST_TEST(store.list_archive_pending().size() == 3u);
+    BOOST_TEST(store.watch_sources().size() == 3u, "done jobs hold their files until archived");
+    auto marked = store.mark_archived(std::vector<std::string>{ids[0], ids[2]});
+    BOOST_TEST(marked.size() == 2u);
+    BOOST_TEST(store.mark_archived(std::vector<std::string>{}).empty(), "nothing to mark: no write, no error");
+    BOOST_TEST(store.counters().by_state.done == 3u);
+    BOOST_TEST(store.check_consistency().empty());
+    store.sync();
+  }
+  JobStore store(t.db());
+  auto pending = store.list_archive_pending();
+  BOOST_TEST_REQUIRE(pending.size() == 1u);
+  BOOST_TEST(pending.front().id == ids[1], "only the job left out still waits for its archive");
+  auto sources = store.watch_sources();
+  BOOST_TEST_REQUIRE(sources.size() == 1u);
+  BOOST_TEST(sources.front().second == "db/db.vmx");
+  BOOST_TEST(store.get(ids[0])->archive_pending.empty());
+  BOOST_TEST(store.get(ids[0])->state == JobState::Done);
+  BOOST_TEST(store.get(ids[0])->output_path == fs::path("2026-12-04/web"));
+  BOOST_TEST(store.counters().by_state.done == 3u);
+  BOOST_TEST(store.check_consistency().empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
