@@ -121,6 +121,11 @@ using notifier_actor = caf::typed_actor<
 using watcher_actor =
     caf::typed_actor<caf::reacts_to<scan_atom>, caf::reacts_to<tick_atom>, caf::reacts_to<shutdown_atom>>;
 
+// Moves done jobs' sources into the archive folders, off the scheduler's
+// thread: on an NFS share each move is several round trips, and a stalled
+// server must not stall dispatch or heartbeats with it.
+using archiver_actor = caf::typed_actor<caf::replies_to<archive_batch>::with<archive_report>>;
+
 // The control socket's entry point: routes each command to the actor that
 // answers it (stats: the stats actor; everything else: the scheduler).
 using control_actor = caf::typed_actor<caf::replies_to<control_command>::with<control_reply>>;

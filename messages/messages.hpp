@@ -193,6 +193,32 @@ struct control_reply {
   std::string body_json;  // a JSON object; on failure {"error": "..."}
 };
 
+// --- scheduler <-> its archiver (one process) ----------------------------
+
+// A done job's sources to move into its archive folder, all paths relative
+// to the watch root. The scheduler sends them only once "done" is durable.
+struct archive_request {
+  std::string job_id;
+  std::vector<std::string> sources;
+  std::string archive_dir;  // e.g. ".processed/2026-12-04"
+  std::string export_dir;   // an exported VM's folder, removed once empty ("" = none)
+};
+
+// The jobs of one group commit, archived together.
+struct archive_batch {
+  std::vector<archive_request> jobs;
+};
+
+struct archive_result {
+  std::string job_id;
+  std::vector<std::string> moved;  // where each file went (relative to the watch root)
+  std::string error;               // "" = every file is in the archive folder
+};
+
+struct archive_report {
+  std::vector<archive_result> jobs;
+};
+
 // --- inspect overloads (CAF 0.17 style) ----------------------------------
 
 template <class Inspector>
@@ -252,6 +278,22 @@ typename Inspector::result_type inspect(Inspector& f, control_command& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, control_reply& x) {
   return f(caf::meta::type_name("h2k::msg::control_reply"), x.ok, x.body_json);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, archive_request& x) {
+  return f(caf::meta::type_name("h2k::msg::archive_request"), x.job_id, x.sources, x.archive_dir, x.export_dir);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, archive_batch& x) {
+  return f(caf::meta::type_name("h2k::msg::archive_batch"), x.jobs);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, archive_result& x) {
+  return f(caf::meta::type_name("h2k::msg::archive_result"), x.job_id, x.moved, x.error);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, archive_report& x) {
+  return f(caf::meta::type_name("h2k::msg::archive_report"), x.jobs);
 }
 
 }  // namespace h2k::msg

@@ -40,6 +40,11 @@ inline void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<notifier_actor>("h2k::msg::notifier_actor");
   cfg.add_message_type<watcher_actor>("h2k::msg::watcher_actor");
   cfg.add_message_type<control_actor>("h2k::msg::control_actor");
+  cfg.add_message_type<archive_request>("h2k::msg::archive_request");
+  cfg.add_message_type<archive_batch>("h2k::msg::archive_batch");
+  cfg.add_message_type<archive_result>("h2k::msg::archive_result");
+  cfg.add_message_type<archive_report>("h2k::msg::archive_report");
+  cfg.add_message_type<archiver_actor>("h2k::msg::archiver_actor");
 }
 
 }  // namespace h2k::msg

@@ -9,6 +9,7 @@
 #include "actors/common/iso_time.hpp"
 #include "actors/control_protocol/control_protocol.hpp"
 #include "actors/scheduler/job_view.hpp"
+#include "actors/scheduler/source_archiver.hpp"
 #include "actors/scheduler/source_files.hpp"
 #include "actors/scheduler/staging_sweep.hpp"
 #include "storage/record_failure.hpp"
@@ -245,54 +246,37 @@ bool JobScheduler::output_exists(const fs::path& relative) const {
   return fs::exists(fs::symlink_status(settings_.output_root / relative, ec));
 }
 
-void JobScheduler::archive_pending_sources(const std::vector<std::string>& job_ids) {
-  std::vector<std::string> moved;
-  std::vector<std::string> primaries;
+std::vector<msg::archive_request> JobScheduler::archive_requests(const std::vector<std::string>& job_ids) const {
+  std::vector<msg::archive_request> requests;
   for (const auto& id : job_ids) {
     auto job = store_->get(id);
     if (!job || job->state != JobState::Done || job->archive_pending.empty()) continue;
-    try {
-      move_to_archive(*job);
-    } catch (const std::exception& e) {
-      // Its mark stays: its files stay known (not taken for a new VM) and
-      // the next start tries again.
-      log_->error("job {}: cannot archive its sources: {}", id, e.what());
-      continue;
-    }
-    moved.push_back(id);
-    primaries.push_back(primary(*job));
+    msg::archive_request r;
+    r.job_id = id;
+    r.sources = strings(job->sources);
+    r.archive_dir = job->archive_pending;
+    if (job->export_source) r.export_dir = job->export_source->export_dir;
+    requests.push_back(std::move(r));
   }
-  // One write for the whole group (unsynced: a lost mark only repeats the
-  // move at the next start, which finds the files already gone).
-  store_->mark_archived(moved);
-  for (const auto& p : primaries) active_sources_.erase(p);
+  return requests;
 }
 
-void JobScheduler::archive_done(const Job& job) {
-  if (job.archive_pending.empty()) return;
-  move_to_archive(job);
-  store_->mark_archived(job.id);
-  active_sources_.erase(primary(job));
+void JobScheduler::on_archived(const std::vector<msg::archive_result>& results) {
+  std::vector<std::string> archived;
+  for (const auto& r : results) {
+    if (r.error.empty()) archived.push_back(r.job_id);
+    else log_->error("job {}: cannot archive its sources: {} (the next start tries again)", r.job_id, r.error);
+  }
+  // One write for the whole group, unsynced: a lost mark only repeats the
+  // move at the next start, which finds the files already gone.
+  for (const auto& job : store_->mark_archived(archived)) active_sources_.erase(primary(job));
 }
 
-void JobScheduler::move_to_archive(const Job& job) {
-  // "done" is durable before the sources move: every caller syncs first (the
-  // group commit; start-up recovery). No sync here: the previous job's
-  // mark_archived would make it a real fsync per archived job.
-  settings_.faults.exit_if_at("after_done_commit", job.id);
-  auto moved = move_sources(settings_.watch_root, strings(job.sources), settings_.watch_root / job.archive_pending,
-                            [&](const std::string&) { settings_.faults.exit_if_at("mid_archive", job.id); });
-  if (!moved.empty()) log_->info("job {}: sources archived to {}", job.id, job.archive_pending);
-  if (job.export_source && !job.export_source->export_dir.empty()) {
-    // The export folder is left with empty folders only (its files moved
-    // with the sources): remove it, unless something else is in it.
-    const fs::path dir = settings_.watch_root / job.export_source->export_dir;
-    std::error_code ec;
-    bool has_files = false;
-    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-      if (!it->is_directory()) has_files = true;
-    if (!has_files) fs::remove_all(dir, ec);
-  }
+void JobScheduler::archive_pending_sources(const std::vector<std::string>& job_ids) {
+  std::vector<msg::archive_result> results;
+  for (const auto& request : archive_requests(job_ids))
+    results.push_back(archive_job_sources(settings_.watch_root, request, settings_.faults, *log_));
+  on_archived(results);
 }
 
 SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
@@ -333,15 +317,18 @@ SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
   for (auto& [id, source] : store_->watch_sources()) active_sources_[source] = id;
   // Done jobs whose archiving was interrupted: finish it now, exactly once
   // (the watcher must not take their remaining files for a new VM).
+  std::vector<std::string> unarchived;
   for (const auto& job : store_->list_archive_pending()) {
     active_sources_[primary(job)] = job.id;
     log_->info("job {}: finishing the archiving of its sources", job.id);
-    try {
-      archive_done(job);
-    } catch (const std::exception& e) {
-      // Its files stay known (not taken for a new VM); the next start tries again.
-      log_->error("job {}: cannot archive its sources: {}", job.id, e.what());
-    }
+    unarchived.push_back(job.id);
+  }
+  try {
+    archive_pending_sources(unarchived);
+  } catch (const std::exception& e) {
+    // The marks stay: the files stay known (not taken for a new VM), and the
+    // next start tries again; the rest of the start-up goes on.
+    log_->error("cannot record the archiving of {} job(s): {}", unarchived.size(), e.what());
   }
   for (const auto& job : store_->list(JobState::Cancelled))
     if (in_watch(job) && !job.sources.empty() && fs::exists(settings_.watch_root / job.sources.front()))

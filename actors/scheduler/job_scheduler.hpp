@@ -111,11 +111,17 @@ public:
   void on_progress(const msg::job_progress& p, std::int64_t now_ms, SchedulerEffects& fx);
   SchedulerEffects on_outcome(const msg::job_outcome& o, std::int64_t now_ms);
   SchedulerEffects on_tick(std::int64_t now_ms);
-  // Moves the sources of done jobs to their archive folders, then clears
-  // their marks in one store write. Call only after JobStore::sync() made
-  // the done transitions durable. A job whose files cannot be moved keeps
-  // its mark (logged; the next start tries again); the others go on.
+  // Archiving, in two halves so the file moves can run off the actor's
+  // thread (source_archiver): the requests for the done jobs among
+  // `job_ids` (call only after JobStore::sync() made "done" durable), then
+  // the results, whose marks are cleared in one store write. A job whose
+  // files could not be moved keeps its mark (logged; the next start tries
+  // again) and its files stay known, never taken for a new VM.
+  std::vector<msg::archive_request> archive_requests(const std::vector<std::string>& job_ids) const;
+  void on_archived(const std::vector<msg::archive_result>& results);
+  // Both halves at once, on this thread (start-up; tests).
   void archive_pending_sources(const std::vector<std::string>& job_ids);
+  const SchedulerSettings& settings() const { return settings_; }
   // A slot's actor died. `charged`: the failure is the job's own (an
   // exception escaping its conversion; a stalled job) rather than the slot
   // being killed from outside. Its job goes back to the queue at once (or
@@ -204,9 +210,6 @@ private:
   SlotUse slot_use(const NodeInfo& n) const;
   // Marks the node down and takes its leases back (no dispatch: the caller's).
   void lose_node(const std::string& node, const std::string& reason, std::int64_t now_ms, SchedulerEffects& fx);
-  void archive_done(const Job& job);
-  // The file half of archiving (no store write): moves the sources.
-  void move_to_archive(const Job& job);
   // Whether `relative` exists under the output root (an error reads as no).
   bool output_exists(const std::filesystem::path& relative) const;
   void remove_staging_of(const std::string& job_id, std::uint64_t epoch);

@@ -31,6 +31,11 @@ nlohmann::json job_view(const Job& job, const msg::job_progress* progress, std::
   // The node of a running job (cluster: which host converts it).
   const auto slash = job.holder.rfind('/');
   j["node"] = job.holder.empty() ? nlohmann::json() : nlohmann::json(job.holder.substr(0, slash));
+  // Done, its sources still on their way to this archive folder (moved just
+  // after "done" is durable); null once they are there.
+  j["archive_pending"] = job.state == JobState::Done && !job.archive_pending.empty()
+                             ? nlohmann::json(job.archive_pending)
+                             : nlohmann::json();
   // Done without converting: the job that converted the same VM (same dedup key).
   if (!job.duplicate_of.empty()) j["duplicate_of"] = job.duplicate_of;
   j["queue_position"] = queue_position ? nlohmann::json(*queue_position) : nlohmann::json();

@@ -1,6 +1,7 @@
 #include "actors/scheduler/scheduler_actor.hpp"
 
 #include "actors/common/iso_time.hpp"
+#include "actors/scheduler/source_archiver.hpp"
 
 #include <chrono>
 
@@ -45,6 +46,37 @@ void guarded(self_ptr self, const char* what, Fn&& fn) {
   }
 }
 
+void spawn_archiver(self_ptr self) {
+  auto& st = self->state;
+  const auto& settings = st.core->settings();
+  // Not linked: its death must not take the scheduler with it (it is
+  // replaced instead); it watches the scheduler and leaves with it.
+  st.archiver = self->spawn<caf::detached>(source_archiver_fn, caf::actor_cast<caf::actor>(self), settings.watch_root,
+                                           settings.faults, st.log);
+  self->monitor(st.archiver);
+}
+
+// Hands the done jobs' sources to the archiver; the report comes back as one
+// store write. Until then their files stay known to the scheduler (never
+// taken for a new VM), and if this process dies first, start-up finishes it.
+void archive(self_ptr self, const std::vector<std::string>& job_ids) {
+  auto& st = self->state;
+  std::vector<msg::archive_request> requests;
+  guarded(self, "archiving sources", [&] { requests = st.core->archive_requests(job_ids); });
+  if (requests.empty()) return;
+  ++st.archive_batches_in_flight;
+  self->request(st.archiver, caf::infinite, msg::archive_batch{std::move(requests)})
+      .then(
+          [=](msg::archive_report& report) {
+            --self->state.archive_batches_in_flight;
+            guarded(self, "recording archived sources", [&] { self->state.core->on_archived(report.jobs); });
+          },
+          [=](caf::error& err) {
+            --self->state.archive_batches_in_flight;
+            self->state.log->error("archiving sources: {} (the next start finishes it)", self->system().render(err));
+          });
+}
+
 void spawn_slot(self_ptr self, std::size_t i) {
   auto& st = self->state;
   auto& make = st.core->slot_is_exporter(i) ? st.make_exporter : st.make_converter;
@@ -83,8 +115,7 @@ void commit(self_ptr self) {
   for (auto& [slot, job] : fx.assignments) self->send(st.slots.at(slot), std::move(job));
   for (auto& [slot, id] : fx.cancels) self->send(st.slots.at(slot), msg::cancel_atom::value, id);
   for (auto slot : fx.kill_slots) self->send_exit(st.slots.at(slot), caf::exit_reason::kill);
-  if (!fx.archives.empty())
-    guarded(self, "archiving sources", [&] { st.core->archive_pending_sources(fx.archives); });
+  if (!fx.archives.empty()) archive(self, fx.archives);
   for (auto& e : fx.events) {
     if (st.stats) self->send(st.stats, e);
     if (st.notifier) self->send(st.notifier, e);
@@ -124,7 +155,15 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
   st.notifier = std::move(notifier);
   for (std::size_t i = 0; i < n; ++i) spawn_slot(self, i);
   st.core->set_slots_alive(alive_slots(self));
+  spawn_archiver(self);
   self->set_down_handler([=](caf::down_msg& dm) {
+    if (dm.source == self->state.archiver.address()) {
+      // Its unanswered batches failed with it (logged); their jobs keep
+      // their marks until the next start.
+      self->state.log->error("scheduler: the archiver stopped ({}): started again", caf::to_string(dm.reason));
+      spawn_archiver(self);
+      return;
+    }
     // A slot died (a bug in it, an exception escaping, or the watchdog
     // killed it): replace it at once so throughput does not drop, and put
     // its job back in the queue. Only the slots are monitored.
@@ -196,6 +235,20 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
       [=](msg::commit_atom) { commit(self); },
       [=](msg::shutdown_atom) {
         commit(self);
+        auto& st = self->state;
+        if (st.archive_batches_in_flight > 0) {
+          // Let the archive moves under way finish and be recorded, so a
+          // stopped daemon leaves no source behind; not forever (a share
+          // that stopped answering): the next start finishes them.
+          const std::int64_t now = unix_now_ms();
+          if (st.shutdown_deadline_ms == 0) st.shutdown_deadline_ms = now + 30000;
+          if (now < st.shutdown_deadline_ms) {
+            self->delayed_send(self, std::chrono::milliseconds(20), msg::shutdown_atom::value);
+            return;
+          }
+          st.log->warn("scheduler: stopping with {} archive batch(es) unfinished: the next start finishes them",
+                       st.archive_batches_in_flight);
+        }
         for (auto& c : self->state.slots) self->send(c, msg::shutdown_atom::value);
         self->quit();
       },

@@ -9,7 +9,8 @@
 // are held until a self-sent commit message, which syncs the store once and
 // then lets them all out. Messages already queued are handled before it, so
 // a burst of outcomes shares one fsync, and nothing leaves the actor before
-// the state it depends on is durable.
+// the state it depends on is durable. Archive moves go to the archiver actor
+// after the commit; their results come back as one store write per batch.
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,6 +38,10 @@ struct scheduler_state {
   msg::stats_actor stats;
   msg::notifier_actor notifier;
   std::shared_ptr<spdlog::logger> log;
+  // Moves done jobs' sources on its own thread (see source_archiver.hpp).
+  msg::archiver_actor archiver;
+  std::size_t archive_batches_in_flight = 0;
+  std::int64_t shutdown_deadline_ms = 0;  // shutting down: how long archiving may still take
   // Held until the next commit.
   SchedulerEffects pending;
   std::vector<std::pair<caf::typed_response_promise<bool>, bool>> publish_replies;

@@ -175,7 +175,8 @@ PY
     "$D/nodes/coord/daemon.log" || fail "the coordinator did not log the converting node's hash"
   ctl job-status "$copy_job" | grep -q "^Duplicate of: *$original " || fail "hyperctl job-status does not say: $(ctl job-status "$copy_job")"
   ! ls "$O"/*/ | grep -q vm2copy || fail "the duplicate was converted: $(ls "$O"/*/)"
-  [[ -e "$Q/.processed" ]] && find "$Q/.processed" -name vm2copy.qcow2 | grep -q . || fail "the duplicate's file was not archived"
+  copy_archived() { [[ -e "$Q/.processed" ]] && find "$Q/.processed" -name vm2copy.qcow2 | grep -q .; }
+  wait_until 30 "the duplicate's file to be archived" copy_archived || fail "the duplicate's file was not archived"
   pass "a renamed copy: hashed once by its converting node, done as a duplicate of $original, not converted"
   # The original was hashed by conv1 too, before converting (its journal).
   ctl logs "$original" >"$D/original.log"

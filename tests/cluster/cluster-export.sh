@@ -84,7 +84,8 @@ wait_until 30 "the coordinator to declare exp1 lost" node_lost || { dump_logs co
 pass "exp1 killed mid-download: lost after $((SECONDS - t_kill)) s, its job queued again"
 
 start_node exp1 VSPHERE_PASSWORD="$VCSIM_PASSWORD"
-done_job() { [[ $(job_view 'j["state"]') == done ]]; }
+# Done, its files archived too (moved just after "done" is durable).
+done_job() { [[ $(job_view 'j["state"] + ("" if not j.get("archive_pending") else " (archiving)")') == done ]]; }
 wait_until 300 "the job to be exported again and converted" done_job || { dump_logs coord exp1 conv1; fail "job $id not done: $(job_view 'j["state"]')"; }
 
 log=$D/nodes/coord/daemon.log

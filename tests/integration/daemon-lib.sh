@@ -59,9 +59,15 @@ wait_until() {
   done
 }
 
-# Counts jobs in a state (from hyperctl list-jobs --json).
+# Counts jobs in a state (from hyperctl list-jobs --json). A done job counts
+# once its sources are archived too (the archiver moves them just after
+# "done" is durable), so a test that waited for N done jobs may look in
+# .processed/ at once.
 jobs_in_state() {
-  ctl --json list-jobs --state "$1" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))'
+  ctl --json list-jobs --state "$1" | python3 -c '
+import json, sys
+jobs = json.load(sys.stdin)["jobs"]
+print(len([j for j in jobs if not j.get("archive_pending")]))'
 }
 
 # wait_exit PID TIMEOUT: waits for a background process, returns its status.

@@ -60,7 +60,10 @@ job_field() {  # ID PYTHON-EXPR-ON-j (j = the job view)
   ctl job-status "$1" --json >"$W/status.json" 2>/dev/null || return 1
   json_get "$W/status.json" "(lambda j: $2)(j['job'])"
 }
-job_state_is() { [[ $(job_field "$1" 'j["state"]') == "$2" ]]; }
+# "done" once its files are archived too (moved just after "done" is durable).
+job_state_is() {
+  [[ $(job_field "$1" 'j["state"] if j["state"] != "done" or not j.get("archive_pending") else "archiving"') == "$2" ]]
+}
 
 lease_trace() { grep '^vcsim-lease ' "$VCSIM_LOG" || true; }
 queue_leftovers() { find "$Q/.exports" -type f 2>/dev/null || true; }
@@ -99,7 +102,7 @@ part_boot() {
 
   local id
   id=$(ctl list-jobs --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["id"])')
-  job_state_is "$id" done || fail "job $id is $(job_field "$id" 'j["state"]')"
+  wait_until 30 "job $id done, its files archived" job_state_is "$id" done
   local xml
   xml=$(job_field "$id" 'j["domain_xml"]')
   [[ -f $xml ]] || fail "job-status names no domain XML (got '$xml')"

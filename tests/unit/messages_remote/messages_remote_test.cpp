@@ -84,7 +84,8 @@ caf::behavior echo_actor(caf::event_based_actor* self) {
                        std::vector<lease_ref>, std::vector<node_summary>,
                        std::vector<converter_actor>, converter_actor, job_report_actor, job_intake_actor,
                        scheduler_actor, coordinator_link_actor, stats_actor, notifier_actor, watcher_actor,
-                       control_actor>();
+                       control_actor, archive_request, archive_batch, archive_result, archive_report,
+                       archiver_actor>();
 }
 
 // ---------------------------------------------------------------------------
@@ -643,6 +644,30 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
     BOOST_TEST(y.nodes[1].name == "west 東京 " + kRaw);
   }
   {
+    // The scheduler <-> archiver vocabulary (one process in practice; across
+    // one here, so a registration slip shows).
+    archive_request r1{"job 14 ü", {kUtf8, "a b.vmdk"}, ".processed/2026-12-04 é", ".exports/job-14-e2 ☃"};
+    archive_request r2{"job 15", {}, "", ""};
+    BOOST_TEST(c.echo(r1).export_dir == r1.export_dir);
+    auto b = c.echo(archive_batch{{r1, r2}});
+    BOOST_REQUIRE(b.jobs.size() == 2u);
+    BOOST_TEST(b.jobs[0].job_id == r1.job_id);
+    BOOST_TEST(b.jobs[0].sources == r1.sources);
+    BOOST_TEST(b.jobs[0].archive_dir == r1.archive_dir);
+    BOOST_TEST(b.jobs[0].export_dir == r1.export_dir);
+    BOOST_TEST(b.jobs[1].job_id == "job 15");
+    BOOST_TEST(b.jobs[1].sources.empty());
+    archive_result ok{"job 14 ü", {".processed/2026-12-04 é/" + kUtf8}, ""};
+    archive_result bad{"job 15", {}, "cannot move: Input/output error " + kRaw};
+    BOOST_TEST(c.echo(ok).moved == ok.moved);
+    auto rep = c.echo(archive_report{{ok, bad}});
+    BOOST_REQUIRE(rep.jobs.size() == 2u);
+    BOOST_TEST(rep.jobs[0].moved == ok.moved);
+    BOOST_TEST(rep.jobs[0].error.empty());
+    BOOST_TEST(rep.jobs[1].job_id == "job 15");
+    BOOST_TEST(rep.jobs[1].error == bad.error);
+  }
+  {
     // The registered containers on their own, too.
     std::vector<std::string> vs{kUtf8, kRaw, "c d"};
     BOOST_TEST(c.echo(vs) == vs);
@@ -757,6 +782,8 @@ BOOST_AUTO_TEST_CASE(typed_actor_handles_round_trip_as_the_original_actors) {
   check_same_actor(c.echo(watcher), watcher, *c.sys, "watcher_actor");
   auto control = c.dummy_handle<control_actor>();
   check_same_actor(c.echo(control), control, *c.sys, "control_actor");
+  auto archiver = c.dummy_handle<archiver_actor>();
+  check_same_actor(c.echo(archiver), archiver, *c.sys, "archiver_actor");
 }
 
 // The failure mode this whole test exists for: a type only the SENDER has

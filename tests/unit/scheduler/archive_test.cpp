@@ -1,0 +1,99 @@
+// Archiving in two halves (the scheduler actor hands the file moves to its
+// archiver thread and records the report when it comes back): until then,
+// and after a failed move, a done job keeps its archive mark and its files
+// stay known to the scheduler, so the watcher's report of them never becomes
+// a new job; a successful report clears the mark. Real files, real store.
+#include <boost/test/unit_test.hpp>
+
+#include "actors/scheduler/source_archiver.hpp"
+#include "scheduler_test_support.hpp"
+
+using namespace h2k;
+using namespace h2k::scheduler_test;
+namespace fs = std::filesystem;
+
+BOOST_AUTO_TEST_SUITE(archiving)
+
+BOOST_AUTO_TEST_CASE(a_done_job_keeps_its_files_known_until_the_archiver_reports_them_moved) {
+  Daemon d(1);
+  d.boot();
+  d.archive_on_commit = false;
+  const auto vm = d.drop("web.ova", "web bytes");
+  auto fx = d.sched->on_found(vm, kT0);
+  BOOST_TEST_REQUIRE(fx.assignments.size() == 1u);
+  const std::string id = fx.assignments.front().second.job_id;
+  auto done = d.succeed(id, kT0 + kMinute);
+  BOOST_TEST_REQUIRE(done.archives == std::vector<std::string>{id}, boost::test_tools::per_element());
+
+  auto requests = d.sched->archive_requests(done.archives);
+  BOOST_TEST_REQUIRE(requests.size() == 1u);
+  BOOST_TEST(requests[0].job_id == id);
+  BOOST_TEST(requests[0].sources == std::vector<std::string>{"web.ova"}, boost::test_tools::per_element());
+  BOOST_TEST(requests[0].archive_dir == d.job(id).archive_pending);
+  BOOST_TEST(requests[0].archive_dir.rfind(".processed/", 0) == 0u, requests[0].archive_dir);
+  BOOST_TEST(requests[0].export_dir.empty());
+
+  // The report is not back yet: a scan still sees the file, not a new job.
+  auto seen = d.sched->on_found(vm, kT0 + kMinute + kSecond);
+  BOOST_TEST(seen.events.empty(), seen.events.size() << " event(s) for a file whose job is done");
+  BOOST_TEST(d.store->counters().by_state.total() == 1u);
+
+  // The move fails (here: a plain file where the archive folder should be).
+  // The file stays in the queue, the job keeps its mark, the file stays known.
+  const fs::path processed = d.watch / ".processed";
+  fs::remove_all(processed);
+  write_file(processed, "not a folder");
+  auto failed = archive_job_sources(d.watch, requests[0], FaultPlan{}, *quiet_logger());
+  BOOST_TEST(!failed.error.empty(), "a move that cannot happen is reported as an error");
+  BOOST_TEST(fs::exists(d.watch / "web.ova"));
+  d.sched->on_archived({failed});
+  BOOST_TEST(d.job(id).archive_pending == requests[0].archive_dir);
+  BOOST_TEST(d.store->list_archive_pending().size() == 1u);
+  seen = d.sched->on_found(vm, kT0 + 2 * kMinute);
+  BOOST_TEST(seen.events.empty(), seen.events.size() << " event(s) after a failed archive");
+  BOOST_TEST(d.store->counters().by_state.total() == 1u);
+
+  // The share is back: moved, reported, the mark cleared.
+  fs::remove(processed);
+  auto moved = archive_job_sources(d.watch, requests[0], FaultPlan{}, *quiet_logger());
+  BOOST_TEST(moved.error.empty(), moved.error);
+  BOOST_TEST(moved.moved == std::vector<std::string>{requests[0].archive_dir + "/web.ova"},
+             boost::test_tools::per_element());
+  BOOST_TEST(!fs::exists(d.watch / "web.ova"));
+  BOOST_TEST(read_file(d.watch / requests[0].archive_dir / "web.ova") == "web bytes");
+  d.sched->on_archived({moved});
+  BOOST_TEST(d.job(id).archive_pending.empty());
+  BOOST_TEST(d.store->list_archive_pending().empty());
+  BOOST_TEST(d.state_of(id) == JobState::Done);
+  BOOST_TEST(d.sched->archive_requests({id}).empty(), "nothing left to archive");
+}
+
+BOOST_AUTO_TEST_CASE(the_jobs_of_one_report_are_recorded_together_and_a_failed_one_keeps_its_mark) {
+  Daemon d(2);
+  d.boot();
+  d.archive_on_commit = false;
+  auto fx = d.sched->on_found(d.drop("a.ova", "a"), kT0);
+  fx = d.sched->on_found(d.drop("b.ova", "b"), kT0 + 1);
+  const auto ids = d.store->list(JobState::Running);
+  BOOST_TEST_REQUIRE(ids.size() == 2u);
+  std::vector<std::string> done;
+  for (const auto& j : ids)
+    for (auto& id : d.succeed(j.id, kT0 + kMinute).archives) done.push_back(id);
+  auto requests = d.sched->archive_requests(done);
+  BOOST_TEST_REQUIRE(requests.size() == 2u);
+  std::vector<msg::archive_result> report;
+  report.push_back(archive_job_sources(d.watch, requests[0], FaultPlan{}, *quiet_logger()));
+  msg::archive_result lost;  // the second one's move failed
+  lost.job_id = requests[1].job_id;
+  lost.error = "Input/output error";
+  report.push_back(lost);
+  d.sched->on_archived(report);
+  BOOST_TEST(d.job(requests[0].job_id).archive_pending.empty());
+  BOOST_TEST(d.job(requests[1].job_id).archive_pending == requests[1].archive_dir);
+  auto pending = d.store->list_archive_pending();
+  BOOST_TEST_REQUIRE(pending.size() == 1u);
+  BOOST_TEST(pending.front().id == requests[1].job_id);
+  BOOST_TEST(d.store->check_consistency().empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
