@@ -565,8 +565,6 @@ Job JobStore::mark_exported(const std::string& id, std::uint64_t epoch, const fs
   return impl_->transition(before, std::move(after));
 }
 
-Job JobStore::mark_archived(const std::string& id) { return mark_archived(std::vector<std::string>{id}).front(); }
-
 std::vector<Job> JobStore::mark_archived(const std::vector<std::string>& ids) {
   std::lock_guard lock(impl_->mu);
   rocksdb::WriteBatch batch;

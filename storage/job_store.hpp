@@ -138,10 +138,9 @@ public:
   // as its sources, in one batch. The conversion gets a fresh retry budget.
   Job mark_exported(const std::string& id, std::uint64_t epoch, const std::filesystem::path& export_dir,
                     std::vector<std::filesystem::path> sources, const std::string& file_type);
-  // done: the sources were archived (archive_pending cleared).
-  Job mark_archived(const std::string& id);
-  // The same for several jobs in one batch (the scheduler archives every job
-  // of a group commit, then clears their marks with one write).
+  // done: the sources were archived (archive_pending cleared), for every job
+  // of `ids` in one batch (the scheduler archives the jobs of a group commit,
+  // then clears their marks with one write).
   std::vector<Job> mark_archived(const std::vector<std::string>& ids);
   // running -> queued at once (the lease is dropped: its slot was lost, or
   // its run was interrupted). `charged`: the run counts against the retry

@@ -268,7 +268,7 @@ BOOST_AUTO_TEST_CASE(recovery_marks_done_the_epoch_that_published_with_its_sourc
   BOOST_TEST(job.holder.empty());
   BOOST_TEST(store.dedup_index().find("md5:erp").value_or("") == id);
   BOOST_TEST(store.list_archive_pending().size() == 1u);
-  store.mark_archived(id);
+  store.mark_archived({id});
   BOOST_TEST(store.get(id)->archive_pending.empty());
   BOOST_TEST(store.get(id)->state == JobState::Done);
   BOOST_TEST(store.list_archive_pending().empty());
