@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
 #include <random>
 #include <system_error>
+#include <unordered_map>
 
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
@@ -49,6 +51,18 @@ std::uint64_t parse_u64(const std::string& s) {
 
 }  // namespace
 
+// One atomic write being built: the RocksDB batch, plus what the process
+// keeps in memory about it (state counts, cached records, seek floors),
+// applied only once the batch is written. A batch abandoned by an exception
+// leaves no trace in memory either.
+struct PendingWrite {
+  rocksdb::WriteBatch batch;
+  std::array<long long, 6> count_deltas{};
+  std::vector<Job> records;  // every job record in the batch, as written
+  void Put(const rocksdb::Slice& key, const rocksdb::Slice& value) { batch.Put(key, value); }
+  void Delete(const rocksdb::Slice& key) { batch.Delete(key); }
+};
+
 struct JobStore::Impl {
   fs::path path;
   std::unique_ptr<rocksdb::DB> db;
@@ -67,7 +81,19 @@ struct JobStore::Impl {
   // committed transition. The scheduler asks for them after every event, and
   // counting state/ keys each time would cost O(jobs ever run) per event.
   std::array<std::size_t, 6> state_counts{};
-  std::array<long long, 6> pending_counts{};  // deltas of the batch being staged
+  // The earliest time a retry/ entry may be due (a lower bound: 0 = unknown).
+  // Every claim first promotes due retries; without this each claim would
+  // open an iterator over retry/ to find that nothing is due.
+  std::int64_t retry_due = 0;
+  // The records of the jobs in flight (running, or done with sources still
+  // to archive), as last written. A dispatched job's record is read at each
+  // step of its lease (reserve, publish, outcome, archive); this spares a
+  // RocksDB read and a JSON parse per step. Bounded by the slots in use plus
+  // the archive backlog; this store is the only writer of its database (one
+  // process, RocksDB's lock), so the copy is never stale. Own mutex: reads
+  // (get, list) do not take `mu`.
+  mutable std::mutex hot_mu;
+  std::unordered_map<std::string, Job> hot;
   bool unsynced = false;                       // group commit: written but not yet fsynced
   std::string instance_id;
 
@@ -83,7 +109,13 @@ struct JobStore::Impl {
     return value;
   }
 
+  static bool is_hot(const Job& job) { return job.state == JobState::Running || !job.archive_pending.empty(); }
+
   std::optional<Job> load(const std::string& id) const {
+    {
+      std::lock_guard lock(hot_mu);
+      if (auto it = hot.find(id); it != hot.end()) return it->second;
+    }
     const auto key = keys::job(id);
     auto value = read(key);
     if (!value) return std::nullopt;
@@ -102,22 +134,26 @@ struct JobStore::Impl {
     return *job;
   }
 
-  void commit(rocksdb::WriteBatch& batch) {
-    auto s = db->Write(write_options, &batch);
+  void commit(PendingWrite& w) {
+    auto s = db->Write(write_options, &w.batch);
     if (!write_options.sync) unsynced = true;
-    auto deltas = pending_counts;
-    pending_counts.fill(0);
     if (!s.ok()) fail("writing", s);
-    for (std::size_t i = 0; i < deltas.size(); ++i)
-      state_counts[i] = static_cast<std::size_t>(static_cast<long long>(state_counts[i]) + deltas[i]);
+    for (std::size_t i = 0; i < w.count_deltas.size(); ++i)
+      state_counts[i] = static_cast<std::size_t>(static_cast<long long>(state_counts[i]) + w.count_deltas[i]);
+    std::lock_guard lock(hot_mu);
+    for (auto& job : w.records) {
+      note_written(job);
+      if (is_hot(job)) hot.insert_or_assign(job.id, std::move(job));
+      else hot.erase(job.id);
+    }
+    w.records.clear();
   }
 
   // Adds to `batch` the record of `now` and exactly the index changes that
   // take `before` (absent for a new job) to `now`.
-  void stage(rocksdb::WriteBatch& batch, const std::optional<Job>& before, const Job& now) {
-    if (batch.Count() == 0) pending_counts.fill(0);  // a new batch: forget one that was never committed
-    if (before) --pending_counts[static_cast<std::size_t>(before->state)];
-    ++pending_counts[static_cast<std::size_t>(now.state)];
+  void stage(PendingWrite& batch, const std::optional<Job>& before, const Job& now) {
+    if (before) --batch.count_deltas[static_cast<std::size_t>(before->state)];
+    ++batch.count_deltas[static_cast<std::size_t>(now.state)];
     // Only the keys that change are written: most transitions of a running
     // job (output reserved, publish allowed) keep every index key, and each
     // write is a memtable insert and WAL bytes on the dispatch path.
@@ -139,33 +175,34 @@ struct JobStore::Impl {
       batch.Delete(src_key);
     }
     batch.Put(keys::job(now.id), to_json(now).dump());
+    batch.records.push_back(now);
   }
 
   // The output folder reservation follows the record: released when the job
   // fails or is cancelled (nothing was published under that name).
-  void stage_release_output(rocksdb::WriteBatch& batch, Job& job) {
+  void stage_release_output(PendingWrite& batch, Job& job) {
     if (job.output_path.empty()) return;
     const auto key = keys::out(job.output_path.generic_string());
     if (auto owner = read(key); owner && *owner == job.id) batch.Delete(key);
     job.output_path.clear();
   }
 
-  // Keeps the seek floors valid after `job` was written (call after commit).
+  // Keeps the seek floors valid after `job` was written (commit calls it).
   void note_written(const Job& job) {
     if (job.state == JobState::Queued) {
       auto& floor = queue_floor[keys::queue_rank(job)];
       floor = std::min(floor, job.enqueue_seq);
     } else if (job.state == JobState::RetryWait) {
       retry_floor = std::min(retry_floor, std::max<std::int64_t>(job.next_attempt_at, 0));
+      retry_due = std::min(retry_due, std::max<std::int64_t>(job.next_attempt_at, 0));
     }
   }
 
   // Applies one transition atomically and returns the new record.
   Job transition(const Job& before, Job after) {
-    rocksdb::WriteBatch batch;
+    PendingWrite batch;
     stage(batch, before, after);
     commit(batch);
-    note_written(after);
     return after;
   }
 
@@ -194,31 +231,34 @@ struct JobStore::Impl {
   }
 
   void promote_due_retries(std::int64_t now_ms) {
+    if (now_ms < retry_due) return;
+    std::int64_t next_due = std::numeric_limits<std::int64_t>::max();  // none left
     const std::string end = prefix_end(std::string(keys::kRetry));
     rocksdb::Slice upper(end);
     auto it = iterate(&upper);
     std::vector<std::string> due;
     for (it->Seek(keys::retry_from(retry_floor)); it->Valid(); it->Next()) {
       const std::string_view key(it->key().data(), it->key().size());
-      if (keys::retry_time_of(key) > now_ms) break;
+      if (const auto at = keys::retry_time_of(key); at > now_ms) {
+        next_due = at;
+        break;
+      }
       due.emplace_back(keys::id_of(key));
     }
     if (!it->status().ok()) fail("scanning retry/", it->status());
     if (!due.empty()) {
-      rocksdb::WriteBatch batch;
-      std::vector<Job> promoted;
+      PendingWrite batch;
       for (auto& id : due) {
         Job before = load_existing(id);
         Job after = before;
         after.state = JobState::Queued;
         stage(batch, before, after);
-        promoted.push_back(std::move(after));
       }
       commit(batch);
-      for (auto& j : promoted) note_written(j);
     }
     // Every entry up to now was promoted; later inserts below this lower it.
     retry_floor = std::max(retry_floor, now_ms + 1);
+    retry_due = next_due;
   }
 
   std::optional<Job> claim_from_queue(std::int64_t now_ms, const std::string& holder,
@@ -295,7 +335,7 @@ struct JobStore::Impl {
   }
 
   // Stages a new or replaced job, assigning an enqueue sequence when it has none.
-  void stage_put(rocksdb::WriteBatch& batch, Job& job, const std::optional<Job>& before) {
+  void stage_put(PendingWrite& batch, Job& job, const std::optional<Job>& before) {
     if (job.enqueue_seq == 0) job.enqueue_seq = next_seq++;
     else next_seq = std::max(next_seq, job.enqueue_seq + 1);
     stage(batch, before, job);
@@ -363,7 +403,7 @@ Job JobStore::enqueue(NewJob draft, std::int64_t now_ms) {
 
 std::vector<Job> JobStore::enqueue_all(std::vector<NewJob> drafts, std::int64_t now_ms) {
   std::lock_guard lock(impl_->mu);
-  rocksdb::WriteBatch batch;
+  PendingWrite batch;
   std::vector<Job> jobs;
   std::set<std::string> ids;
   const std::uint64_t first_seq = impl_->next_seq;
@@ -392,7 +432,6 @@ std::vector<Job> JobStore::enqueue_all(std::vector<NewJob> drafts, std::int64_t 
     impl_->next_seq = first_seq;  // nothing was written
     throw;
   }
-  for (auto& j : jobs) impl_->note_written(j);
   return jobs;
 }
 
@@ -401,7 +440,7 @@ void JobStore::put(Job job) {
   impl_->check_new(job);
   const auto before = impl_->load(job.id);
   const std::uint64_t seq_before = impl_->next_seq;
-  rocksdb::WriteBatch batch;
+  PendingWrite batch;
   impl_->stage_put(batch, job, before);
   batch.Put(std::string(keys::kNextSeq), std::to_string(impl_->next_seq));
   try {
@@ -410,7 +449,6 @@ void JobStore::put(Job job) {
     impl_->next_seq = seq_before;
     throw;
   }
-  impl_->note_written(job);
 }
 
 std::optional<Job> JobStore::get(const std::string& id) const {
@@ -477,7 +515,7 @@ Job JobStore::reserve_output(const std::string& id, const fs::path& subdir, cons
   for (int n = 1; !free_for_us(chosen); ++n)
     chosen = subdir / (vm_name + "-" + id + (n == 1 ? "" : "-" + std::to_string(n)));
   Job after = before;
-  rocksdb::WriteBatch batch;
+  PendingWrite batch;
   impl_->stage_release_output(batch, after);  // the previous name, if it was ours
   after.output_path = chosen;
   if (!dedup_key.empty()) after.dedup_key = dedup_key;
@@ -494,7 +532,7 @@ Job JobStore::note_duplicate(const std::string& id, const std::string& dedup_key
   Job after = before;
   after.dedup_key = dedup_key;
   after.duplicate_of = original;
-  rocksdb::WriteBatch batch;
+  PendingWrite batch;
   impl_->stage(batch, before, after);
   impl_->commit(batch);
   return after;
@@ -506,7 +544,7 @@ Job JobStore::mark_duplicate(const std::string& id, std::int64_t now_ms, const s
   if (before.duplicate_of.empty())
     throw StorageError(impl_->path.string() + ": job '" + id + "' is not recorded as a duplicate");
   Job after = done_from(before, now_ms, archive_pending);
-  rocksdb::WriteBatch batch;
+  PendingWrite batch;
   // Its own reservation (from an earlier attempt) is released: the VM's
   // folder is the original's.
   impl_->stage_release_output(batch, after);
@@ -530,7 +568,7 @@ Job JobStore::mark_done(const std::string& id, std::int64_t now_ms, const std::s
   std::lock_guard lock(impl_->mu);
   Job before = impl_->running_job(id, "mark done");
   Job after = done_from(before, now_ms, archive_pending);
-  rocksdb::WriteBatch batch;
+  PendingWrite batch;
   impl_->stage(batch, before, after);
   if (!after.dedup_key.empty()) batch.Put(keys::dedup(after.dedup_key), after.id);
   impl_->commit(batch);
@@ -567,7 +605,7 @@ Job JobStore::mark_exported(const std::string& id, std::uint64_t epoch, const fs
 
 std::vector<Job> JobStore::mark_archived(const std::vector<std::string>& ids) {
   std::lock_guard lock(impl_->mu);
-  rocksdb::WriteBatch batch;
+  PendingWrite batch;
   std::vector<Job> written;
   for (const auto& id : ids) {
     Job before = impl_->load_existing(id);
@@ -578,7 +616,6 @@ std::vector<Job> JobStore::mark_archived(const std::vector<std::string>& ids) {
   }
   if (written.empty()) return written;
   impl_->commit(batch);
-  for (auto& j : written) impl_->note_written(j);
   return written;
 }
 
@@ -609,7 +646,7 @@ Job JobStore::mark_failed(const std::string& id, JobError error, std::int64_t no
   after.finished_at = now_ms;
   after.holder.clear();
   after.last_error = std::move(error);
-  rocksdb::WriteBatch batch;
+  PendingWrite batch;
   impl_->stage_release_output(batch, after);
   impl_->stage(batch, before, after);
   impl_->commit(batch);
@@ -625,12 +662,11 @@ Job JobStore::mark_retry_wait(const std::string& id, JobError error, std::int64_
   after.holder.clear();
   after.publishing_epoch = 0;
   after.last_error = std::move(error);
-  rocksdb::WriteBatch batch;
+  PendingWrite batch;
   impl_->stage(batch, before, after);
   batch.Put(std::string(keys::kRetriesScheduled), std::to_string(impl_->retries_scheduled + 1));
   impl_->commit(batch);
   impl_->retries_scheduled += 1;
-  impl_->note_written(after);
   return after;
 }
 
@@ -644,7 +680,7 @@ Job JobStore::cancel(const std::string& id, std::int64_t now_ms) {
   after.state = JobState::Cancelled;
   after.finished_at = now_ms;
   after.holder.clear();
-  rocksdb::WriteBatch batch;
+  PendingWrite batch;
   impl_->stage_release_output(batch, after);
   impl_->stage(batch, before, after);
   impl_->commit(batch);
@@ -661,7 +697,7 @@ RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms, const OutputEx
   });
   RecoveryResult result;
   if (ids.empty()) return result;
-  rocksdb::WriteBatch batch;
+  PendingWrite batch;
   std::vector<Job> written;
   for (auto& id : ids) {
     Job before = impl_->load_existing(id);
@@ -702,7 +738,6 @@ RecoveryResult JobStore::recover_after_crash(std::int64_t now_ms, const OutputEx
     written.push_back(std::move(after));
   }
   impl_->commit(batch);
-  for (auto& j : written) impl_->note_written(j);
   return result;
 }
 
@@ -736,7 +771,7 @@ bool JobStore::paths_migrated() const { return impl_->read(std::string(keys::kPa
 
 void JobStore::mark_paths_migrated() {
   std::lock_guard lock(impl_->mu);
-  rocksdb::WriteBatch batch;
+  PendingWrite batch;
   batch.Put(std::string(keys::kPathsV2), "1");
   impl_->commit(batch);
 }
@@ -764,12 +799,21 @@ std::vector<std::string> JobStore::check_consistency() const {
   std::set<std::string> expected_index;  // every index key the records call for
   std::uint64_t max_seq = 0;
   std::map<std::string, JobState> states;
+  std::size_t hot_seen = 0;
   impl_->scan(std::string(keys::kJob), [&](const rocksdb::Slice& key, const rocksdb::Slice& value) {
     const std::string k = key.ToString();
     const std::string id = k.substr(keys::kJob.size());
     try {
-      Job job = job_from_json(nlohmann::json::parse(value.ToString()), k);
+      const auto stored = nlohmann::json::parse(value.ToString());
+      Job job = job_from_json(stored, k);
       if (job.id != id) problems.push_back(k + ": record says id '" + job.id + "'");
+      {
+        std::lock_guard lock(impl_->hot_mu);
+        if (auto h = impl_->hot.find(id); h != impl_->hot.end()) {
+          if (to_json(h->second) != stored) problems.push_back(k + ": the copy kept in memory differs from the stored record");
+          ++hot_seen;
+        }
+      }
       for (auto& ik : keys::index_keys(job)) expected_index.insert(ik);
       max_seq = std::max(max_seq, job.enqueue_seq);
       states[id] = job.state;
@@ -784,6 +828,11 @@ std::vector<std::string> JobStore::check_consistency() const {
     });
   }
   for (auto& missing : expected_index) problems.push_back(missing + ": index entry missing for its job record");
+  {
+    std::lock_guard lock(impl_->hot_mu);
+    if (hot_seen != impl_->hot.size())
+      problems.push_back(std::to_string(impl_->hot.size() - hot_seen) + " job(s) kept in memory have no stored record");
+  }
   impl_->scan(std::string(keys::kDedup), [&](const rocksdb::Slice& key, const rocksdb::Slice& value) {
     auto it = states.find(value.ToString());
     if (it == states.end()) problems.push_back(key.ToString() + ": names unknown job '" + value.ToString() + "'");
