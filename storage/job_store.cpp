@@ -17,6 +17,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "storage/job_keys.hpp"
+#include "storage/job_record_text.hpp"
 
 namespace h2k {
 
@@ -174,7 +175,7 @@ struct JobStore::Impl {
     } else if (held_before) {
       batch.Delete(src_key);
     }
-    batch.Put(keys::job(now.id), to_json(now).dump());
+    batch.Put(keys::job(now.id), job_record_text(now));
     batch.records.push_back(now);
   }
 
