@@ -77,15 +77,15 @@ struct JobStore::Impl {
   // has no entries (invariant), and seeks from there; inserting below the
   // floor (a retry or recovered job keeps its old sequence) lowers it.
   std::array<std::uint64_t, keys::kQueueRanks> queue_floor{};
-  std::int64_t retry_floor = 0;  // no retry/ entry is earlier than this
+  // No retry/ entry is earlier than this (0 until the first scan; max: none
+  // left). It is both where a scan seeks from and the earliest time a retry
+  // can be due: every claim first promotes due retries, and without it each
+  // claim would open an iterator over retry/ to find that nothing is due.
+  std::int64_t retry_floor = 0;
   // Jobs per state, kept in memory: counted once at open, then moved by every
   // committed transition. The scheduler asks for them after every event, and
   // counting state/ keys each time would cost O(jobs ever run) per event.
   std::array<std::size_t, 6> state_counts{};
-  // The earliest time a retry/ entry may be due (a lower bound: 0 = unknown).
-  // Every claim first promotes due retries; without this each claim would
-  // open an iterator over retry/ to find that nothing is due.
-  std::int64_t retry_due = 0;
   // The records of the jobs in flight (running, or done with sources still
   // to archive), as last written. A dispatched job's record is read at each
   // step of its lease (reserve, publish, outcome, archive); this spares a
@@ -195,7 +195,6 @@ struct JobStore::Impl {
       floor = std::min(floor, job.enqueue_seq);
     } else if (job.state == JobState::RetryWait) {
       retry_floor = std::min(retry_floor, std::max<std::int64_t>(job.next_attempt_at, 0));
-      retry_due = std::min(retry_due, std::max<std::int64_t>(job.next_attempt_at, 0));
     }
   }
 
@@ -232,7 +231,7 @@ struct JobStore::Impl {
   }
 
   void promote_due_retries(std::int64_t now_ms) {
-    if (now_ms < retry_due) return;
+    if (now_ms < retry_floor) return;
     std::int64_t next_due = std::numeric_limits<std::int64_t>::max();  // none left
     const std::string end = prefix_end(std::string(keys::kRetry));
     rocksdb::Slice upper(end);
@@ -257,9 +256,9 @@ struct JobStore::Impl {
       }
       commit(batch);
     }
-    // Every entry up to now was promoted; later inserts below this lower it.
-    retry_floor = std::max(retry_floor, now_ms + 1);
-    retry_due = next_due;
+    // Every entry up to now was promoted; the first one left is the floor,
+    // and later inserts below it lower it.
+    retry_floor = next_due;
   }
 
   std::optional<Job> claim_from_queue(std::int64_t now_ms, const std::string& holder,
@@ -805,13 +804,12 @@ std::vector<std::string> JobStore::check_consistency() const {
     const std::string k = key.ToString();
     const std::string id = k.substr(keys::kJob.size());
     try {
-      const auto stored = nlohmann::json::parse(value.ToString());
-      Job job = job_from_json(stored, k);
+      Job job = job_from_json(nlohmann::json::parse(value.ToString()), k);
       if (job.id != id) problems.push_back(k + ": record says id '" + job.id + "'");
       {
         std::lock_guard lock(impl_->hot_mu);
         if (auto h = impl_->hot.find(id); h != impl_->hot.end()) {
-          if (to_json(h->second) != stored) problems.push_back(k + ": the copy kept in memory differs from the stored record");
+          if (job_record_text(h->second) != value.ToString()) problems.push_back(k + ": the copy kept in memory differs from the stored record");
           ++hot_seen;
         }
       }
