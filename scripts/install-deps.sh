@@ -11,12 +11,13 @@ RUN_PKGS=(qemu-utils libguestfs-tools linux-image-amd64 libvirt-clients libvirt-
   libxml2-utils ntfs-3g)
 TEST_PKGS=(qemu-system-x86 debootstrap ovmf grub-pc-bin fdisk dosfstools e2fsprogs tar coreutils
   clang-14 libclang-rt-14-dev python3 openssl iproute2 procps iputils-ping util-linux
-  golang-go golang-github-vmware-govmomi-dev golang-github-kr-pretty-dev)
+  golang-go golang-github-vmware-govmomi-dev golang-github-kr-pretty-dev ccache)
 # (iputils-ping, util-linux: the cluster tests' network namespaces and bind
 # mounts. Installed here, before any test: a package installed mid-run makes
 # libguestfs rebuild its appliance under the tests that run next.
 # golang-*: the vCenter simulator, built from Debian's govmomi by
-# tests/vsphere/vcsim-kit/build-vcsim.sh.)
+# tests/vsphere/vcsim-kit/build-vcsim.sh. ccache: scripts/test.sh keeps
+# compiled objects outside the clone, like the fixtures.)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 [[ "${1:-}" == "--with-tests" ]] && want+=("${TEST_PKGS[@]}")
