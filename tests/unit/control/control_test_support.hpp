@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/unit/support/test_paths.hpp"
 #include "actors/control_protocol/control_protocol.hpp"
 #include "actors/control/control_server.hpp"
 #include "actors/control_protocol/unix_socket.hpp"

@@ -6,6 +6,7 @@
 
 #include <regex>
 
+#include "tests/unit/support/test_paths.hpp"
 #include "config_test_support.hpp"
 
 using namespace h2k;

@@ -4,6 +4,7 @@
 #include <regex>
 #include <set>
 
+#include "tests/unit/support/test_paths.hpp"
 #include "config_test_support.hpp"
 
 using namespace h2k;

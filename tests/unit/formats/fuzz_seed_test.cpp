@@ -1,6 +1,7 @@
 // The committed fuzz seeds must be valid images, or the fuzzers would only
 // ever explore the early "bad magic" exits. Also checks SparseFileSource,
 // which the VHDX fuzzer reads its compact "files" through.
+#include "tests/unit/support/test_paths.hpp"
 #include "engine/formats/disk_header.hpp"
 #include "engine/formats/qcow2.hpp"
 #include "engine/formats/vhd.hpp"

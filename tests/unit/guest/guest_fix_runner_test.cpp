@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "tests/unit/support/test_paths.hpp"
 #include "engine/core/error.hpp"
 #include "engine/guest/guest_fix_runner.hpp"
 #include "guest_test_support.hpp"

@@ -4,4 +4,3 @@
 add_executable(h2k_guest_fix_child ${CMAKE_CURRENT_SOURCE_DIR}/unit/guest/helpers/guest_fix_child.cpp)
 target_link_libraries(h2k_guest_fix_child PRIVATE h2k_guest)
 add_dependencies(test_guest h2k_guest_fix_child)
-target_compile_definitions(test_guest PRIVATE H2K_GUEST_FIX_CHILD="$<TARGET_FILE:h2k_guest_fix_child>")

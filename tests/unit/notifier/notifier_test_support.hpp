@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/unit/support/test_paths.hpp"
 #include "actors/notifier/notification_dispatcher.hpp"
 #include "tests/unit/support/test_support.hpp"
 

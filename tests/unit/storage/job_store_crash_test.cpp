@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/unit/support/test_paths.hpp"
 #include "storage/job_store.hpp"
 #include "temp_dir.hpp"
 

@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/unit/support/test_paths.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/subprocess.hpp"
 

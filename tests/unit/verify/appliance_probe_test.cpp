@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/unit/support/test_paths.hpp"
 #include "engine/verify/appliance_probe.hpp"
 #include "tests/unit/support/test_support.hpp"
 

@@ -3,4 +3,3 @@
 add_executable(h2k_appliance_probe_child ${CMAKE_CURRENT_SOURCE_DIR}/unit/verify/helpers/appliance_probe_child.cpp)
 target_link_libraries(h2k_appliance_probe_child PRIVATE h2k_verify)
 add_dependencies(test_verify h2k_appliance_probe_child)
-target_compile_definitions(test_verify PRIVATE H2K_APPLIANCE_PROBE_CHILD="$<TARGET_FILE:h2k_appliance_probe_child>")
