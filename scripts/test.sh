@@ -51,4 +51,8 @@ export H2K_LAYOUT_FIXTURES
 echo "test: layout guests in $H2K_LAYOUT_FIXTURES"
 
 cd "$BUILD_DIR"
-ctest --output-on-failure --timeout 1800 -j "${CTEST_JOBS:-2}" "$@"
+# Up to four tests at once within four "cpu" slots: a test that keeps a
+# core busy (TCG boots, appliances) takes two, the others one
+# (cmake/TestWeights.cmake), so at most two heavy tests share the machine.
+ctest --output-on-failure --timeout 1800 -j "${CTEST_JOBS:-4}" \
+  --resource-spec-file "$ROOT/tests/ctest-resources.json" "$@"
