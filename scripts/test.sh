@@ -14,7 +14,9 @@ bash scripts/install-deps.sh --with-tests
 # keyed by each compilation's preprocessed input and flags; paths under the
 # clone are made relative (BASEDIR), so another clone of the same commit
 # hits. Precompiled headers need the sloppiness below (ccache's manual).
-if command -v ccache >/dev/null; then
+have_ccache=false
+command -v ccache >/dev/null && have_ccache=true
+if $have_ccache; then
   export CCACHE_DIR=${CCACHE_DIR:-/var/cache/hyper2kvm-ccache}
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
   export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
@@ -22,9 +24,14 @@ if command -v ccache >/dev/null; then
   export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-4G}
   ccache --zero-stats >/dev/null
 fi
-BUILD_DIR=${BUILD_DIR:-build} bash scripts/build.sh
-command -v ccache >/dev/null && echo "test: ccache $(ccache --print-stats | awk -F'\t' '$1=="direct_cache_hit"||$1=="preprocessed_cache_hit"{h+=$2} $1=="cache_miss"{m=$2} END{printf "%d hits, %d misses", h, m}')"
 BUILD_DIR=${BUILD_DIR:-build}
+BUILD_DIR=$BUILD_DIR bash scripts/build.sh
+if $have_ccache; then
+  echo "test: ccache $(ccache --print-stats | awk -F'\t' '
+    $1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { h += $2 }
+    $1 == "cache_miss" { m = $2 }
+    END { printf "%d hits, %d misses", h, m }')"
+fi
 
 # KVM may be present but broken (nested virtualisation): everything in the
 # test suite runs libguestfs and qemu under TCG.

@@ -809,7 +809,7 @@ std::vector<std::string> JobStore::check_consistency() const {
       {
         std::lock_guard lock(impl_->hot_mu);
         if (auto h = impl_->hot.find(id); h != impl_->hot.end()) {
-          if (job_record_text(h->second) != value.ToString()) problems.push_back(k + ": the copy kept in memory differs from the stored record");
+          if (job_record_text(h->second) != std::string_view(value.data(), value.size())) problems.push_back(k + ": the copy kept in memory differs from the stored record");
           ++hot_seen;
         }
       }
