@@ -54,6 +54,7 @@ void BootWatch::read_console() {
     ssize_t n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(console_offset_));
     if (n <= 0) break;
     console_offset_ += static_cast<std::uint64_t>(n);
+    console_grew_at_ = Clock::now();
     console_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
   }
   ::close(fd);
@@ -134,6 +135,15 @@ bool BootWatch::begin_stop(BootStop why, std::chrono::seconds grace, bool power_
 }
 
 bool BootWatch::continue_stop(Clock::time_point now) {
+  if (lingering_) {
+    // What follows a fatal line (the rescue shell's banner and prompt, a
+    // panic's trace) is what an operator reads first: wait for the console
+    // to settle. Nothing is written meanwhile that matters: the overlays
+    // are thrown away.
+    if (now - console_grew_at_ < timings_.fatal_quiet && now < stop_deadline_) return true;
+    lingering_ = false;
+    stop_deadline_ = now;
+  }
   if (now < stop_deadline_) return true;
   if (!quit_sent_ && qmp_ && qmp_->connected()) {
     // The guest ignored the power button: end qemu itself (cleanly: the
@@ -158,7 +168,9 @@ void BootWatch::report_progress(Clock::time_point now) {
   ev.percent = std::min(99.0, 100.0 * elapsed / static_cast<double>(timings_.timeout.count()));
   char buf[64];
   std::snprintf(buf, sizeof buf, ", %.0f s of at most %lld s", elapsed, static_cast<long long>(timings_.timeout.count()));
-  ev.message = what_boots_ + (stop_ == BootStop::Running ? std::string(buf) : std::string(": powering it off"));
+  ev.message = what_boots_ + (stop_ == BootStop::Running ? std::string(buf)
+                              : lingering_                 ? std::string(": failed, reading the rest of its console")
+                                                           : std::string(": stopping it"));
   progress_(ev);
 }
 
@@ -182,9 +194,14 @@ bool BootWatch::tick() {
       }
       return true;
     case BootSignal::Fatal:
-      // Nothing to save: the overlays are thrown away.
+      // Nothing to save (the overlays are thrown away): no power-off, only
+      // the rest of the console, then quit (continue_stop).
       decided_evidence_ = evidence;
-      return begin_stop(BootStop::ConsoleEvidence, std::chrono::seconds(0), /*power_off=*/false);
+      stop_ = BootStop::ConsoleEvidence;
+      decided_at_ = now;
+      lingering_ = true;
+      stop_deadline_ = now + timings_.fatal_linger;
+      return true;
     case BootSignal::None:
       break;
   }

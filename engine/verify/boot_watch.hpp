@@ -3,7 +3,10 @@
 // qemu subprocess, called every ~200 ms): reads the serial console file as it
 // grows, talks QMP, and decides when qemu should stop:
 //   - console evidence (success or fatal): stop; after success the guest is
-//     first asked to power off (ACPI) and given `success_grace`;
+//     first asked to power off (ACPI) and given `success_grace`; after a
+//     fatal line the console is read on until it is quiet (`fatal_quiet`,
+//     at most `fatal_linger`), so the report shows the rescue shell's
+//     prompt or the panic's trace that follows the line;
 //   - a silent console (no OS output: the guest's console is on its screen):
 //     after `silent_settle`, once its disks were idle for `idle_window`,
 //     ask it to power off so its journal can be read;
@@ -30,6 +33,8 @@ struct BootWatchTimings {
   std::chrono::seconds success_grace{30};   // a clean power-off after success (TCG shuts down slowly)
   std::chrono::seconds shutdown_grace{90};  // before reading the journal: let journald flush it
   std::chrono::seconds quit_grace{10};      // QMP quit to process exit
+  std::chrono::seconds fatal_quiet{3};      // after a fatal line: the console this long silent...
+  std::chrono::seconds fatal_linger{15};    // ...or this long at most, then quit
 };
 
 // Why the watch asked qemu to stop (Running: it did not; qemu ended by itself).
@@ -84,6 +89,7 @@ private:
   Clock::time_point last_progress_{};
   ConsoleScan console_;
   std::uint64_t console_offset_ = 0;
+  Clock::time_point console_grew_at_{};
   std::unique_ptr<QmpClient> qmp_;
   Clock::time_point next_qmp_attempt_{};
   // Disk activity (QMP query-blockstats), for the silent-console idle check.
@@ -100,6 +106,7 @@ private:
   BootStop stop_ = BootStop::Running;
   bool powerdown_sent_ = false;
   bool quit_sent_ = false;
+  bool lingering_ = false;  // fatal evidence seen: reading the rest of the console before quitting
   Clock::time_point stop_deadline_{};
   bool guest_shutdown_ = false;
   int reboots_ = 0;
