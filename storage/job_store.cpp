@@ -14,6 +14,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
 #include "storage/job_keys.hpp"
@@ -342,6 +343,29 @@ struct JobStore::Impl {
   }
 };
 
+namespace {
+
+// The memtable remembers where it last inserted a key of each "folder"
+// ("state/running/", "queue/1/", "job/"): a job's keys are written in
+// enqueue and claim order, mostly next to the previous one of their folder,
+// so an insert starts from there instead of descending the skip list.
+class IndexFolderPrefix final : public rocksdb::SliceTransform {
+public:
+  const char* Name() const override { return "h2k.IndexFolderPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const std::string_view k(key.data(), key.size());
+    // At most two components: "queue/1/<seq>/<id>" shares "queue/1/" with
+    // the rest of its queue (a prefix per key would only grow the hint map).
+    auto end = k.find('/');
+    if (end == std::string_view::npos) return key;
+    if (auto second = k.find('/', end + 1); second != std::string_view::npos) end = second;
+    return rocksdb::Slice(key.data(), end + 1);
+  }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+
+}  // namespace
+
 JobStore::JobStore(const fs::path& db_path, JobStoreOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->path = db_path;
   impl_->write_options.sync = options.sync_writes;
@@ -351,6 +375,7 @@ JobStore::JobStore(const fs::path& db_path, JobStoreOptions options) : impl_(std
 
   rocksdb::Options o;
   o.create_if_missing = true;
+  o.memtable_insert_with_hint_prefix_extractor = std::make_shared<IndexFolderPrefix>();
   o.keep_log_file_num = 3;                 // RocksDB's own LOG files; the daemon runs for months
   o.max_log_file_size = 8 << 20;
   rocksdb::DB* raw = nullptr;
