@@ -232,6 +232,10 @@ bool ConsoleScan::success_confirmed() const {
   return success_ && evidence().signal == BootSignal::Success && lines_ > success_->line_no + kConfirmLines;
 }
 
+bool ConsoleScan::at_rescue_prompt() const {
+  return !partial_.empty() && classify_prompt(clean_console_line(partial_)) == BootSignal::Fatal;
+}
+
 std::vector<std::string> ConsoleScan::tail() const {
   std::vector<std::string> out(tail_.begin(), tail_.end());
   std::string last = clean_console_line(partial_);

@@ -66,6 +66,9 @@ public:
   bool success_confirmed() const;
   bool os_output() const { return os_output_; }
   std::size_t bytes() const { return bytes_; }
+  // The console ends on a rescue shell's prompt ("(initramfs) ", dracut's),
+  // waiting for input: nothing more will come by itself.
+  bool at_rescue_prompt() const;
   // The last `tail_lines` non-empty lines, cleaned, the unfinished one included.
   std::vector<std::string> tail() const;
 

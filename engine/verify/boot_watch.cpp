@@ -140,7 +140,8 @@ bool BootWatch::continue_stop(Clock::time_point now) {
     // panic's trace) is what an operator reads first: wait for the console
     // to settle. Nothing is written meanwhile that matters: the overlays
     // are thrown away.
-    if (now - console_grew_at_ < timings_.fatal_quiet && now < stop_deadline_) return true;
+    const bool settled = console_.at_rescue_prompt() || now - console_grew_at_ >= timings_.fatal_quiet;
+    if (!settled && now < stop_deadline_) return true;
     lingering_ = false;
     stop_deadline_ = now;
   }

@@ -4,9 +4,9 @@
 // grows, talks QMP, and decides when qemu should stop:
 //   - console evidence (success or fatal): stop; after success the guest is
 //     first asked to power off (ACPI) and given `success_grace`; after a
-//     fatal line the console is read on until it is quiet (`fatal_quiet`,
-//     at most `fatal_linger`), so the report shows the rescue shell's
-//     prompt or the panic's trace that follows the line;
+//     fatal line the console is read on until it waits at a rescue
+//     shell's prompt or is quiet (`fatal_quiet`, at most `fatal_linger`),
+//     so the report shows the prompt or the panic's trace that follows;
 //   - a silent console (no OS output: the guest's console is on its screen):
 //     after `silent_settle`, once its disks were idle for `idle_window`,
 //     ask it to power off so its journal can be read;
@@ -33,7 +33,7 @@ struct BootWatchTimings {
   std::chrono::seconds success_grace{30};   // a clean power-off after success (TCG shuts down slowly)
   std::chrono::seconds shutdown_grace{90};  // before reading the journal: let journald flush it
   std::chrono::seconds quit_grace{10};      // QMP quit to process exit
-  std::chrono::seconds fatal_quiet{3};      // after a fatal line: the console this long silent...
+  std::chrono::seconds fatal_quiet{5};      // after a fatal line: the console this long silent...
   std::chrono::seconds fatal_linger{15};    // ...or this long at most, then quit
 };
 

@@ -170,6 +170,28 @@ BOOST_AUTO_TEST_CASE(lines_that_decide_nothing) {
     BOOST_TEST((classify_line(line) == BootSignal::None), line);
 }
 
+BOOST_AUTO_TEST_CASE(a_console_waiting_at_a_rescue_prompt_is_known) {
+  // The verifier stops reading a failed boot's console there: the shell
+  // waits for input, nothing more comes.
+  ConsoleScan scan;
+  scan.feed("Gave up waiting for root file system device.\r\nALERT!  /dev/sda1 does not exist.  Dropping to a shell!\r\n");
+  BOOST_TEST((scan.evidence().signal == BootSignal::Fatal));
+  BOOST_TEST(!scan.at_rescue_prompt());
+  scan.feed("\r\n\r\nBusyBox v1.35.0 (Debian 1:1.35.0-4+b3) built-in shell (ash)\r\n");
+  BOOST_TEST(!scan.at_rescue_prompt());
+  scan.feed("Enter 'help' for a list of built-in commands.\r\n\r\n(initramfs) ");
+  BOOST_TEST(scan.at_rescue_prompt());
+  BOOST_TEST(scan.tail().back() == "(initramfs)");
+  scan.feed("\r\n");  // the prompt was not the end after all
+  BOOST_TEST(!scan.at_rescue_prompt());
+  ConsoleScan dracut;
+  dracut.feed("Entering emergency mode. Exit the shell to continue.\r\ndracut:/# ");
+  BOOST_TEST(dracut.at_rescue_prompt());
+  ConsoleScan login;
+  login.feed("Debian GNU/Linux 12 web01 ttyS0\r\n\r\nweb01 login: ");
+  BOOST_TEST(!login.at_rescue_prompt());
+}
+
 BOOST_AUTO_TEST_CASE(an_unfinished_line_is_judged_only_as_a_prompt) {
   BOOST_TEST((classify_prompt("web01 login: ") == BootSignal::Success));
   BOOST_TEST((classify_prompt("(initramfs) ") == BootSignal::Fatal));
