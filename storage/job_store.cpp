@@ -811,7 +811,7 @@ JobCounters JobStore::counters() const {
   c.by_state.done = count(JobState::Done);
   c.by_state.failed = count(JobState::Failed);
   c.by_state.cancelled = count(JobState::Cancelled);
-  if (auto v = impl_->read(std::string(keys::kRetriesScheduled))) c.retries_scheduled = parse_u64(*v);
+  c.retries_scheduled = impl_->retries_scheduled;  // as stored: read at open, moved with each write of it
   return c;
 }
 

@@ -7,12 +7,13 @@
 // start the others as child processes (this same executable) and measure:
 //
 //   cluster_bench dispatch  --dir D [--jobs 50000] [--nodes 200] [--procs 4] [--slots 2]
-//                           [--archive 1] [--idle-ms 10000]
+//                           [--archive 1] [--stats 1] [--idle-ms 10000]
 //       N jobs through P node processes hosting together M simulated nodes:
 //       jobs/s, coordinator CPU and peak RSS, per-slot turnaround p50/p99;
 //       first the coordinator's CPU over idle-ms with every node heartbeating.
 //       --archive 0 turns off archiving of the jobs' sources (on in the
-//       daemon by default) to show what that step costs.
+//       daemon by default) to show what that step costs; --stats 0 runs
+//       the coordinator without its stats and notifier actors.
 //   cluster_bench dead-node --dir D [--jobs 30000] [--nodes 200] [--procs 4] [--slots 2]
 //                           [--hold-ms 2000] [--kill-after-ms 5000] [--no-freeze]
 //       half of each process's nodes hold every job hold-ms; kill -9 one node
@@ -65,7 +66,9 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/cluster/coordinator_link_actor.hpp"
+#include "actors/notifier/notifier_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/stats/stats_actor.hpp"
 #include "bench/cluster/link_noop_slot.hpp"
 #include "messages/register_messages.hpp"
 #include "storage/job_store.hpp"
@@ -259,8 +262,16 @@ int coord(const Args& a) {
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
   ConverterFactory none = [](caf::actor_system&, msg::scheduler_actor) { return msg::converter_actor{}; };
-  auto scheduler =
-      sys.spawn(scheduler_actor_fn, s, store, log, none, msg::stats_actor{}, msg::notifier_actor{}, ConverterFactory{});
+  // The daemon's coordinator feeds a stats actor (stats.json, metrics) and
+  // a notifier (no webhook configured: it still reads every event): both
+  // are part of what dispatch costs it. --stats 0 leaves them out.
+  msg::stats_actor stats;
+  msg::notifier_actor notifier;
+  if (a.num("--stats", 1) != 0) {
+    stats = sys.spawn(stats_actor_fn, dir / "state", log, s.started_at_ms);
+    notifier = sys.spawn(notifier_actor_fn, NotificationSettings{}, log);
+  }
+  auto scheduler = sys.spawn(scheduler_actor_fn, s, store, log, none, stats, notifier, ConverterFactory{});
   control(sys, scheduler, "status");  // answered once start-up (recovery) is over
   emit("recovered_s", secs(mono_ns() - t_start));
 
@@ -623,7 +634,7 @@ int dispatch(const Args& a) {
   std::fflush(stdout);
   pid_t coord = launch({"coord", "--dir", (dir / "coord").string(), "--port", std::to_string(port), "--jobs",
                         std::to_string(jobs), "--expect-nodes", std::to_string(lay.nodes), "--archive",
-                        std::to_string(a.num("--archive", 1)), "--idle-ms", std::to_string(a.num("--idle-ms", 10000))},
+                        std::to_string(a.num("--archive", 1)), "--stats", std::to_string(a.num("--stats", 1)), "--idle-ms", std::to_string(a.num("--idle-ms", 10000))},
                        coord_out);
   std::vector<NodeProc> procs;
   try {
@@ -678,6 +689,7 @@ int dispatch(const Args& a) {
                 percentile(service, 50), percentile(service, 99));
     result("dispatch_jobs", jobs, "%.0f");
     result("dispatch_archive", a.num("--archive", 1), "%.0f");
+    result("dispatch_stats", a.num("--stats", 1), "%.0f");
     result("idle_cpu_s", idle_cpu, "%.3f");
     result("idle_s", idle_s, "%.1f");
     result("heartbeat_us", 1e6 * idle_cpu / (idle_s * lay.nodes * 2), "%.1f");

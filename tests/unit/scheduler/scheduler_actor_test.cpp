@@ -12,6 +12,7 @@
 #include <caf/all.hpp>
 
 #include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/stats/stats_actor.hpp"
 #include "messages/register_messages.hpp"
 
 using namespace h2k;
@@ -107,8 +108,9 @@ struct ActorDaemon {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   msg::scheduler_actor scheduler;
+  msg::stats_actor stats;  // with_stats: the daemon's stats actor
 
-  explicit ActorDaemon(bool throw_first) {
+  explicit ActorDaemon(bool throw_first, bool with_stats = false) {
     fs::create_directories(watch);
     fs::create_directories(out);
     slots->output_root = out;
@@ -129,12 +131,15 @@ struct ActorDaemon {
     ConverterFactory factory = [t](caf::actor_system& sys, msg::scheduler_actor s) {
       return sys.spawn(test_converter, s, t);
     };
-    scheduler = sys->spawn(scheduler_actor_fn, s, store, quiet_logger(), factory, msg::stats_actor{},
-                           msg::notifier_actor{}, ConverterFactory{});
+    if (with_stats) stats = sys->spawn(stats_actor_fn, dir / "state", quiet_logger(), s.started_at_ms);
+    scheduler = sys->spawn(scheduler_actor_fn, s, store, quiet_logger(), factory, stats, msg::notifier_actor{},
+                           ConverterFactory{});
   }
   ~ActorDaemon() {
     caf::anon_send(scheduler, msg::shutdown_atom::value);
+    if (stats) caf::anon_send_exit(stats, caf::exit_reason::user_shutdown);
     scheduler = nullptr;
+    stats = nullptr;
     sys.reset();  // waits for every actor
   }
 
@@ -167,6 +172,16 @@ struct ActorDaemon {
   JobState state_of(const std::string& id) const {
     auto j = store->get(id);
     return j ? j->state : JobState::Queued;
+  }
+
+  // `hyperctl stats`: the stats actor's reply (its "stats" object); null when it did not answer.
+  json stats_view() {
+    caf::scoped_actor self{*sys};
+    json body = nullptr;
+    self->request(stats, 10s, msg::control_command{"stats", "{}"})
+        .receive([&](msg::control_reply& r) { body = json::parse(r.body_json, nullptr, false); },
+                 [&](caf::error&) {});
+    return body.is_object() && body.contains("stats") ? body["stats"] : json(nullptr);
   }
 
   // `hyperctl status`: the scheduler's reply, parsed; null when it did not answer.
@@ -301,6 +316,28 @@ BOOST_AUTO_TEST_CASE(stale_and_duplicate_outcomes_from_outside_are_counted_and_c
   // It keeps working.
   d.drop("db01.ova");
   BOOST_TEST(d.wait_for([&] { return d.state_of("job-2") == JobState::Done; }));
+}
+
+BOOST_AUTO_TEST_CASE(the_stats_node_table_catches_up_with_a_burst_of_jobs) {
+  // What `hyperctl stats`, stats.json and the metrics show once a burst of
+  // jobs is over: the node's jobs counted, none of them still shown running.
+  ActorDaemon d(false, true);
+  for (int i = 1; i <= 6; ++i) d.drop("vm" + std::to_string(i) + ".ova");
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.store->counters().by_state.done == 6u; }),
+                     d.store->counters().by_state.done << " of 6 done");
+  json last;
+  const bool caught_up = d.wait_for(
+      [&] {
+        last = d.stats_view();
+        if (!last.is_object() || !last["nodes"].is_array() || last["nodes"].size() != 1) return false;
+        const json& node = last["nodes"][0];
+        return node["jobs_done"] == 6 && node["slots_busy"] == 0;
+      },
+      5s);
+  BOOST_TEST(caught_up, "stats: " << last.dump());
+  BOOST_TEST(last["total_processed"] == 6, "stats: " << last.dump());
+  BOOST_TEST(last["nodes"][0]["slots_total"] == 2, "stats: " << last.dump());
+  BOOST_TEST(last["active_conversions"] == 0, "stats: " << last.dump());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
