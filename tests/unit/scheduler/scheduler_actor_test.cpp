@@ -174,25 +174,25 @@ struct ActorDaemon {
     return j ? j->state : JobState::Queued;
   }
 
-  // `hyperctl stats`: the stats actor's reply (its "stats" object); null when it did not answer.
-  json stats_view() {
+  // A control command's reply, parsed; null when `to` did not answer.
+  template <typename Handle>
+  json ask(const Handle& to, const std::string& command) {
     caf::scoped_actor self{*sys};
     json body = nullptr;
-    self->request(stats, 10s, msg::control_command{"stats", "{}"})
-        .receive([&](msg::control_reply& r) { body = json::parse(r.body_json, nullptr, false); },
-                 [&](caf::error&) {});
-    return body.is_object() && body.contains("stats") ? body["stats"] : json(nullptr);
-  }
-
-  // `hyperctl status`: the scheduler's reply, parsed; null when it did not answer.
-  json status() {
-    caf::scoped_actor self{*sys};
-    json body = nullptr;
-    self->request(scheduler, 10s, msg::control_command{"status", "{}"})
+    self->request(to, 10s, msg::control_command{command, "{}"})
         .receive([&](msg::control_reply& r) { body = json::parse(r.body_json, nullptr, false); },
                  [&](caf::error&) {});
     return body;
   }
+
+  // `hyperctl stats`: the stats actor's "stats" object (null: no answer).
+  json stats_view() {
+    json body = ask(stats, "stats");
+    return body.is_object() && body.contains("stats") ? body["stats"] : json(nullptr);
+  }
+
+  // `hyperctl status`: the scheduler's reply.
+  json status() { return ask(scheduler, "status"); }
 };
 
 std::map<std::string, std::string> snapshot(const fs::path& dir) {
