@@ -29,6 +29,16 @@ add_library(CAF::openssl SHARED IMPORTED GLOBAL)
 set_target_properties(CAF::openssl PROPERTIES IMPORTED_LOCATION ${CAF_OPENSSL_LIBRARY}
                       INTERFACE_LINK_LIBRARIES "CAF::io;OpenSSL::SSL;OpenSSL::Crypto")
 
+# jemalloc (libjemalloc-dev): the allocator of the daemon's processes. CAF
+# allocates each message on one thread and frees it on another; glibc's
+# malloc spent about 15 % of a busy coordinator's CPU in its arenas
+# (bench/README.md: dispatch throughput with and without it). Linked without
+# --as-needed: the program itself calls no jemalloc symbol, yet its malloc
+# must win over libc's.
+find_library(JEMALLOC_LIBRARY NAMES jemalloc REQUIRED)
+add_library(h2k_allocator INTERFACE)
+target_link_libraries(h2k_allocator INTERFACE "-Wl,--push-state,--no-as-needed" ${JEMALLOC_LIBRARY} "-Wl,--pop-state")
+
 find_package(CURL REQUIRED)                                  # notifier: webhooks, SMTP
 find_package(spdlog CONFIG REQUIRED)                         # daemon log
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)  # sd_notify

@@ -6,7 +6,7 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake ninja-build pkg-config git
   libcaf-dev libguestfs-dev libvirt-dev libyaml-cpp-dev librocksdb-dev nlohmann-json3-dev
   libboost-test-dev libcurl4-openssl-dev libpugixml-dev libcli11-dev libspdlog-dev libhivex-dev
-  libssl-dev libsystemd-dev libxxhash-dev libcpp-httplib-dev)
+  libssl-dev libsystemd-dev libxxhash-dev libcpp-httplib-dev libjemalloc-dev)
 RUN_PKGS=(qemu-utils libguestfs-tools linux-image-amd64 libvirt-clients libvirt-daemon libhivex-bin
   libxml2-utils ntfs-3g)
 TEST_PKGS=(qemu-system-x86 debootstrap ovmf grub-pc-bin fdisk dosfstools e2fsprogs tar coreutils
