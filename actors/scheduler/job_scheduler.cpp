@@ -76,9 +76,7 @@ JobScheduler::JobScheduler(SchedulerSettings settings, std::shared_ptr<JobStore>
   nodes_.join(std::move(self));
 }
 
-std::size_t JobScheduler::running() const {
-  return static_cast<std::size_t>(std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return !s.job_id.empty(); }));
-}
+std::size_t JobScheduler::running() const { return busy_slots_; }
 
 msg::queue_state JobScheduler::queue_state() const {
   auto c = store_->counters().by_state;
@@ -86,9 +84,9 @@ msg::queue_state JobScheduler::queue_state() const {
 }
 
 std::optional<std::size_t> JobScheduler::slot_of(const std::string& job_id) const {
-  for (std::size_t i = 0; i < slots_.size(); ++i)
-    if (slots_[i].job_id == job_id) return i;
-  return std::nullopt;
+  auto it = slot_of_job_.find(job_id);
+  if (it == slot_of_job_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::string JobScheduler::holder_of(std::size_t slot) const {
@@ -98,13 +96,17 @@ std::string JobScheduler::holder_of(std::size_t slot) const {
 std::optional<std::size_t> JobScheduler::lease_slot(const std::string& job_id, std::uint64_t epoch,
                                                     const std::string& holder) const {
   auto i = slot_of(job_id);
-  if (!i || slots_[*i].epoch != epoch || holder_of(*i) != holder) return std::nullopt;
+  if (!i || slots_[*i].job_id != job_id || slots_[*i].epoch != epoch || holder_of(*i) != holder) return std::nullopt;
   return i;
 }
 
 void JobScheduler::free_slot(std::size_t i) {
   progress_.erase(slots_[i].job_id);
   auto& sl = slots_[i];
+  if (!sl.job_id.empty()) {
+    if (auto it = slot_of_job_.find(sl.job_id); it != slot_of_job_.end() && it->second == i) slot_of_job_.erase(it);
+    --busy_slots_;
+  }
   sl.job_id.clear();
   sl.source.clear();
   sl.epoch = 0;
@@ -114,7 +116,12 @@ void JobScheduler::free_slot(std::size_t i) {
 }
 
 void JobScheduler::assign(std::size_t i, std::string job_id, std::uint64_t epoch, std::int64_t now_ms) {
+  if (!slots_[i].job_id.empty()) free_slot(i);
+  // A lease lives in one slot: one that held this job before loses it.
+  if (auto held = slot_of(job_id); held && *held != i) free_slot(*held);
   auto& sl = slots_[i];
+  slot_of_job_[job_id] = i;
+  ++busy_slots_;
   sl.job_id = std::move(job_id);
   sl.epoch = epoch;
   sl.last_report_ms = now_ms;
@@ -133,7 +140,9 @@ std::optional<std::size_t> JobScheduler::pick_slot(bool exporter, const std::set
   std::optional<std::size_t> best;
   double best_score = -1;
   std::size_t best_busy = 0;
-  for (const NodeInfo* n : nodes_.all()) {
+  if (busy_slots_ >= slots_.size()) return best;  // every slot busy (the usual answer under load)
+  for (const auto& [name, node] : nodes_.members()) {
+    const NodeInfo* n = &node;
     if (!n->up || n->draining || skip.count(n->name)) continue;
     std::optional<std::size_t> free;
     std::size_t busy = 0;

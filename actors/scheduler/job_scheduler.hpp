@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -250,6 +251,13 @@ private:
   std::shared_ptr<JobStore> store_;
   std::shared_ptr<spdlog::logger> log_;
   std::vector<Slot> slots_;
+  // Running job -> its slot, and the number of busy slots: every report
+  // (plan, publish, progress, outcome) finds its slot by job id, and a
+  // coordinator of thousands of nodes must not scan its whole slot table
+  // for each. Kept by assign() and free_slot(), the only places that change
+  // a slot's job.
+  std::unordered_map<std::string, std::size_t> slot_of_job_;
+  std::size_t busy_slots_ = 0;
   std::string mode_ = "running";  // running, paused, draining, stopping
   std::map<std::string, msg::job_progress> progress_;
   // Primary source (relative to the watch root) -> job, for jobs not final:
