@@ -141,12 +141,11 @@ std::optional<std::size_t> JobScheduler::pick_slot(bool exporter, const std::set
   double best_score = -1;
   std::size_t best_busy = 0;
   if (busy_slots_ >= slots_.size()) return best;  // every slot busy (the usual answer under load)
-  for (const auto& [name, node] : nodes_.members()) {
-    const NodeInfo* n = &node;
-    if (!n->up || n->draining || skip.count(n->name)) continue;
+  for (const auto& [name, n] : nodes_.members()) {
+    if (!n.up || n.draining || skip.count(n.name)) continue;
     std::optional<std::size_t> free;
     std::size_t busy = 0;
-    for (auto i : n->slots) {
+    for (auto i : n.slots) {
       if (i >= slots_.size() || !slots_[i].available || slots_[i].exporter != exporter) continue;
       if (!slots_[i].job_id.empty()) ++busy;
       else if (!free) free = i;
@@ -154,7 +153,7 @@ std::optional<std::size_t> JobScheduler::pick_slot(bool exporter, const std::set
     if (!free) continue;
     // Scratch is what a conversion fills; dividing by the running jobs
     // spreads work over nodes of equal space instead of filling one first.
-    const double score = static_cast<double>(n->scratch_free_bytes) / static_cast<double>(1 + busy);
+    const double score = static_cast<double>(n.scratch_free_bytes) / static_cast<double>(1 + busy);
     if (!best || score > best_score || (score == best_score && busy < best_busy)) {
       best = free;
       best_score = score;
@@ -1040,19 +1039,19 @@ JobScheduler::SlotUse JobScheduler::slot_use(const NodeInfo& n) const {
 
 msg::cluster_state JobScheduler::cluster_state(std::int64_t now_ms) const {
   msg::cluster_state out;
-  for (const NodeInfo* n : nodes_.all()) {
+  for (const auto& [name, n] : nodes_.members()) {
     msg::node_summary s;
-    s.name = n->name;
-    s.roles = n->roles;
-    s.up = n->up;
-    s.draining = n->draining;
-    const SlotUse use = slot_use(*n);
+    s.name = n.name;
+    s.roles = n.roles;
+    s.up = n.up;
+    s.draining = n.draining;
+    const SlotUse use = slot_use(n);
     s.slots_total = static_cast<std::uint32_t>(use.total);
     s.slots_busy = static_cast<std::uint32_t>(use.running.size());
-    s.jobs_done = n->jobs_done;
-    s.jobs_lost = n->jobs_lost;
-    s.heartbeat_age_ms = n->local ? 0 : now_ms - n->last_seen_ms;
-    s.accel = n->accel;
+    s.jobs_done = n.jobs_done;
+    s.jobs_lost = n.jobs_lost;
+    s.heartbeat_age_ms = n.local ? 0 : now_ms - n.last_seen_ms;
+    s.accel = n.accel;
     out.nodes.push_back(std::move(s));
   }
   return out;
@@ -1060,26 +1059,26 @@ msg::cluster_state JobScheduler::cluster_state(std::int64_t now_ms) const {
 
 nlohmann::json JobScheduler::node_views(std::int64_t now_ms) const {
   nlohmann::json out = nlohmann::json::array();
-  for (const NodeInfo* n : nodes_.all()) {
-    const SlotUse use = slot_use(*n);
+  for (const auto& [name, n] : nodes_.members()) {
+    const SlotUse use = slot_use(n);
     // A node's slots are all unavailable only while its connection is down.
-    const bool connected = use.total > 0 || n->slots.empty();
-    std::string health = !n->up ? "down" : !connected ? "disconnected" : n->draining ? "draining" : "up";
-    out.push_back({{"name", n->name},
-                   {"roles", n->roles},
-                   {"host", n->local ? std::string("(coordinator)") : n->host},
-                   {"incarnation", n->incarnation},
+    const bool connected = use.total > 0 || n.slots.empty();
+    std::string health = !n.up ? "down" : !connected ? "disconnected" : n.draining ? "draining" : "up";
+    out.push_back({{"name", n.name},
+                   {"roles", n.roles},
+                   {"host", n.local ? std::string("(coordinator)") : n.host},
+                   {"incarnation", n.incarnation},
                    {"slots_total", use.total},
                    {"slots_busy", use.running.size()},
                    {"running_jobs", use.running},
-                   {"jobs_done", n->jobs_done},
-                   {"jobs_lost", n->jobs_lost},
-                   {"scratch_free_bytes", n->scratch_free_bytes},
-                   {"accel", n->accel},
-                   {"capabilities", n->capabilities},
+                   {"jobs_done", n.jobs_done},
+                   {"jobs_lost", n.jobs_lost},
+                   {"scratch_free_bytes", n.scratch_free_bytes},
+                   {"accel", n.accel},
+                   {"capabilities", n.capabilities},
                    {"health", health},
-                   {"down_reason", n->down_reason},
-                   {"last_heartbeat_age_s", n->local ? 0.0 : static_cast<double>(now_ms - n->last_seen_ms) / 1000.0}});
+                   {"down_reason", n.down_reason},
+                   {"last_heartbeat_age_s", n.local ? 0.0 : static_cast<double>(now_ms - n.last_seen_ms) / 1000.0}});
   }
   return out;
 }
@@ -1254,7 +1253,7 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
                  {"max_concurrent_exports", std::count_if(slots_.begin(), slots_.end(), [](const Slot& sl) { return sl.available && sl.exporter; })},
                  {"slots_alive", slots_alive_}, {"stale_results", stale_results_},
                  {"cluster", settings_.node_timeout_ms > 0}, {"nodes_up", nodes_.up_count()},
-                 {"nodes_total", nodes_.all().size()}, {"leases_awaiting_nodes", orphans_.size()}});
+                 {"nodes_total", nodes_.members().size()}, {"leases_awaiting_nodes", orphans_.size()}});
     }
     if (cmd == "nodes") return ok({{"nodes", node_views(now_ms)}});
     if (cmd == "drain-node" || cmd == "undrain-node") {

@@ -54,12 +54,6 @@ std::vector<std::string> NodeRegistry::silent_since(std::int64_t now_ms, std::in
   return out;
 }
 
-std::vector<const NodeInfo*> NodeRegistry::all() const {
-  std::vector<const NodeInfo*> out;
-  for (const auto& [name, n] : nodes_) out.push_back(&n);
-  return out;
-}
-
 std::size_t NodeRegistry::up_count() const {
   std::size_t c = 0;
   for (const auto& [name, n] : nodes_) c += n.up ? 1 : 0;

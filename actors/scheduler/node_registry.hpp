@@ -51,8 +51,7 @@ public:
   void mark_down(const std::string& name, const std::string& reason);
   // Remote nodes that are up but silent for longer than `timeout_ms`.
   std::vector<std::string> silent_since(std::int64_t now_ms, std::int64_t timeout_ms) const;
-  std::vector<const NodeInfo*> all() const;
-  // The same, by name, without building a list (the dispatch path).
+  // Every member, by name (the dispatch path walks it per assignment).
   const std::map<std::string, NodeInfo>& members() const { return nodes_; }
   std::size_t up_count() const;
 
