@@ -51,30 +51,69 @@ void spawn_archiver(self_ptr self) {
   const auto& settings = st.core->settings();
   // Not linked: its death must not take the scheduler with it (it is
   // replaced instead); it watches the scheduler and leaves with it.
-  st.archiver = self->spawn<caf::detached>(source_archiver_fn, caf::actor_cast<caf::actor>(self), settings.watch_root,
-                                           settings.faults, st.log);
+  const auto owner = caf::actor_cast<caf::actor>(self);
+  if (st.make_archiver)
+    st.archiver = st.make_archiver(self->system(), owner);
+  else
+    st.archiver = self->spawn<caf::detached>(source_archiver_fn, owner, settings.watch_root, settings.faults, st.log);
   self->monitor(st.archiver);
 }
 
-// Hands the done jobs' sources to the archiver; the report comes back as one
-// store write. Until then their files stay known to the scheduler (never
-// taken for a new VM), and if this process dies first, start-up finishes it.
-void archive(self_ptr self, const std::vector<std::string>& job_ids) {
+bool archiving(const scheduler_state& st) { return st.archive_batch_out != 0 || !st.archive_waiting.empty(); }
+
+// Sends the jobs waiting as one batch, unless a batch is out already (its
+// answer sends the next one). The report comes back as one store write.
+// Until then their files stay known to the scheduler (never taken for a new
+// VM), and if this process dies first, start-up finishes the moves.
+void send_archive_batch(self_ptr self) {
   auto& st = self->state;
+  if (st.archive_batch_out != 0 || st.archive_waiting.empty()) return;
+  std::vector<std::string> ids = std::move(st.archive_waiting);
+  st.archive_waiting.clear();
   std::vector<msg::archive_request> requests;
-  guarded(self, "archiving sources", [&] { requests = st.core->archive_requests(job_ids); });
+  guarded(self, "archiving sources", [&] { requests = st.core->archive_requests(ids); });
   if (requests.empty()) return;
-  ++st.archive_batches_in_flight;
+  const std::uint64_t batch = ++st.archive_batches_sent;
+  st.archive_batch_out = batch;
+  st.archive_out_since_ms = unix_now_ms();
+  st.archive_warned_ms = 0;
+  // No timeout: a move is never abandoned half-way (the archiver is busy
+  // until it returns); a stall is logged by the tick instead. The archiver's
+  // death ends the batch through the down handler.
+  auto settle = [=] {
+    auto& s = self->state;
+    if (s.archive_batch_out != batch) return;  // already given up with a dead archiver
+    s.archive_batch_out = 0;
+    send_archive_batch(self);
+  };
   self->request(st.archiver, caf::infinite, msg::archive_batch{std::move(requests)})
       .then(
           [=](msg::archive_report& report) {
-            --self->state.archive_batches_in_flight;
             guarded(self, "recording archived sources", [&] { self->state.core->on_archived(report.jobs); });
+            settle();
           },
           [=](caf::error& err) {
-            --self->state.archive_batches_in_flight;
             self->state.log->error("archiving sources: {} (the next start finishes it)", self->system().render(err));
+            settle();
           });
+}
+
+void archive(self_ptr self, std::vector<std::string>& job_ids) {
+  auto& st = self->state;
+  for (auto& id : job_ids) st.archive_waiting.push_back(std::move(id));
+  send_archive_batch(self);
+}
+
+// A batch out for long: the share (or a move) is stuck. Dispatch goes on; say
+// so once a minute, because the sources of done jobs stay in the queue.
+void warn_if_archiving_stalls(self_ptr self, std::int64_t now_ms) {
+  auto& st = self->state;
+  if (st.archive_batch_out == 0 || now_ms - st.archive_out_since_ms < 60000) return;
+  if (st.archive_warned_ms != 0 && now_ms - st.archive_warned_ms < 60000) return;
+  st.archive_warned_ms = now_ms;
+  st.log->warn("scheduler: archiving sources has not answered for {} s ({} more job(s) waiting): is the share "
+               "responding?",
+               (now_ms - st.archive_out_since_ms) / 1000, st.archive_waiting.size());
 }
 
 void spawn_slot(self_ptr self, std::size_t i) {
@@ -140,7 +179,7 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
                                                        std::shared_ptr<JobStore> store,
                                                        std::shared_ptr<spdlog::logger> log, ConverterFactory make_converter,
                                                        msg::stats_actor stats, msg::notifier_actor notifier,
-                                                       ConverterFactory make_exporter) {
+                                                       ConverterFactory make_exporter, ArchiverFactory make_archiver) {
   auto& st = self->state;
   // This process's own slots, converters then exporters (0: a coordinator
   // that converts nothing).
@@ -151,6 +190,7 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
   st.log = log;
   st.make_converter = std::move(make_converter);
   st.make_exporter = std::move(make_exporter);
+  st.make_archiver = std::move(make_archiver);
   st.stats = std::move(stats);
   st.notifier = std::move(notifier);
   for (std::size_t i = 0; i < n; ++i) spawn_slot(self, i);
@@ -158,10 +198,13 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
   spawn_archiver(self);
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source == self->state.archiver.address()) {
-      // Its unanswered batches failed with it (logged); their jobs keep
-      // their marks until the next start.
-      self->state.log->error("scheduler: the archiver stopped ({}): started again", caf::to_string(dm.reason));
+      // Its batch died with it: those jobs keep their marks until the next
+      // start; the jobs waiting go to the new archiver.
+      auto& st = self->state;
+      st.log->error("scheduler: the archiver stopped ({}): started again", caf::to_string(dm.reason));
       spawn_archiver(self);
+      st.archive_batch_out = 0;
+      send_archive_batch(self);
       return;
     }
     // A slot died (a bug in it, an exception escaping, or the watchdog
@@ -227,6 +270,7 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
               fx.finished)
             apply(self, std::move(fx));
         });
+        warn_if_archiving_stalls(self, unix_now_ms());
         // Heartbeat ages for the metrics.
         if (self->state.core->cluster_mode() && self->state.stats)
           self->send(self->state.stats, self->state.core->cluster_state(unix_now_ms()));
@@ -236,7 +280,7 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
       [=](msg::shutdown_atom) {
         commit(self);
         auto& st = self->state;
-        if (st.archive_batches_in_flight > 0) {
+        if (archiving(st)) {
           // Let the archive moves under way finish and be recorded, so a
           // stopped daemon leaves no source behind; not forever (a share
           // that stopped answering): the next start finishes them.
@@ -246,8 +290,9 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
             self->delayed_send(self, std::chrono::milliseconds(20), msg::shutdown_atom::value);
             return;
           }
-          st.log->warn("scheduler: stopping with {} archive batch(es) unfinished: the next start finishes them",
-                       st.archive_batches_in_flight);
+          st.log->warn("scheduler: stopping with archiving unfinished ({} job(s) not yet sent): the next start "
+                       "finishes it",
+                       st.archive_waiting.size());
         }
         for (auto& c : self->state.slots) self->send(c, msg::shutdown_atom::value);
         self->quit();

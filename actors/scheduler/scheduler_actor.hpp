@@ -11,6 +11,7 @@
 // a burst of outcomes shares one fsync, and nothing leaves the actor before
 // the state it depends on is durable. Archive moves go to the archiver actor
 // after the commit; their results come back as one store write per batch.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +30,11 @@ namespace h2k {
 // benchmark passes a no-op one.
 using ConverterFactory = std::function<msg::converter_actor(caf::actor_system&, msg::scheduler_actor)>;
 
+// Makes the archiver; `owner` is the scheduler, which the archiver watches
+// and leaves with. Empty: the real one (source_archiver_fn, detached). The
+// actor test passes one that can be held, to stall archiving at will.
+using ArchiverFactory = std::function<msg::archiver_actor(caf::actor_system&, caf::actor owner)>;
+
 struct scheduler_state {
   std::unique_ptr<JobScheduler> core;
   std::shared_ptr<JobStore> store;
@@ -39,8 +45,16 @@ struct scheduler_state {
   msg::notifier_actor notifier;
   std::shared_ptr<spdlog::logger> log;
   // Moves done jobs' sources on its own thread (see source_archiver.hpp).
+  // One batch at a time (a credit of one): while it is out, the jobs done
+  // meanwhile wait here and go out together with its answer, so a share
+  // that stops answering queues job ids, not batches in a mailbox.
+  ArchiverFactory make_archiver;
   msg::archiver_actor archiver;
-  std::size_t archive_batches_in_flight = 0;
+  std::vector<std::string> archive_waiting;
+  std::uint64_t archive_batch_out = 0;   // the batch in flight (0: none)
+  std::uint64_t archive_batches_sent = 0;
+  std::int64_t archive_out_since_ms = 0;  // when it went out (the stall warning)
+  std::int64_t archive_warned_ms = 0;
   std::int64_t shutdown_deadline_ms = 0;  // shutting down: how long archiving may still take
   // Held until the next commit.
   SchedulerEffects pending;
@@ -54,6 +68,6 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(msg::scheduler_actor::sta
                                                        SchedulerSettings settings, std::shared_ptr<JobStore> store,
                                                        std::shared_ptr<spdlog::logger> log, ConverterFactory make_converter,
                                                        msg::stats_actor stats, msg::notifier_actor notifier,
-                                                       ConverterFactory make_exporter);
+                                                       ConverterFactory make_exporter, ArchiverFactory make_archiver);
 
 }  // namespace h2k

@@ -271,7 +271,8 @@ int coord(const Args& a) {
     stats = sys.spawn(stats_actor_fn, dir / "state", log, s.started_at_ms);
     notifier = sys.spawn(notifier_actor_fn, NotificationSettings{}, log);
   }
-  auto scheduler = sys.spawn(scheduler_actor_fn, s, store, log, none, stats, notifier, ConverterFactory{});
+  auto scheduler = sys.spawn(scheduler_actor_fn, s, store, log, none, stats, notifier, ConverterFactory{},
+                             ArchiverFactory{});
   control(sys, scheduler, "status");  // answered once start-up (recovery) is over
   emit("recovered_s", secs(mono_ns() - t_start));
 

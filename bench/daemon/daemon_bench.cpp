@@ -105,7 +105,7 @@ int ingest(const fs::path& dir, int files) {
   s.enable_deduplication = true;
   s.archive_processed = true;
   auto scheduler = sys.spawn(scheduler_actor_fn, s, store, quiet_logger(), noop_factory(), msg::stats_actor{},
-                             msg::notifier_actor{}, ConverterFactory{});
+                             msg::notifier_actor{}, ConverterFactory{}, ArchiverFactory{});
   WatcherOptions w;
   w.settings.watch_dir = queue;
   w.settings.orphan_grace = std::chrono::milliseconds(0);  // measure the mechanism, not the policy delay
@@ -170,7 +170,7 @@ int scale(const fs::path& dir, int jobs, int slots) {
     caf::actor_system_config cfg;
     caf::actor_system sys{base_config(cfg)};
     auto scheduler = sys.spawn(scheduler_actor_fn, s, store, quiet_logger(), noop_factory(), msg::stats_actor{},
-                               msg::notifier_actor{}, ConverterFactory{});
+                               msg::notifier_actor{}, ConverterFactory{}, ArchiverFactory{});
     control(sys, scheduler, "pause");
     // The scheduler takes only files that are in the queue: empty ones
     // (made before the clock starts; archiving then moves real files).
@@ -198,7 +198,7 @@ int scale(const fs::path& dir, int jobs, int slots) {
   caf::actor_system sys{base_config(cfg)};
   auto t2 = clk::now();
   auto scheduler = sys.spawn(scheduler_actor_fn, s, store, quiet_logger(), noop_factory(), msg::stats_actor{},
-                             msg::notifier_actor{}, ConverterFactory{});
+                             msg::notifier_actor{}, ConverterFactory{}, ArchiverFactory{});
   control(sys, scheduler, "status");  // answered once start-up (recovery) is over
   double recover_s = open_s + seconds_since(t2);
   auto t3 = clk::now();

@@ -149,7 +149,8 @@ int run_daemon(const DaemonConfig& given_config, const fs::path& self_exe) {
     return sys.spawn(exporter_actor_fn, scheduler, exp, log);
   };
   auto scheduler =
-      system.spawn(scheduler_actor_fn, sched, store, log, make_converter, stats, notifier, make_exporter);
+      system.spawn(scheduler_actor_fn, sched, store, log, make_converter, stats, notifier, make_exporter,
+                   ArchiverFactory{});
   {
     // The watcher starts only once the scheduler has recovered the store
     // (a job interrupted mid-archive must be finished before its remaining

@@ -6,12 +6,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <caf/all.hpp>
 
 #include "actors/scheduler/scheduler_actor.hpp"
+#include "actors/scheduler/source_archiver.hpp"
 #include "actors/stats/stats_actor.hpp"
 #include "messages/register_messages.hpp"
 
@@ -98,6 +101,46 @@ msg::converter_actor::behavior_type test_converter(msg::converter_actor::pointer
   };
 }
 
+// An archiver that moves files with the real code (archive_job_sources), but
+// only once the test opens its gate: a share that stopped answering. It
+// counts the batches as it takes them from its mailbox, one at a time.
+struct HeldArchive {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  std::vector<std::size_t> batch_sizes;  // every batch received, held or not
+
+  void release() {
+    {
+      std::lock_guard lock(mu);
+      open = true;
+    }
+    cv.notify_all();
+  }
+  std::vector<std::size_t> batches() {
+    std::lock_guard lock(mu);
+    return batch_sizes;
+  }
+};
+
+msg::archiver_actor::behavior_type held_archiver(msg::archiver_actor::pointer self, caf::actor owner,
+                                                 fs::path watch_root, std::shared_ptr<HeldArchive> held) {
+  self->monitor(owner);
+  self->set_down_handler([=](caf::down_msg&) { self->quit(); });
+  return {
+      [=](const msg::archive_batch& batch) {
+        {
+          std::unique_lock lock(held->mu);
+          held->batch_sizes.push_back(batch.jobs.size());
+          held->cv.wait(lock, [&] { return held->open; });
+        }
+        msg::archive_report report;
+        for (const auto& r : batch.jobs) report.jobs.push_back(archive_job_sources(watch_root, r, FaultPlan{}, *quiet_logger()));
+        return report;
+      },
+  };
+}
+
 // An actor system running one scheduler actor over a real store and folders.
 struct ActorDaemon {
   ScratchDir dir{"sched-actor"};
@@ -109,8 +152,9 @@ struct ActorDaemon {
   std::unique_ptr<caf::actor_system> sys;
   msg::scheduler_actor scheduler;
   msg::stats_actor stats;  // with_stats: the daemon's stats actor
+  std::shared_ptr<HeldArchive> held;  // with_held_archive: archiving waits for held->release()
 
-  explicit ActorDaemon(bool throw_first, bool with_stats = false) {
+  explicit ActorDaemon(bool throw_first, bool with_stats = false, bool with_held_archive = false) {
     fs::create_directories(watch);
     fs::create_directories(out);
     slots->output_root = out;
@@ -132,10 +176,18 @@ struct ActorDaemon {
       return sys.spawn(test_converter, s, t);
     };
     if (with_stats) stats = sys->spawn(stats_actor_fn, dir / "state", quiet_logger(), s.started_at_ms);
+    ArchiverFactory archiver;
+    if (with_held_archive) {
+      held = std::make_shared<HeldArchive>();
+      archiver = [h = held, w = watch](caf::actor_system& sys, caf::actor owner) {
+        return sys.spawn<caf::detached>(held_archiver, owner, w, h);
+      };
+    }
     scheduler = sys->spawn(scheduler_actor_fn, s, store, quiet_logger(), factory, stats, msg::notifier_actor{},
-                           ConverterFactory{});
+                           ConverterFactory{}, archiver);
   }
   ~ActorDaemon() {
+    if (held) held->release();  // a held archiver would keep the system from stopping
     caf::anon_send(scheduler, msg::shutdown_atom::value);
     if (stats) caf::anon_send_exit(stats, caf::exit_reason::user_shutdown);
     scheduler = nullptr;
@@ -338,6 +390,54 @@ BOOST_AUTO_TEST_CASE(the_stats_node_table_catches_up_with_a_burst_of_jobs) {
   BOOST_TEST(last["total_processed"] == 6, "stats: " << last.dump());
   BOOST_TEST(last["nodes"][0]["slots_total"] == 2, "stats: " << last.dump());
   BOOST_TEST(last["active_conversions"] == 0, "stats: " << last.dump());
+}
+
+BOOST_AUTO_TEST_CASE(a_stalled_archiver_holds_up_only_archiving_one_batch_at_a_time) {
+  // The share stops answering while the first done job's sources are being
+  // moved: conversions go on, the later done jobs wait for that one batch
+  // (not a batch each piling up in the archiver's mailbox), a stalled file
+  // is never taken for a new VM, and once the share answers every source is
+  // archived exactly once.
+  ActorDaemon d(false, false, true);
+  constexpr int kVms = 8;
+  std::set<std::string> names;
+  for (int i = 1; i <= kVms; ++i) names.insert("vm" + std::to_string(i) + ".ova");
+  for (const auto& n : names) d.drop(n);
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.store->counters().by_state.done == std::uint64_t{kVms}; }),
+                     d.store->counters().by_state.done << " of " << kVms << " done while archiving is stalled");
+
+  // (What piles up behind the held batch sits in the archiver's mailbox,
+  // unseen until released: the count after the release tells.)
+  BOOST_TEST_REQUIRE(d.held->batches().size() == 1u, "the archiver is held in its first batch");
+  int pending = 0;
+  for (int i = 1; i <= kVms; ++i) pending += d.store->get("job-" + std::to_string(i))->archive_pending.empty() ? 0 : 1;
+  BOOST_TEST(pending == kVms, "done jobs whose sources still wait for the archive");
+  for (const auto& n : names) BOOST_TEST(fs::exists(d.watch / n), n << " still in the queue");
+
+  // The watcher sees the stalled files again (a rescan): no second job.
+  d.drop("vm1.ova");
+  json st = d.status();  // answered after the rescan's report: both come from this thread
+  BOOST_TEST_REQUIRE(st.is_object(), "the scheduler answers status while archiving is stalled");
+  BOOST_TEST(d.store->counters().by_state.total() == std::uint64_t{kVms}, "a file waiting for the archive is not a new VM");
+
+  d.held->release();
+  BOOST_TEST_REQUIRE(d.wait_for([&] {
+    for (int i = 1; i <= kVms; ++i)
+      if (!d.store->get("job-" + std::to_string(i))->archive_pending.empty()) return false;
+    return true;
+  }),
+                     "every job's archiving recorded once the share answers");
+  const auto batches = d.held->batches();
+  std::size_t requests = 0;
+  for (auto n : batches) requests += n;
+  BOOST_TEST(batches.size() == 2u, "the held batch, then everything done meanwhile as one: " << batches.size());
+  BOOST_TEST(requests == std::size_t{kVms}, "each job sent to the archiver once");
+  std::multiset<std::string> archived;
+  for (const auto& e : fs::recursive_directory_iterator(d.watch / ".processed"))
+    if (e.is_regular_file()) archived.insert(e.path().filename().string());
+  BOOST_TEST(std::set<std::string>(archived.begin(), archived.end()) == names);
+  BOOST_TEST(archived.size() == names.size(), "each source archived once");
+  for (const auto& n : names) BOOST_TEST(!fs::exists(d.watch / n), n << " left the queue");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
