@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(stale_progress_planned_and_publish_requests_are_refused) {
 
   // job_planned of the old epoch: no folder, no reservation.
   fx = {};
-  BOOST_TEST(d.sched->on_planned({id, old.epoch, old.holder, subdir, "vm"}, kT0 + 4 * kSecond, fx).output_folder.empty());
+  BOOST_TEST(d.sched->on_planned({id, old.epoch, old.holder, subdir, "vm", ""}, kT0 + 4 * kSecond, fx).output_folder.empty());
   BOOST_TEST(kinds(fx) == kinds_of({"stale_result"}), boost::test_tools::per_element());
   BOOST_TEST(d.job(id).output_path.empty());
 

@@ -253,7 +253,7 @@ BOOST_AUTO_TEST_CASE(the_output_folder_is_reserved_and_the_publish_recorded_befo
   const std::string id = d.found("vm.ova", kT0);
   const auto lease = d.lease(id);
   SchedulerEffects fx;
-  const std::string folder = d.sched->on_planned({id, lease.epoch, lease.holder, "2023-11-14", "vm"}, kT0 + 1, fx).output_folder;
+  const std::string folder = d.sched->on_planned({id, lease.epoch, lease.holder, "2023-11-14", "vm", ""}, kT0 + 1, fx).output_folder;
   BOOST_TEST(folder == "2023-11-14/vm");
   BOOST_TEST(d.job(id).output_path == fs::path("2023-11-14/vm"));
   BOOST_TEST(d.job(id).publishing_epoch == 0u, "reserved is not yet allowed to publish");
@@ -267,7 +267,7 @@ BOOST_AUTO_TEST_CASE(the_output_folder_is_reserved_and_the_publish_recorded_befo
   BOOST_TEST(fx.events.empty());
 
   // Not for a job that does not exist or is not running.
-  BOOST_TEST(d.sched->on_planned({"job-404", 1, lease.holder, "2023-11-14", "x"}, kT0 + 3, fx).output_folder.empty());
+  BOOST_TEST(d.sched->on_planned({"job-404", 1, lease.holder, "2023-11-14", "x", ""}, kT0 + 3, fx).output_folder.empty());
   BOOST_TEST(!d.sched->on_publish({"job-404", 1, lease.holder}, kT0 + 3, fx));
   write_file(d.out / folder / "disk.qcow2", "converted");
   msg::job_outcome ok = succeeded(id, folder);
@@ -275,7 +275,7 @@ BOOST_AUTO_TEST_CASE(the_output_folder_is_reserved_and_the_publish_recorded_befo
   ok.holder = lease.holder;
   d.sched->on_outcome(ok, kT0 + kMinute);
   BOOST_TEST(d.state_of(id) == JobState::Done);
-  BOOST_TEST(d.sched->on_planned({id, lease.epoch, lease.holder, "2023-11-14", "other"}, kT0 + 2 * kMinute, fx).output_folder.empty());
+  BOOST_TEST(d.sched->on_planned({id, lease.epoch, lease.holder, "2023-11-14", "other", ""}, kT0 + 2 * kMinute, fx).output_folder.empty());
   BOOST_TEST(!d.sched->on_publish({id, lease.epoch, lease.holder}, kT0 + 2 * kMinute, fx));
   BOOST_TEST(d.job(id).output_path == fs::path("2023-11-14/vm"));
 }

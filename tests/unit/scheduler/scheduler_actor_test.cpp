@@ -65,7 +65,7 @@ msg::converter_actor::behavior_type test_converter(msg::converter_actor::pointer
           o.error = why;
           self->send(scheduler, o);
         };
-        self->request(scheduler, 10s, msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, "web01"})
+        self->request(scheduler, 10s, msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, "web01", ""})
             .then(
                 [=](msg::plan_reply& plan) {
                   const std::string folder = plan.output_folder;
@@ -339,7 +339,7 @@ BOOST_AUTO_TEST_CASE(stale_and_duplicate_outcomes_from_outside_are_counted_and_c
   {
     caf::scoped_actor self{*d.sys};
     std::string reserved = "(no answer)";
-    self->request(d.scheduler, 10s, msg::job_planned{"job-1", epoch, holder, "2026-12-03", "web01"})
+    self->request(d.scheduler, 10s, msg::job_planned{"job-1", epoch, holder, "2026-12-03", "web01", ""})
         .receive([&](msg::plan_reply& r) { reserved = r.output_folder; }, [&](caf::error&) {});
     BOOST_TEST(reserved.empty(), "job_planned of a finished lease: '" << reserved << "'");
     int allowed = -1;

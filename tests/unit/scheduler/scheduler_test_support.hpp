@@ -246,7 +246,7 @@ struct Daemon {
     const Lease l = lease(id);
     SchedulerEffects fx;
     std::string folder =
-        sched->on_planned({id, l.epoch, l.holder, local_date(job(id).started_at), vm_name}, now_ms, fx).output_folder;
+        sched->on_planned({id, l.epoch, l.holder, local_date(job(id).started_at), vm_name, ""}, now_ms, fx).output_folder;
     if (fx_out) *fx_out = fx;
     return folder;
   }
