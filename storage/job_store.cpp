@@ -266,6 +266,9 @@ struct JobStore::Impl {
                                       const std::function<bool(const Job&)>& eligible, JobQueue queue) {
     const int first_rank = queue == JobQueue::Export ? keys::kExportRankBase : 0;
     for (int rank = first_rank; rank < first_rank + 3; ++rank) {
+      // Seen empty since the last insert (every entry is at or above the
+      // floor, every sequence handed out is below next_seq): no iterator.
+      if (queue_floor[rank] >= next_seq) continue;
       const std::string prefix = keys::queue_prefix(rank);
       const std::string end = prefix_end(prefix);
       rocksdb::Slice upper(end);
