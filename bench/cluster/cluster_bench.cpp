@@ -14,7 +14,7 @@
 //       --archive 0 turns off archiving of the jobs' sources (on in the
 //       daemon by default) to show what that step costs; --stats 0 runs
 //       the coordinator without its stats and notifier actors.
-//   cluster_bench dead-node --dir D [--jobs 30000] [--nodes 200] [--procs 4] [--slots 2]
+//   cluster_bench dead-node --dir D [--jobs 100000] [--nodes 200] [--procs 4] [--slots 2]
 //                           [--hold-ms 2000] [--kill-after-ms 5000] [--no-freeze]
 //       half of each process's nodes hold every job hold-ms; kill -9 one node
 //       process mid-run: kill -> last of its jobs re-assigned on another
@@ -775,7 +775,7 @@ double detection_s(const fs::path& coord_log, const std::string& node_prefix, st
 // 2. A node process killed (-9) and another frozen (SIGSTOP) mid-run.
 int dead_node(const Args& a) {
   const fs::path dir = a.str("--dir");
-  const long jobs = a.num("--jobs", 30000);
+  const long jobs = a.num("--jobs", 100000);
   const Layout lay{a.num("--nodes", 200), a.num("--procs", 4), a.num("--slots", 2)};
   const long hold_ms = a.num("--hold-ms", 2000);
   const long kill_after_ms = a.num("--kill-after-ms", 5000);
@@ -807,7 +807,9 @@ int dead_node(const Args& a) {
     ::kill(procs[0].pid, SIGKILL);
     ::waitpid(procs[0].pid, nullptr, 0);
     procs[0].pid = -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(node_timeout_ms + 5000));
+    // The kill's jobs are moved within node_timeout + 1 s (the goal); the
+    // freeze comes 2 s after that, while the queue still holds work.
+    std::this_thread::sleep_for(std::chrono::milliseconds(node_timeout_ms + 3000));
     // Survivors for the kill: every other process (the freeze comes later).
     std::vector<fs::path> others;
     for (std::size_t i = 1; i < procs.size(); ++i) others.push_back(procs[i].events);
