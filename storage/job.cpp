@@ -121,6 +121,7 @@ nlohmann::json to_json(const Job& job) {
       {"enqueue_seq", job.enqueue_seq},
   };
   if (!job.duplicate_of.empty()) j["duplicate_of"] = job.duplicate_of;
+  if (!job.last_holder.empty()) j["last_holder"] = job.last_holder;
   if (!job.needs.empty()) j["needs"] = job.needs;
   if (job.last_error)
     j["last_error"] = {{"kind", to_string(job.last_error->kind)},
@@ -187,6 +188,7 @@ Job job_from_json(const nlohmann::json& j, const std::string& what) {
   job.crashes = j.value("crashes", 0);
   job.epoch = j.value("epoch", std::uint64_t{0});
   job.holder = j.value("holder", std::string());
+  job.last_holder = j.value("last_holder", std::string());  // absent before 2026-12-05
   job.publishing_epoch = j.value("publishing_epoch", std::uint64_t{0});
   job.archive_pending = j.value("archive_pending", std::string());
   job.next_attempt_at = field<std::int64_t>(j, what, "next_attempt_at");

@@ -101,6 +101,9 @@ struct Job {
   // that does not match the running job's lease is stale.
   std::uint64_t epoch = 0;
   std::string holder;                 // "" unless running
+  // The holder of the last run, kept when it ends: the node (and slot) that
+  // converted a done job, or failed it. Set by every claim; never a lease.
+  std::string last_holder;
   // The epoch the scheduler allowed to publish into output_path (fenced
   // publish): after a crash, the job is done iff this equals `epoch` and the
   // folder exists; 0 = no publish was allowed in this epoch.

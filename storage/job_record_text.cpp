@@ -122,6 +122,7 @@ std::string job_record_text(const Job& job) {
   o.str("dedup_key", job.dedup_key);
   o.num("enqueue_seq", job.enqueue_seq);
   if (!job.duplicate_of.empty()) o.str("duplicate_of", job.duplicate_of);
+  if (!job.last_holder.empty()) o.str("last_holder", job.last_holder);
   if (!job.needs.empty()) o.raw("needs", string_array(job.needs));
   if (job.last_error) {
     ObjectText e;

@@ -300,6 +300,7 @@ struct JobStore::Impl {
       after.attempts += 1;
       after.epoch += 1;
       after.holder = holder;
+      after.last_holder = holder;
       after.publishing_epoch = 0;
       after.started_at = now_ms;
       after = transition(*before, std::move(after));

@@ -28,9 +28,12 @@ nlohmann::json job_view(const Job& job, const msg::job_progress* progress, std::
   j["interrupted"] = job.interrupted;
   j["crashes"] = job.crashes;
   j["holder"] = job.holder.empty() ? nlohmann::json() : nlohmann::json(job.holder);
-  // The node of a running job (cluster: which host converts it).
-  const auto slash = job.holder.rfind('/');
-  j["node"] = job.holder.empty() ? nlohmann::json() : nlohmann::json(job.holder.substr(0, slash));
+  // The node of a running job (cluster: which host converts it), and of a
+  // finished one (which host converted or failed it: where its logs are).
+  // A queued job shows none, even one a node handed back.
+  const bool finished = job.state == JobState::Done || job.state == JobState::Failed;
+  const std::string& slot = job.state == JobState::Running ? job.holder : finished ? job.last_holder : job.holder;
+  j["node"] = slot.empty() ? nlohmann::json() : nlohmann::json(slot.substr(0, slot.rfind('/')));
   // Done, its sources still on their way to this archive folder (moved just
   // after "done" is durable); null once they are there.
   j["archive_pending"] = job.state == JobState::Done && !job.archive_pending.empty()

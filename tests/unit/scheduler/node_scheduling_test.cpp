@@ -1021,6 +1021,7 @@ BOOST_AUTO_TEST_CASE(a_windows_bare_disk_handed_back_by_a_node_without_virtio_wi
   const Reply status = d.control("job-status", {{"job_id", id}});
   BOOST_TEST(status.body["job"]["needs"] == json::array({"virtio-win"}), status.body.dump());
   BOOST_TEST(status.body["job"]["state"] == "queued", status.body.dump());
+  BOOST_TEST(status.body["job"]["node"].is_null(), "queued: on no node, not the one that handed it back");
 
   // What the job needs survives a coordinator restart: "plain" reconnects and
   // still gets nothing.
@@ -1035,6 +1036,11 @@ BOOST_AUTO_TEST_CASE(a_windows_bare_disk_handed_back_by_a_node_without_virtio_wi
   BOOST_TEST_REQUIRE(join.fx.assignments.size() == 1u);
   BOOST_TEST(join.fx.assignments.front().second.job_id == id);
   BOOST_TEST(join.fx.assignments.front().second.holder.rfind("drivers/", 0) == 0u);
+  // Done, it still says where it was converted (where its logs are).
+  d.succeed(id, kT0 + 6 * kSecond);
+  const Reply done = d.control("job-status", {{"job_id", id}});
+  BOOST_TEST(done.body["job"]["state"] == "done", done.body.dump());
+  BOOST_TEST(done.body["job"]["node"] == "drivers", done.body.dump());
 }
 
 // missing_capability without saying what is missing is not a hand-back

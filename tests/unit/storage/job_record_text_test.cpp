@@ -26,6 +26,7 @@ Job every_field_set() {
   j.crashes = 1;
   j.epoch = std::numeric_limits<std::uint64_t>::max();
   j.holder = "conv-01/slot-2";
+  j.last_holder = "conv-01/slot-2";
   j.publishing_epoch = 7;
   j.next_attempt_at = -5;
   j.last_error = JobError{ErrorKind::Io, "read error at offset 4096", "copy"};
