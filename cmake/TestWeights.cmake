@@ -6,7 +6,7 @@
 # a core measured) take 1. So two heavy tests still run side by side as with
 # `-j 2`, never three, while the light ones fill in four at a time instead
 # of queueing behind them. Without a resource spec file ctest ignores this.
-set(H2K_HEAVY_TESTS unit.guest unit.windows_guest unit.verify fuzz.parsers vsphere.daemon.boot)
+set(H2K_HEAVY_TESTS unit.guest unit.windows_guest unit.verify fuzz.parsers vsphere.daemon.boot cluster.windows)
 
 # Weighs every test defined so far in the calling directory.
 function(h2k_weigh_tests)

@@ -1,9 +1,9 @@
 # The cluster tests' common parts (sourced after tests/integration/lib.sh,
-# daemon-lib.sh, wave-lib.sh and tests/cluster/lib/netns.sh): a coordinator
+# daemon-lib.sh and tests/cluster/lib/netns.sh): a coordinator
 # and nodes, each in its own network namespace, sharing one directory that
 # every node mounts at its own path (so share-relative paths are exercised).
-# Copy-only conversions (guest_fixes: false): these tests are about
-# scheduling, not about the guest.
+# Copy-only conversions (guest_fixes: false) unless GUEST_FIXES=true: these
+# tests are about scheduling, not about the guest.
 H2K_BIN=${H2K_BIN:?H2K_BIN must name the hyper2kvm binary}
 declare -gA NODE_PID=()
 
@@ -28,7 +28,9 @@ cluster_start_env() {
 }
 
 # node_config NAME ROLE [EXTRA-YAML]: NAME's daemon.yaml (its paths through
-# its own mount of the share; state and scratch on "local" disk).
+# its own mount of the share; state and scratch on "local" disk). In the
+# environment: GUEST_FIXES=true (default false), VIRTIO_WIN=DIR (the node's
+# conversion.virtio_win_dir; default none).
 node_config() {
   local name=$1 role=$2 extra=${3:-} mnt
   mnt=$(cluster_share_path "$name")
@@ -49,7 +51,8 @@ node_config() {
     echo "log_file: $D/nodes/$name/daemon.log"
     echo "max_concurrent_jobs: 2"
     echo "conversion:"
-    echo "  guest_fixes: false"
+    echo "  guest_fixes: ${GUEST_FIXES:-false}"
+    [[ -z "${VIRTIO_WIN:-}" ]] || echo "  virtio_win_dir: $VIRTIO_WIN"
     # The KVM hosts (here: the test) see the output at the share's real path.
     echo "  domain_output_dir: $D/share/output"
     echo "cluster:"

@@ -70,6 +70,14 @@ jobs = json.load(sys.stdin)["jobs"]
 print(len([j for j in jobs if not j.get("archive_pending")]))'
 }
 
+# job_id_of FILE: the id of the job whose first source is FILE ("" if none).
+job_id_of() {
+  ctl --json list-jobs | python3 -c '
+import json, sys
+for j in json.load(sys.stdin)["jobs"]:
+    if j["sources"] and j["sources"][0] == sys.argv[1]: print(j["id"]); break' "$1"
+}
+
 # wait_exit PID TIMEOUT: waits for a background process, returns its status.
 wait_exit() {
   local pid=$1 timeout=$2 end=$((SECONDS + $2))

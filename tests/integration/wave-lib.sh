@@ -50,14 +50,6 @@ drop_vm() {
   done
 }
 
-# job_id_of FILE: the id of the job whose first source is FILE ("" if none).
-job_id_of() {
-  ctl --json list-jobs | python3 -c '
-import json, sys
-for j in json.load(sys.stdin)["jobs"]:
-    if j["sources"] and j["sources"][0] == sys.argv[1]: print(j["id"]); break' "$1"
-}
-
 # drop_queued NAME JOB-ID: drops NAME and waits until it is queued as JOB-ID
 # (run while the daemon is paused: job ids then follow the drop order).
 drop_queued() {
