@@ -37,17 +37,6 @@ std::string generated_mac() {
   return buf;
 }
 
-std::string target_dev(const std::string& bus, std::size_t index) {
-  std::string prefix = bus == "virtio" ? "vd" : "sd";
-  std::string letters;
-  std::size_t n = index;
-  do {
-    letters.insert(letters.begin(), static_cast<char>('a' + n % 26));
-    n = n / 26;
-  } while (n-- > 0);
-  return prefix + letters;
-}
-
 // Runs one phase, recording its time and tagging any error with the phase.
 template <class F>
 auto run_phase(const std::string& phase, ConversionResult& result, F&& body) {

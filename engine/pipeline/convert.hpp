@@ -43,6 +43,10 @@ struct ConvertRequest {
   // the CLI). The daemon passes "<job>.e<epoch>.<instance>" so that a
   // start-up sweep can tell its own dead attempts from live ones.
   std::string staging_tag;
+  // The daemon's node converting it, named in the report ("" = the CLI: the
+  // report's host says where it ran). In a cluster, hosts may share a name
+  // (or a host run several nodes): the node is what hyperctl shows.
+  std::string node;
   // Called once the staging folder is complete and checked, just before the
   // rename that publishes it; throwing stops the publish (the staging folder
   // is removed). The daemon asks its scheduler for permission here (fenced

@@ -14,6 +14,8 @@ std::string hostname() {
   return buf;
 }
 
+nlohmann::json node_or_null(const ConvertRequest& r) { return r.node.empty() ? nlohmann::json() : nlohmann::json(r.node); }
+
 nlohmann::json request_json(const ConvertRequest& r) {
   return {
       {"source", r.source.string()},
@@ -57,6 +59,7 @@ nlohmann::json build_report(const ConversionResult& res, const ConvertRequest& r
       {"hyper2kvm_version", "0.1.0"},
       {"status", "success"},
       {"host", hostname()},
+      {"node", node_or_null(req)},
       {"started_at", res.started_at},
       {"finished_at", res.finished_at},
       {"request", request_json(req)},
@@ -92,6 +95,7 @@ nlohmann::json build_error_report(const ConvertRequest& req, const ConversionErr
       {"hyper2kvm_version", "0.1.0"},
       {"status", "failed"},
       {"host", hostname()},
+      {"node", node_or_null(req)},
       {"request", request_json(req)},
       {"error",
        {{"kind", to_string(error.kind())},

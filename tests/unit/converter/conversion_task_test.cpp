@@ -48,6 +48,7 @@ BOOST_AUTO_TEST_CASE(verification_boot_settings_reach_the_request) {
   BOOST_TEST(on.source == fs::path("/srv/queue/web01.ova"));
   BOOST_TEST(on.output_dir == fs::path("/srv/out/2026-12-03"));
   BOOST_TEST(on.staging_tag == "job-1.e1.0badcafe", "the staging folder is named after the lease");
+  BOOST_TEST(on.node == "local", "the report names the node of the lease's slot");
 }
 
 BOOST_AUTO_TEST_CASE(the_source_path_follows_the_named_root) {
