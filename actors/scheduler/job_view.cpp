@@ -31,8 +31,9 @@ nlohmann::json job_view(const Job& job, const msg::job_progress* progress, std::
   // The node of a running job (cluster: which host converts it), and of a
   // finished one (which host converted or failed it: where its logs are).
   // A queued job shows none, even one a node handed back.
+  // (holder is "" unless the job runs.)
   const bool finished = job.state == JobState::Done || job.state == JobState::Failed;
-  const std::string& slot = job.state == JobState::Running ? job.holder : finished ? job.last_holder : job.holder;
+  const std::string& slot = finished ? job.last_holder : job.holder;
   j["node"] = slot.empty() ? nlohmann::json() : nlohmann::json(slot.substr(0, slot.rfind('/')));
   // Done, its sources still on their way to this archive folder (moved just
   // after "done" is durable); null once they are there.

@@ -46,8 +46,10 @@ fake_virtio_win() {
 # job_json ID: hyperctl job-status --json of one job.
 job_json() { ctl --json job-status "$1"; }
 job_value() {  # job_value ID PYTHON-EXPR-ON-j
-  job_json "$1" | python3 -c "import json,sys; j=json.load(sys.stdin); j=j.get('job', j); print($2)"
+  job_json "$1" | python3 -c "import json,sys; j=json.load(sys.stdin)['job']; print($2)"
 }
+# waits_for_virtio_win ID: queued, needing virtio-win.
+waits_for_virtio_win() { [[ "$(job_value "$1" "j['state'], ','.join(j.get('needs') or [])")" == "queued virtio-win" ]]; }
 jobs_queued() { [[ -n "$(job_id_of win2019.img)" && -n "$(job_id_of winvmx.vmx)" ]]; }
 # Both done, their sources archived (jobs_in_state counts those only).
 jobs_finished() { [[ "$(jobs_in_state done)" == 2 ]]; }
@@ -89,8 +91,7 @@ mv "$D/in/win2019.img" "$Q/win2019.img"
 wait_until 120 "both jobs to be queued" jobs_queued
 DISK_JOB=$(job_id_of win2019.img)
 VMX_JOB=$(job_id_of winvmx.vmx)
-handed_back() { [[ "$(job_value "$DISK_JOB" "j['state'], ','.join(j.get('needs') or [])")" == "queued virtio-win" ]]; }
-wait_until 600 "$DISK_JOB to be handed back by conv1 (queued, needs virtio-win)" handed_back
+wait_until 600 "$DISK_JOB to be handed back by conv1 (queued, needs virtio-win)" waits_for_virtio_win "$DISK_JOB"
 node_log coord | contains "job $DISK_JOB: conv1/slot-[0-9]* lacks virtio-win for this guest (.*this node cannot give it virtio drivers.*queued again for a node that has it (not charged)" \
   || { dump_logs coord conv1; fail "the coordinator does not say why $DISK_JOB came back"; }
 published=$(find "$O" -mindepth 2 -maxdepth 2 ! -path '*/.*')
@@ -100,8 +101,7 @@ pass "conv1 (no virtio-win) handed the bare Windows disk back: queued, needs vir
 # conv1 has two free slots and stays up: neither job may go to it.
 sleep 6
 for job in "$DISK_JOB" "$VMX_JOB"; do
-  [[ "$(job_value "$job" "j['state'], ','.join(j.get('needs') or [])")" == "queued virtio-win" ]] \
-    || fail "$job: $(job_json "$job")"
+  waits_for_virtio_win "$job" || fail "$job: $(job_json "$job")"
 done
 [[ "$(job_value "$VMX_JOB" "j['attempts']")" == 0 ]] || fail "$VMX_JOB (described as Windows) was given to conv1"
 [[ "$(job_value "$DISK_JOB" "j['attempts']")" == 1 ]] || fail "$DISK_JOB was given to conv1 more than once"
@@ -120,7 +120,7 @@ out, queue, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
 folders = sorted(d for d in glob.glob(os.path.join(out, "*", "*")) if os.path.isdir(d))
 if len(folders) != 2: sys.exit("FAIL: two output folders expected: %s" % folders)
 for i in range(0, len(rest), 3):
-    j = json.load(open(rest[i])); j = j.get("job", j)
+    j = json.load(open(rest[i]))["job"]
     source, handbacks = rest[i + 1], int(rest[i + 2])
     def check(cond, what):
         if not cond: sys.exit("FAIL: %s (%s): %s\n%s" % (j["id"], source, what, json.dumps(j, indent=1)))
