@@ -58,6 +58,9 @@ struct SchedulerSettings {
   // within stall_kill_grace_ms is killed and replaced.
   std::int64_t job_stall_timeout_ms = 900'000;
   std::int64_t stall_kill_grace_ms = 120'000;
+  // An archive batch (moving done jobs' sources) unanswered this long is
+  // logged, and again each time as long again passes: the share is stuck.
+  std::int64_t archive_stall_warning_ms = 60'000;
   std::string node = "local";         // this process's name; holders are "<node>/slot-<n>"
   // Cluster mode (0: single host). A remote node silent for longer than
   // node_timeout_ms is dead: its leases go elsewhere. After a restart, leases

@@ -105,11 +105,12 @@ void archive(self_ptr self, std::vector<std::string>& job_ids) {
 }
 
 // A batch out for long: the share (or a move) is stuck. Dispatch goes on; say
-// so once a minute, because the sources of done jobs stay in the queue.
+// so (by default once a minute), because the sources of done jobs stay in the queue.
 void warn_if_archiving_stalls(self_ptr self, std::int64_t now_ms) {
   auto& st = self->state;
-  if (st.archive_batch_out == 0 || now_ms - st.archive_out_since_ms < 60000) return;
-  if (st.archive_warned_ms != 0 && now_ms - st.archive_warned_ms < 60000) return;
+  const std::int64_t after = st.archive_stall_warning_ms;
+  if (st.archive_batch_out == 0 || now_ms - st.archive_out_since_ms < after) return;
+  if (st.archive_warned_ms != 0 && now_ms - st.archive_warned_ms < after) return;
   st.archive_warned_ms = now_ms;
   st.log->warn("scheduler: archiving sources has not answered for {} s ({} more job(s) waiting): is the share "
                "responding?",
@@ -185,6 +186,7 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
   // that converts nothing).
   if (!make_exporter) settings.export_slots = 0;
   const std::size_t n = settings.slots + settings.export_slots;
+  st.archive_stall_warning_ms = settings.archive_stall_warning_ms;
   st.core = std::make_unique<JobScheduler>(std::move(settings), store, log);
   st.store = std::move(store);
   st.log = log;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <caf/all.hpp>
+#include <spdlog/sinks/ringbuffer_sink.h>
 
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/scheduler/source_archiver.hpp"
@@ -153,6 +154,8 @@ struct ActorDaemon {
   msg::scheduler_actor scheduler;
   msg::stats_actor stats;  // with_stats: the daemon's stats actor
   std::shared_ptr<HeldArchive> held;  // with_held_archive: archiving waits for held->release()
+  // The scheduler's warnings and errors, as the daemon's log would show them.
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> log_lines = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256);
 
   explicit ActorDaemon(bool throw_first, bool with_stats = false, bool with_held_archive = false) {
     fs::create_directories(watch);
@@ -178,13 +181,24 @@ struct ActorDaemon {
     if (with_stats) stats = sys->spawn(stats_actor_fn, dir / "state", quiet_logger(), s.started_at_ms);
     ArchiverFactory archiver;
     if (with_held_archive) {
+      s.archive_stall_warning_ms = 500;  // the daemon says it after a minute
       held = std::make_shared<HeldArchive>();
       archiver = [h = held, w = watch](caf::actor_system& sys, caf::actor owner) {
         return sys.spawn<caf::detached>(held_archiver, owner, w, h);
       };
     }
-    scheduler = sys->spawn(scheduler_actor_fn, s, store, quiet_logger(), factory, stats, msg::notifier_actor{},
+    auto log = std::make_shared<spdlog::logger>("scheduler-test", spdlog::sinks_init_list{quiet_logger()->sinks().front(), log_lines});
+    log->set_level(spdlog::level::warn);
+    scheduler = sys->spawn(scheduler_actor_fn, s, store, log, factory, stats, msg::notifier_actor{},
                            ConverterFactory{}, archiver);
+  }
+
+  // Log lines (warnings and errors) containing `text`.
+  std::size_t logged(const std::string& text) {
+    std::size_t n = 0;
+    for (const auto& line : log_lines->last_formatted())
+      if (line.find(text) != std::string::npos) ++n;
+    return n;
   }
   ~ActorDaemon() {
     if (held) held->release();  // a held archiver would keep the system from stopping
@@ -420,6 +434,13 @@ BOOST_AUTO_TEST_CASE(a_stalled_archiver_holds_up_only_archiving_one_batch_at_a_t
   BOOST_TEST_REQUIRE(st.is_object(), "the scheduler answers status while archiving is stalled");
   BOOST_TEST(d.store->counters().by_state.total() == std::uint64_t{kVms}, "a file waiting for the archive is not a new VM");
 
+  // The stall is logged (here after 500 ms, a minute in the daemon), with
+  // the jobs waiting behind the held batch.
+  const std::size_t first_batch = d.held->batches().front();
+  const std::string waiting = "(" + std::to_string(kVms - first_batch) + " more job(s) waiting)";
+  BOOST_TEST(d.wait_for([&] { return d.logged("archiving sources has not answered for") > 0 && d.logged(waiting) > 0; }, 10s),
+             "the stall is logged, naming " << waiting);
+
   d.held->release();
   BOOST_TEST_REQUIRE(d.wait_for([&] {
     for (int i = 1; i <= kVms; ++i)
@@ -438,6 +459,10 @@ BOOST_AUTO_TEST_CASE(a_stalled_archiver_holds_up_only_archiving_one_batch_at_a_t
   BOOST_TEST(std::set<std::string>(archived.begin(), archived.end()) == names);
   BOOST_TEST(archived.size() == names.size(), "each source archived once");
   for (const auto& n : names) BOOST_TEST(!fs::exists(d.watch / n), n << " left the queue");
+  // Archiving answers again: the warnings stop (the tick runs every second).
+  const std::size_t warnings = d.logged("archiving sources has not answered");
+  std::this_thread::sleep_for(2500ms);
+  BOOST_TEST(d.logged("archiving sources has not answered") == warnings, "no stall warning once archiving answers");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
