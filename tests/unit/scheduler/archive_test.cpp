@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "actors/scheduler/source_archiver.hpp"
+#include "actors/scheduler/source_files.hpp"
 #include "scheduler_test_support.hpp"
 
 using namespace h2k;
@@ -94,6 +95,40 @@ BOOST_AUTO_TEST_CASE(the_jobs_of_one_report_are_recorded_together_and_a_failed_o
   BOOST_TEST_REQUIRE(pending.size() == 1u);
   BOOST_TEST(pending.front().id == requests[1].job_id);
   BOOST_TEST(d.store->check_consistency().empty());
+}
+
+BOOST_AUTO_TEST_CASE(moving_sources_never_overwrites_makes_missing_folders_and_skips_missing_files) {
+  // What an operator finds in .processed/ after the same file name was
+  // converted twice in a day, or a source was removed by hand meanwhile.
+  ScratchDir dir{"move-sources"};
+  const fs::path root = dir / "queue";
+  fs::create_directories(root / "dc1");
+  write_file(root / "web.ova", "second web");
+  write_file(root / "dc1" / "db.vmx", "db vmx");
+  const fs::path dest = root / ".processed" / "2026-12-05";
+  fs::create_directories(dest);
+  write_file(dest / "web.ova", "first web");
+  write_file(dest / "web.ova.1", "another web");
+
+  const auto moved = move_sources(root, {"web.ova", "gone.vmdk", "dc1/db.vmx"}, dest);
+  const std::vector<std::string> expected{".processed/2026-12-05/web.ova.2", ".processed/2026-12-05/dc1/db.vmx"};
+  BOOST_TEST(moved == expected, boost::test_tools::per_element());
+  BOOST_TEST(read_file(dest / "web.ova") == "first web", "a file already there is never overwritten");
+  BOOST_TEST(read_file(dest / "web.ova.1") == "another web");
+  BOOST_TEST(read_file(dest / "web.ova.2") == "second web");
+  BOOST_TEST(read_file(dest / "dc1" / "db.vmx") == "db vmx", "the missing sub-folder was made");
+  BOOST_TEST(!fs::exists(root / "web.ova"));
+  BOOST_TEST(!fs::exists(root / "dc1" / "db.vmx"));
+
+  // Moved again (a rerun after a crash mid-archive): nothing left to move.
+  BOOST_TEST(move_sources(root, {"web.ova", "dc1/db.vmx"}, dest).empty());
+  // A file already set aside stays where it is (.errors/ of a job failed again).
+  fs::create_directories(root / ".errors");
+  write_file(root / ".errors" / "app.ova", "app");
+  BOOST_TEST(move_sources(root, {".errors/app.ova"}, root / ".errors") == std::vector<std::string>{".errors/app.ova"},
+             boost::test_tools::per_element());
+  BOOST_TEST(read_file(root / ".errors" / "app.ova") == "app");
+  BOOST_TEST(!fs::exists(root / ".errors" / "app.ova.1"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
