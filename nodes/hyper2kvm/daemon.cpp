@@ -22,6 +22,7 @@
 #include "messages/register_messages.hpp"
 #include "nodes/common/config/state_migration.hpp"
 #include "nodes/hyper2kvm/cluster_network.hpp"
+#include "nodes/hyper2kvm/tls_refusal_log.hpp"
 #include "nodes/hyper2kvm/daemon_log.hpp"
 #include "nodes/hyper2kvm/daemon_signals.hpp"
 #include "nodes/hyper2kvm/slot_settings.hpp"
@@ -163,6 +164,11 @@ int run_daemon(const DaemonConfig& given_config, const fs::path& self_exe) {
   }
 
   if (cluster.enabled) {
+    if (cluster.tls.enabled()) {
+      log_tls_refusals(log);
+      if (!tls_refusal_log_active())
+        log->warn("cluster: refused TLS handshakes will not be logged on this side (SSL_accept is not interposed)");
+    }
     try {
       publish_scheduler(system, cluster, scheduler);
     } catch (const std::exception& e) {

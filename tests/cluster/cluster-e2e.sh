@@ -26,7 +26,8 @@
 #            restarted (each done at epoch 1, attempt 1).
 #   tls      mutual TLS: a node with a certificate of the cluster's CA joins;
 #            one with a certificate of another CA, and one speaking plain
-#            TCP, are refused and say so in their logs.
+#            TCP, are refused and say so in their logs; the coordinator logs
+#            each refusal with the node's address and OpenSSL's reason.
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../integration/lib.sh"
 source "$HERE/../integration/daemon-lib.sh"
@@ -325,16 +326,27 @@ tls)
   for n in rogue plain; do
     wait_until 60 "$n to be refused" refused "$n" || { dump_logs coord "$n"; fail "$n: no refusal in its log"; }
   done
+  # The coordinator's side: each refused node named by its address, with
+  # OpenSSL's reason (a foreign CA: its certificate; plain TCP: not TLS).
+  coord_refused() { grep -q "refused a connection from $(cluster_addr "$1"):[0-9]*: TLS handshake failed: $2" "$D/nodes/coord/daemon.log"; }
+  wait_until 60 "the coordinator to log rogue's refusal" coord_refused rogue "its certificate" \
+    || { dump_logs coord; fail "the coordinator did not log the refusal of rogue (foreign CA)"; }
+  wait_until 60 "the coordinator to log plain's refusal" coord_refused plain "" \
+    || { dump_logs coord; fail "the coordinator did not log the refusal of plain (plain TCP)"; }
+  ! grep -q "refused a connection from $(cluster_addr conv1):" "$D/nodes/coord/daemon.log" \
+    || fail "the coordinator logged a refusal of conv1, whose certificate is the cluster's"
+  ! grep -q "will not be logged on this side" "$D/nodes/coord/daemon.log" || fail "SSL_accept is not interposed"
   sleep 3
   for n in rogue plain; do
     [[ -z "$(node_field "$n" health 2>/dev/null)" ]] || fail "$n joined the cluster"
     grep -m1 "cannot reach the coordinator" "$D/nodes/$n/daemon.log" | cut -c1-220
+    grep -m1 "refused a connection from $(cluster_addr "$n"):" "$D/nodes/coord/daemon.log" | cut -c1-260
   done
   stage_vm alpha qcow2
   write_expect "$D/expect.json" alpha
   drop_vm alpha
   wait_until 300 "alpha done over TLS" all_done 1 || { dump_logs coord conv1; fail "the job did not complete over TLS"; }
-  pass "TLS: the node with the cluster's certificate joined and converted; a foreign certificate and plain TCP were refused"
+  pass "TLS: the node with the cluster's certificate joined and converted; a foreign certificate and plain TCP were refused, and logged on both sides"
   ;;
 
 *) fail "unknown part $PART" ;;
