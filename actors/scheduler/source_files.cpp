@@ -56,14 +56,10 @@ std::optional<fs::path> move_file(const fs::path& from, const fs::path& wanted) 
       made_dir = true;
       continue;
     }
-    if (err == EINVAL || err == ENOSYS || err == ENOTSUP) break;  // no RENAME_NOREPLACE here
-    if (err != EXDEV) throw fs::filesystem_error("cannot move", from, to, std::error_code(err, std::generic_category()));
-    // .processed on another filesystem (a bind mount): copy, then remove.
-    fs::create_directories(to.parent_path());
-    const fs::path free = free_name(wanted);
-    fs::copy_file(from, free);
-    fs::remove(from);
-    return free;
+    // No RENAME_NOREPLACE on this filesystem (NFS), or the destination is
+    // on another one: look, then move, below.
+    if (err == EINVAL || err == ENOSYS || err == ENOTSUP || err == EXDEV) break;
+    throw fs::filesystem_error("cannot move", from, to, std::error_code(err, std::generic_category()));
   }
   if (!fs::exists(fs::symlink_status(from))) return std::nullopt;
   fs::create_directories(wanted.parent_path());
@@ -72,6 +68,7 @@ std::optional<fs::path> move_file(const fs::path& from, const fs::path& wanted) 
   fs::rename(from, to, ec);
   if (!ec) return to;
   if (ec != std::errc::cross_device_link) throw fs::filesystem_error("cannot move", from, to, ec);
+  // .processed on another filesystem (a bind mount): copy, then remove.
   fs::copy_file(from, to);
   fs::remove(from);
   return to;

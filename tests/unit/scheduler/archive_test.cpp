@@ -5,6 +5,10 @@
 // a new job; a successful report clears the mark. Real files, real store.
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
+
+#include <sys/stat.h>
+
 #include "actors/scheduler/source_archiver.hpp"
 #include "actors/scheduler/source_files.hpp"
 #include "scheduler_test_support.hpp"
@@ -129,6 +133,37 @@ BOOST_AUTO_TEST_CASE(moving_sources_never_overwrites_makes_missing_folders_and_s
              boost::test_tools::per_element());
   BOOST_TEST(read_file(root / ".errors" / "app.ova") == "app");
   BOOST_TEST(!fs::exists(root / ".errors" / "app.ova.1"));
+}
+
+BOOST_AUTO_TEST_CASE(moving_sources_to_another_filesystem_copies_and_never_overwrites) {
+  // .processed on another filesystem (a bind mount): rename cannot cross it,
+  // so the file is copied under a free name, then removed from the queue.
+  // /dev/shm (tmpfs) stands in for the other filesystem.
+  ScratchDir dir{"move-xdev"};
+  std::string pattern = "/dev/shm/h2k-move-xdev-XXXXXX";
+  BOOST_TEST_REQUIRE(::mkdtemp(pattern.data()) != nullptr, "cannot create " << pattern);
+  const fs::path other = pattern;
+  struct stat a{}, b{};
+  BOOST_TEST_REQUIRE(::stat(dir.path().c_str(), &a) == 0);
+  BOOST_TEST_REQUIRE(::stat(other.c_str(), &b) == 0);
+  if (a.st_dev == b.st_dev) {
+    fs::remove_all(other);
+    BOOST_TEST_MESSAGE("skipped: " << dir.path() << " and /dev/shm are on the same filesystem here");
+    return;
+  }
+  const fs::path root = dir / "queue";
+  fs::create_directories(root);
+  write_file(root / "web.ova", "second web");
+  const fs::path dest = other / ".processed";
+  fs::create_directories(dest);
+  write_file(dest / "web.ova", "first web");
+
+  const auto moved = move_sources(root, {"web.ova"}, dest);
+  BOOST_TEST(moved.size() == 1u);
+  BOOST_TEST(read_file(dest / "web.ova") == "first web", "a file already there is never overwritten");
+  BOOST_TEST(read_file(dest / "web.ova.1") == "second web");
+  BOOST_TEST(!fs::exists(root / "web.ova"), "the source left the queue");
+  fs::remove_all(other);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
