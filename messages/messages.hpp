@@ -143,6 +143,10 @@ struct job_outcome {
   std::vector<std::string> needs;
 };
 
+// The node of a lease holder ("<node>/slot-<n>", "<node>/export-<n>"): what
+// job-status and the reports show. "" for no holder.
+inline std::string node_of_holder(const std::string& holder) { return holder.substr(0, holder.rfind('/')); }
+
 // Capabilities a converter node offers (node_hello.capabilities) and a job
 // may need: Windows drivers, and a usable KVM.
 inline constexpr const char* kCapabilityVirtioWin = "virtio-win";

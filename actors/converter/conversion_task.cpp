@@ -17,7 +17,7 @@ ConvertRequest make_convert_request(const ConverterSettings& s, const msg::job_a
   req.source = source_path(s, job);
   req.output_dir = s.output_root / job.output_subdir;
   req.staging_tag = job.staging_tag;
-  req.node = job.holder.substr(0, job.holder.rfind('/'));  // "<node>/slot-<n>"
+  req.node = msg::node_of_holder(job.holder);
   req.verify_manifest = true;
   req.copy.format = s.conversion.output_format;
   req.guest.enabled = s.conversion.guest_fixes;

@@ -34,7 +34,7 @@ nlohmann::json job_view(const Job& job, const msg::job_progress* progress, std::
   // (holder is "" unless the job runs.)
   const bool finished = job.state == JobState::Done || job.state == JobState::Failed;
   const std::string& slot = finished ? job.last_holder : job.holder;
-  j["node"] = slot.empty() ? nlohmann::json() : nlohmann::json(slot.substr(0, slot.rfind('/')));
+  j["node"] = slot.empty() ? nlohmann::json() : nlohmann::json(msg::node_of_holder(slot));
   // Done, its sources still on their way to this archive folder (moved just
   // after "done" is durable); null once they are there.
   j["archive_pending"] = job.state == JobState::Done && !job.archive_pending.empty()

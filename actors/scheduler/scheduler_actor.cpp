@@ -108,7 +108,7 @@ void archive(self_ptr self, std::vector<std::string>& job_ids) {
 // so (by default once a minute), because the sources of done jobs stay in the queue.
 void warn_if_archiving_stalls(self_ptr self, std::int64_t now_ms) {
   auto& st = self->state;
-  const std::int64_t after = st.archive_stall_warning_ms;
+  const std::int64_t after = st.core->settings().archive_stall_warning_ms;
   if (st.archive_batch_out == 0 || now_ms - st.archive_out_since_ms < after) return;
   if (st.archive_warned_ms != 0 && now_ms - st.archive_warned_ms < after) return;
   st.archive_warned_ms = now_ms;
@@ -186,7 +186,6 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
   // that converts nothing).
   if (!make_exporter) settings.export_slots = 0;
   const std::size_t n = settings.slots + settings.export_slots;
-  st.archive_stall_warning_ms = settings.archive_stall_warning_ms;
   st.core = std::make_unique<JobScheduler>(std::move(settings), store, log);
   st.store = std::move(store);
   st.log = log;

@@ -55,7 +55,6 @@ struct scheduler_state {
   std::uint64_t archive_batches_sent = 0;
   std::int64_t archive_out_since_ms = 0;  // when it went out (the stall warning)
   std::int64_t archive_warned_ms = 0;
-  std::int64_t archive_stall_warning_ms = 60'000;  // SchedulerSettings::archive_stall_warning_ms
   std::int64_t shutdown_deadline_ms = 0;  // shutting down: how long archiving may still take
   // Held until the next commit.
   SchedulerEffects pending;

@@ -14,23 +14,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The next free name for `wanted` (wanted, wanted.1, wanted.2, ...) by
-// looking: for filesystems without RENAME_NOREPLACE (NFS), where a name
-// taken between the look and the rename is overwritten.
-fs::path free_name(const fs::path& wanted) {
-  if (!fs::exists(fs::symlink_status(wanted))) return wanted;
-  for (int i = 1;; ++i) {
-    fs::path p = wanted;
-    p += "." + std::to_string(i);
-    if (!fs::exists(fs::symlink_status(p))) return p;
-  }
-}
-
+// `wanted`, then wanted.1, wanted.2...
 fs::path numbered(const fs::path& wanted, int i) {
   if (i == 0) return wanted;
   fs::path p = wanted;
   p += "." + std::to_string(i);
   return p;
+}
+
+// The first of those names that is free, by looking: for filesystems
+// without RENAME_NOREPLACE (NFS), where a name taken between the look and
+// the rename is overwritten.
+fs::path free_name(const fs::path& wanted) {
+  for (int i = 0;; ++i)
+    if (fs::path p = numbered(wanted, i); !fs::exists(fs::symlink_status(p))) return p;
 }
 
 // Renames `from` to `wanted` or, when that name is taken, to the first free

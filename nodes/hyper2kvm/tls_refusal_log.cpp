@@ -23,21 +23,14 @@ std::string peer_of(SSL* ssl) {
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
   if (fd < 0 || ::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "an unknown peer";
+  const bool v6 = addr.ss_family == AF_INET6;
+  if (!v6 && addr.ss_family != AF_INET) return "an unknown peer";
+  const auto* in4 = reinterpret_cast<const sockaddr_in*>(&addr);
+  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
   char host[INET6_ADDRSTRLEN] = "?";
-  unsigned port = 0;
-  if (addr.ss_family == AF_INET) {
-    const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
-    ::inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-    port = ntohs(a->sin_port);
-    return std::string(host) + ":" + std::to_string(port);
-  }
-  if (addr.ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
-    ::inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-    port = ntohs(a->sin6_port);
-    return "[" + std::string(host) + "]:" + std::to_string(port);
-  }
-  return "an unknown peer";
+  ::inet_ntop(addr.ss_family, v6 ? static_cast<const void*>(&in6->sin6_addr) : &in4->sin_addr, host, sizeof host);
+  const unsigned port = ntohs(v6 ? in6->sin6_port : in4->sin_port);
+  return (v6 ? "[" + std::string(host) + "]" : std::string(host)) + ":" + std::to_string(port);
 }
 
 // OpenSSL's reason, without consuming its error queue (libcaf_openssl
