@@ -2,6 +2,8 @@
 
 #include <random>
 #include <sys/statvfs.h>
+#include <type_traits>
+#include <utility>
 
 #include <caf/all.hpp>
 
@@ -20,6 +22,57 @@ std::uint64_t free_bytes(const std::filesystem::path& dir) {
 std::uint32_t busy_slots(const link_state& st) { return static_cast<std::uint32_t>(st.leases.size()); }
 
 bool connected(const link_state& st) { return st.coordinator && st.welcomed; }
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Asks the coordinator on the path of a job (output folder, publish,
+// outcome): no CAF timeout (CAF 0.17 never cancels one; see
+// request_deadlines.hpp), a deadline of our own instead. `answered` gets
+// the reply; `lost` runs once, with the reason, if the request fails or its
+// deadline passes first. A request to a coordinator that died stays in CAF's table of
+// awaited answers (one entry per request then in flight), never answered.
+template <class Reply, class Request, class OnAnswer>
+void ask_coordinator(self_ptr self, Request request, OnAnswer answered,
+                     std::function<void(const std::string&)> lost) {
+  auto& st = self->state;
+  const auto wait = st.settings.request_timeout;
+  const auto token = st.deadlines.open(steady_ms() + wait.count(), [lost, wait] {
+    lost("no answer within " + std::to_string(wait.count()) + " ms");
+  });
+  auto failed = [self, token, lost](caf::error& e) {
+    if (self->state.deadlines.close(token)) lost(caf::to_string(e));
+  };
+  auto sent = self->request(st.coordinator, caf::infinite, std::move(request));
+  if constexpr (std::is_void_v<Reply>) {
+    sent.then(
+        [self, token, answered]() mutable {
+          if (self->state.deadlines.close(token)) answered();
+        },
+        failed);
+  } else {
+    sent.then(
+        [self, token, answered](Reply& reply) mutable {
+          if (self->state.deadlines.close(token)) answered(reply);
+        },
+        failed);
+  }
+}
+
+// The two requests a slot makes, forwarded: held for the next try when lost.
+void forward_planned(self_ptr self, msg::job_planned p, caf::typed_response_promise<msg::plan_reply> rp) {
+  ask_coordinator<msg::plan_reply>(
+      self, p, [rp](msg::plan_reply& r) mutable { rp.deliver(std::move(r)); },
+      [self, p, rp](const std::string&) { self->state.held_planned.emplace_back(p, rp); });
+}
+
+void forward_publish(self_ptr self, msg::publish_request r, caf::typed_response_promise<bool> rp) {
+  ask_coordinator<bool>(
+      self, r, [rp](bool ok) mutable { rp.deliver(ok); },
+      [self, r, rp](const std::string&) { self->state.held_publish.emplace_back(r, rp); });
+}
 
 void remember_lease(link_state& st, const std::string& job_id, std::uint64_t epoch, const std::string& holder) {
   if (job_id.empty() || st.revoked.count(job_id)) return;
@@ -55,20 +108,10 @@ void flush_held(self_ptr self) {
   for (auto& o : outcomes) send_outcome(self, std::move(o));
   auto planned = std::move(st.held_planned);
   st.held_planned.clear();
-  for (auto& [p, rp] : planned) {
-    auto rp2 = rp;
-    self->request(st.coordinator, st.settings.request_timeout, p)
-        .then([rp2](msg::plan_reply& r) mutable { rp2.deliver(std::move(r)); },
-              [self, p, rp2](caf::error&) mutable { self->state.held_planned.emplace_back(p, rp2); });
-  }
+  for (auto& [p, rp] : planned) forward_planned(self, std::move(p), std::move(rp));
   auto publish = std::move(st.held_publish);
   st.held_publish.clear();
-  for (auto& [r, rp] : publish) {
-    auto rp2 = rp;
-    self->request(st.coordinator, st.settings.request_timeout, r)
-        .then([rp2](bool ok) mutable { rp2.deliver(ok); },
-              [self, r, rp2](caf::error&) mutable { self->state.held_publish.emplace_back(r, rp2); });
-  }
+  for (auto& [r, rp] : publish) forward_publish(self, std::move(r), std::move(rp));
   for (auto& [k, vm] : st.held_found) self->send(st.coordinator, vm);
   st.held_found.clear();
   for (auto& p : st.held_problems) self->send(st.coordinator, p);
@@ -87,17 +130,18 @@ void send_outcome(self_ptr self, msg::job_outcome o) {
     st.unacked_outcomes.push_back(std::move(o));
     return;
   }
-  self->request(st.coordinator, st.settings.request_timeout, o)
-      .then(
-          [self, id = o.job_id, epoch = o.epoch]() {
-            auto it = self->state.leases.find(id);
-            if (it != self->state.leases.end() && it->second.epoch == epoch) self->state.leases.erase(it);
-          },
-          [self, o](caf::error& e) {
-            self->state.log->warn("job {}: outcome not acknowledged ({}): held for the next coordinator", o.job_id,
-                                  caf::to_string(e));
-            self->state.unacked_outcomes.push_back(o);
-          });
+  const std::string id = o.job_id;
+  const std::uint64_t epoch = o.epoch;
+  ask_coordinator<void>(
+      self, o,
+      [self, id, epoch]() {
+        auto it = self->state.leases.find(id);
+        if (it != self->state.leases.end() && it->second.epoch == epoch) self->state.leases.erase(it);
+      },
+      [self, o](const std::string& why) {
+        self->state.log->warn("job {}: outcome not acknowledged ({}): held for the next coordinator", o.job_id, why);
+        self->state.unacked_outcomes.push_back(o);
+      });
 }
 
 // One registration in flight at a time: a burst of them (one per tick while
@@ -245,6 +289,8 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
       },
       [=](msg::tick_atom) {
         auto& st = self->state;
+        // Requests past their deadline are held again (see ask_coordinator).
+        st.deadlines.expire(steady_ms());
         if (st.coordinator && !st.welcomed) {
           hello(self);
         } else if (connected(st)) {
@@ -279,9 +325,7 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
         } else if (!connected(st)) {
           st.held_planned.emplace_back(p, rp);
         } else {
-          self->request(st.coordinator, st.settings.request_timeout, p)
-              .then([rp](msg::plan_reply& r) mutable { rp.deliver(std::move(r)); },
-                    [self, p, rp](caf::error&) mutable { self->state.held_planned.emplace_back(p, rp); });
+          forward_planned(self, p, rp);
         }
         return rp;
       },
@@ -297,9 +341,7 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
           // Not answered by a timeout: a publish permission lost in transit
           // is asked again of whichever coordinator answers next (it is
           // recorded durably there before the yes).
-          self->request(st.coordinator, st.settings.request_timeout, r)
-              .then([rp](bool ok) mutable { rp.deliver(ok); },
-                    [self, r, rp](caf::error&) mutable { self->state.held_publish.emplace_back(r, rp); });
+          forward_publish(self, r, rp);
         }
         return rp;
       },

@@ -31,6 +31,7 @@
 #include <caf/typed_response_promise.hpp>
 #include <spdlog/logger.h>
 
+#include "actors/cluster/request_deadlines.hpp"
 #include "messages/interfaces.hpp"
 
 namespace h2k {
@@ -49,6 +50,7 @@ struct LinkSettings {
   std::filesystem::path scratch_dir;     // free space reported (work_dir)
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds request_timeout{10000};  // one try of a forwarded request or registration
+                                                     // (checked on the heartbeat tick for forwarded ones)
   std::size_t max_held_found = 10000;    // found VMs held while disconnected
 };
 
@@ -67,6 +69,9 @@ struct link_state {
   std::map<std::string, msg::lease_ref> leases;
   // Jobs whose lease the coordinator revoked: their reports are dropped.
   std::set<std::string> revoked;
+  // Forwarded requests in flight and their deadlines (no CAF timeouts: see
+  // request_deadlines.hpp).
+  RequestDeadlines deadlines;
   std::vector<msg::job_outcome> unacked_outcomes;
   std::vector<std::pair<msg::job_planned, caf::typed_response_promise<msg::plan_reply>>> held_planned;
   std::vector<std::pair<msg::publish_request, caf::typed_response_promise<bool>>> held_publish;
