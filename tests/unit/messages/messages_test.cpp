@@ -62,7 +62,7 @@ BOOST_AUTO_TEST_CASE(every_message_round_trips_with_its_fields) {
   BOOST_TEST(p2.related == p.related);
 
   job_assignment a{"job-7", 4, "local/slot-2", "external", {"/srv/images/a.vmdk"}, "vmdk", 3, "2026-11-22",
-                   "job-7.e4.0badcafe"};
+                   "job-7.e4.0badcafe", R"({"vm":"/dc/vm/web"})", true, "sha256"};
   auto a2 = round_trip(sys, a);
   BOOST_TEST(a2.job_id == "job-7");
   BOOST_TEST(a2.epoch == 4u);
@@ -72,14 +72,18 @@ BOOST_AUTO_TEST_CASE(every_message_round_trips_with_its_fields) {
   BOOST_TEST(a2.attempt == 3);
   BOOST_TEST(a2.output_subdir == "2026-11-22");
   BOOST_TEST(a2.staging_tag == "job-7.e4.0badcafe");
+  BOOST_TEST(a2.dedup_method == "sha256");
+  BOOST_TEST(a2.export_request == a.export_request);
+  BOOST_TEST(a2.define_domain == true);
 
-  job_planned pl{"job-7", 4, "local/slot-2", "2026-11-22", "web01"};
+  job_planned pl{"job-7", 4, "local/slot-2", "2026-11-22", "web01", "sha256:abc"};
   auto pl2 = round_trip(sys, pl);
   BOOST_TEST(pl2.job_id == "job-7");
   BOOST_TEST(pl2.epoch == 4u);
   BOOST_TEST(pl2.holder == "local/slot-2");
   BOOST_TEST(pl2.output_subdir == "2026-11-22");
   BOOST_TEST(pl2.vm_name == "web01");
+  BOOST_TEST(pl2.dedup_key == "sha256:abc");
 
   publish_request pub{"job-7", 4, "local/slot-2"};
   auto pub2 = round_trip(sys, pub);

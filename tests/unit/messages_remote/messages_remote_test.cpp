@@ -452,10 +452,12 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
   }
   {
     job_assignment x{"job 7 ü", kBig + 2, "node ö/slot-2", "external", {"/srv/ä b.vmdk", kRaw}, "vmdk", -3,
-                     "2026-11-22 é", "job-7.e4.0badcafe ☃"};
-    x.dedup_method = "xxh128";
+                     "2026-11-22 é", "job-7.e4.0badcafe ☃",
+                     R"({"vcenter":"vc ü","vm":"/dc/vm/web ☃"})" + kRaw, true, "xxh128"};
     auto y = c.echo(x);
     BOOST_TEST(y.dedup_method == "xxh128");
+    BOOST_TEST(y.export_request == x.export_request);
+    BOOST_TEST(y.define_domain == true);
     BOOST_TEST(y.job_id == x.job_id);
     BOOST_TEST(y.epoch == kBig + 2);
     BOOST_TEST(y.holder == x.holder);
@@ -518,8 +520,9 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
                   {"warning ö 1", "warning 2"},
                   3600.5,
                   kBig + 9,
-                  {"console tail ü", "kernel panic – not syncing"}};
-    x.needs = {"virtio-win", "kvm ü"};
+                  {"console tail ü", "kernel panic – not syncing"},
+                  {"2026-12-05/web/web.ova ☃", kRaw},
+                  {"virtio-win", "kvm ü"}};
     auto y = c.echo(x);
     BOOST_TEST(y.job_id == x.job_id);
     BOOST_TEST(y.epoch == kBig + 8);
@@ -535,6 +538,7 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
     BOOST_TEST(y.duration_s == 3600.5);
     BOOST_TEST(y.bytes_converted == kBig + 9);
     BOOST_TEST(y.error_details == x.error_details);
+    BOOST_TEST(y.files == x.files, boost::test_tools::per_element());
     BOOST_TEST(y.needs == x.needs, boost::test_tools::per_element());
   }
   {
@@ -552,7 +556,8 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
                 "2026-11-22/out ö",
                 12.5,
                 kBig + 11,
-                std::numeric_limits<std::int64_t>::min() + 7};
+                std::numeric_limits<std::int64_t>::min() + 7,
+                "vsphere://vc ü/dc/vm/web ☃"};
     auto y = c.echo(x);
     BOOST_TEST(y.kind == "retry_scheduled");
     BOOST_TEST(y.job_id == x.job_id);
@@ -569,6 +574,7 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
     BOOST_TEST(y.duration_s == 12.5);
     BOOST_TEST(y.bytes_converted == kBig + 11);
     BOOST_TEST(y.at_ms == std::numeric_limits<std::int64_t>::min() + 7);
+    BOOST_TEST(y.origin == x.origin);
   }
   {
     queue_state x{kBig + 12, kBig + 13, kBig + 14, "draining ☃"};
@@ -700,7 +706,8 @@ BOOST_AUTO_TEST_CASE(node_hello_brings_its_converter_slots_back_as_the_original_
                "tcg ü",
                {slot1, slot2},
                {{"job a ü", kBig + 18, "east ü 1/slot-1"}, {"job b", kBig + 19, "east ü 1/slot-2"}},
-               {export1}};
+               {export1},
+               {"kvm", "virtio-win ü"}};
   auto y = c.echo(x);
   BOOST_TEST(y.node_name == x.node_name);
   BOOST_TEST(y.incarnation == x.incarnation);
@@ -708,6 +715,7 @@ BOOST_AUTO_TEST_CASE(node_hello_brings_its_converter_slots_back_as_the_original_
   BOOST_TEST(y.host == x.host);
   BOOST_TEST(y.scratch_free_bytes == kBig + 17);
   BOOST_TEST(y.accel == x.accel);
+  BOOST_TEST(y.capabilities == x.capabilities, boost::test_tools::per_element());
   BOOST_REQUIRE(y.slots.size() == 2u);
   check_same_actor(y.slots[0], slot1, *c.sys, "slot 1");
   check_same_actor(y.slots[1], slot2, *c.sys, "slot 2");
