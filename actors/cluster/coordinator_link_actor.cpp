@@ -32,8 +32,9 @@ std::int64_t steady_ms() {
 // outcome): no CAF timeout (CAF 0.17 never cancels one; see
 // request_deadlines.hpp), a deadline of our own instead. `answered` gets
 // the reply; `lost` runs once, with the reason, if the request fails or its
-// deadline passes first. A request to a coordinator that died stays in CAF's table of
-// awaited answers (one entry per request then in flight), never answered.
+// deadline passes first. A request to a coordinator that died stays in
+// CAF's table of awaited answers (one entry per request then in flight),
+// never answered.
 template <class Reply, class Request, class OnAnswer>
 void ask_coordinator(self_ptr self, Request request, OnAnswer answered,
                      std::function<void(const std::string&)> lost) {
