@@ -36,16 +36,10 @@ std::int64_t steady_ms() {
 // CAF's table of awaited answers (one entry per request then in flight),
 // never answered.
 template <class Reply, class Request, class OnAnswer>
-void ask_coordinator(self_ptr self, Request request, OnAnswer answered,
-                     std::function<void(const std::string&)> lost) {
+void ask_coordinator(self_ptr self, Request request, OnAnswer answered, RequestDeadlines::OnLost lost) {
   auto& st = self->state;
-  const auto wait = st.settings.request_timeout;
-  const auto token = st.deadlines.open(steady_ms() + wait.count(), [lost, wait] {
-    lost("no answer within " + std::to_string(wait.count()) + " ms");
-  });
-  auto failed = [self, token, lost](caf::error& e) {
-    if (self->state.deadlines.close(token)) lost(caf::to_string(e));
-  };
+  const auto token = st.deadlines.open(steady_ms() + st.settings.request_timeout.count(), std::move(lost));
+  auto failed = [self, token](caf::error& e) { self->state.deadlines.fail(token, caf::to_string(e)); };
   auto sent = self->request(st.coordinator, caf::infinite, std::move(request));
   if constexpr (std::is_void_v<Reply>) {
     sent.then(
@@ -291,7 +285,8 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
       [=](msg::tick_atom) {
         auto& st = self->state;
         // Requests past their deadline are held again (see ask_coordinator).
-        st.deadlines.expire(steady_ms());
+        st.deadlines.expire(steady_ms(),
+                            "no answer within " + std::to_string(st.settings.request_timeout.count()) + " ms");
         if (st.coordinator && !st.welcomed) {
           hello(self);
         } else if (connected(st)) {
