@@ -118,7 +118,8 @@ void flush_held(self_ptr self) {
 void send_outcome(self_ptr self, msg::job_outcome o) {
   auto& st = self->state;
   if (st.revoked.count(o.job_id)) {
-    st.log->info("job {}: outcome '{}' of a revoked lease dropped", o.job_id, o.status);
+    st.log->info("job {}: outcome '{}'{} of a revoked lease dropped", o.job_id, o.status,
+                 o.error.empty() ? std::string() : " (" + o.error + ")");
     return;
   }
   if (!connected(st)) {

@@ -1,6 +1,7 @@
 #include "actors/common/fault_injection.hpp"
 
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -9,9 +10,9 @@
 namespace h2k {
 
 namespace {
-constexpr std::array<std::string_view, 7> kPoints{"before_staging",    "mid_copy",         "staging_complete",
-                                                  "after_publish_rename", "after_done_commit", "mid_archive",
-                                                  "slot_throw"};
+constexpr std::array<std::string_view, 8> kPoints{"before_staging",       "mid_copy",          "staging_complete",
+                                                  "publish_allowed",      "after_publish_rename", "after_done_commit",
+                                                  "mid_archive",          "slot_throw"};
 }
 
 FaultPlan FaultPlan::parse(const char* value) {
@@ -42,6 +43,13 @@ void FaultPlan::exit_if_at(std::string_view p, const std::string& job) const {
   std::fprintf(stderr, "H2K_FAULT: %s reached by %s: exiting with 137\n", point.c_str(), job.c_str());
   std::fflush(stderr);
   ::_exit(137);
+}
+
+void FaultPlan::stop_if_at(std::string_view p, const std::string& job) const {
+  if (!at(p, job)) return;
+  std::fprintf(stderr, "H2K_FAULT: %s reached by %s: stopping (SIGSTOP) until SIGCONT\n", point.c_str(), job.c_str());
+  std::fflush(stderr);
+  std::raise(SIGSTOP);
 }
 
 }  // namespace h2k

@@ -11,6 +11,10 @@
 //   before_staging         the converter took the job, nothing written yet
 //   mid_copy               the first disk is being copied into the staging folder
 //   staging_complete       the staging folder is complete, publish not yet asked
+//   publish_allowed        (not an exit) the publish permission arrived, the
+//                          rename is not done: the process stops itself
+//                          (SIGSTOP), as a node frozen at the worst moment;
+//                          SIGCONT resumes it
 //   after_publish_rename   the output folder was renamed into place, done not recorded
 //   after_done_commit      done was recorded (synced), sources not yet archived
 //   mid_archive            one source file was moved to .processed/, others not yet
@@ -36,6 +40,9 @@ struct FaultPlan {
   bool at(std::string_view p, const std::string& job) const { return armed() && point == p && job == job_id; }
   // _exit(137) when armed for (p, job), after one line on stderr.
   void exit_if_at(std::string_view p, const std::string& job) const;
+  // raise(SIGSTOP) when armed for (p, job), after one line on stderr: the
+  // whole process stops until someone sends it SIGCONT.
+  void stop_if_at(std::string_view p, const std::string& job) const;
 };
 
 }  // namespace h2k

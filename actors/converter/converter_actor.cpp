@@ -150,6 +150,7 @@ void run_job(caf::actor_system& sys, msg::converter_actor slot, msg::job_report_
                                 "the scheduler did not allow publishing " + folder +
                                     " (the job's lease is no longer current, or its state store is "
                                     "unavailable); the staging folder is removed");
+        faults.stop_if_at("publish_allowed", job.job_id);
       };
       req.after_publish = [&] { faults.exit_if_at("after_publish_rename", job.job_id); };
       outcome = run_conversion(req, job.job_id, settings.output_root, std::ref(forward), cancel, log);

@@ -185,6 +185,27 @@ void JobScheduler::remove_staging_of(const std::string& job_id, std::uint64_t ep
   for (const auto& p : removed) log_->warn("removed the staging folder {} of a stale attempt", p.string());
 }
 
+void JobScheduler::fence_lost_publish(const Job& job, const std::string& who) {
+  const auto f = fence_staging(
+      staging_folder(settings_.output_root, job.output_path, staging_tag(job.id, job.epoch, store_->instance_id())));
+  switch (f.result) {
+    case StagingFence::Result::fenced:
+      log_->warn("job {}: {} was allowed to publish (epoch {}) but had not: its staging folder is fenced off ({}), "
+                 "it can no longer publish",
+                 job.id, who, job.epoch, f.path.string());
+      break;
+    case StagingFence::Result::absent:
+      break;  // it published (looked for next), or its staging is gone
+    case StagingFence::Result::failed:
+      // The share refuses a rename: the old holder's rename most likely
+      // fails the same way. Said loudly, since nothing else stops it.
+      log_->error("job {}: cannot fence off the staging folder {} of {} (epoch {}, allowed to publish): {}; "
+                  "that holder may still publish it",
+                  job.id, f.path.string(), who, job.epoch, f.error);
+      break;
+  }
+}
+
 msg::job_event JobScheduler::event_for(const Job& job, const std::string& kind, std::int64_t now_ms) const {
   msg::job_event e;
   e.kind = kind;
@@ -647,7 +668,8 @@ SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_
     // Late (its job was requeued: the slot was lost or the watchdog fired),
     // duplicate, or from an older epoch: whatever that attempt staged goes;
     // the job's real state is untouched.
-    note_stale("outcome '" + o.status + "'", o.job_id, o.epoch, o.holder, now_ms, fx);
+    note_stale("outcome '" + o.status + "'" + (o.error.empty() ? std::string() : " (" + o.error + ")"), o.job_id,
+               o.epoch, o.holder, now_ms, fx);
     auto job = store_->get(o.job_id);
     if (!job || job->epoch != o.epoch || job->state != JobState::Running) remove_staging_of(o.job_id, o.epoch);
     return fx;
@@ -803,6 +825,11 @@ void JobScheduler::release_lease(const std::string& id, const std::string& who, 
     auto before = store_->get(id);
     if (!before || before->state != JobState::Running) return;
     const int budget = settings_.retry.enabled ? settings_.retry.max_retries + 1 : 1;
+    // Before looking for its output: a holder cut off or frozen after the
+    // permission could otherwise rename its staging into place after the
+    // look, while the job runs again elsewhere (published twice).
+    if (before->epoch != 0 && before->publishing_epoch == before->epoch && !before->output_path.empty())
+      fence_lost_publish(*before, who);
     if (has_published(*before, [this](const fs::path& rel) { return output_exists(rel); })) {
       // It had published before its holder was lost (a local slot's worker
       // is joined before the loss is reported; a remote holder's later

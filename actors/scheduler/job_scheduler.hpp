@@ -202,7 +202,8 @@ private:
   std::string source_of(const Job& job) const;
   // Takes a lease back from its holder (slot or node lost, orphan expired):
   // done if that epoch had published, failed when charged and out of
-  // attempts, queued again otherwise.
+  // attempts, queued again otherwise. An epoch that was allowed to publish
+  // is fenced first (fence_staging), so its holder cannot publish later.
   void release_lease(const std::string& id, const std::string& who, bool charged, const std::string& reason,
                      std::int64_t now_ms, SchedulerEffects& fx);
   nlohmann::json node_views(std::int64_t now_ms) const;
@@ -217,6 +218,9 @@ private:
   // Whether `relative` exists under the output root (an error reads as no).
   bool output_exists(const std::filesystem::path& relative) const;
   void remove_staging_of(const std::string& job_id, std::uint64_t epoch);
+  // The lost holder of `job` (lease `job.epoch`) was allowed to publish and
+  // may not have renamed yet: takes its staging folder out of its reach.
+  void fence_lost_publish(const Job& job, const std::string& who);
   SchedulerEffects handle_outcome(msg::job_outcome o, std::size_t slot, std::int64_t now_ms);
   void migrate_legacy_paths();
 

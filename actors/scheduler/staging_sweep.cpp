@@ -1,6 +1,9 @@
 #include "actors/scheduler/staging_sweep.hpp"
 
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <system_error>
 
 namespace h2k {
@@ -48,6 +51,34 @@ std::vector<fs::path> sweep_staging(const fs::path& output_root, const std::stri
     if (!n.empty() && n[0] != '.' && e.is_directory(ec)) sweep(e.path());
   }
   return removed;
+}
+
+fs::path staging_folder(const fs::path& output_root, const fs::path& output_path, const std::string& tag) {
+  return output_root / output_path.parent_path() / ("." + output_path.filename().string() + ".partial-" + tag);
+}
+
+StagingFence fence_staging(const fs::path& staging) {
+  StagingFence f;
+  f.path = staging;
+  const std::string name = staging.filename().string();
+  const auto mark = name.rfind(".partial-");
+  if (mark == std::string::npos) {
+    f.result = StagingFence::Result::failed;
+    f.error = "not a staging folder name";
+    return f;
+  }
+  // rename(2), not std::filesystem::rename: the errno is the answer.
+  const fs::path fenced = staging.parent_path() / (name.substr(0, mark) + ".fenced" + name.substr(mark));
+  if (std::rename(staging.c_str(), fenced.c_str()) == 0) {
+    f.result = StagingFence::Result::fenced;
+    f.path = fenced;
+  } else if (errno == ENOENT) {
+    f.result = StagingFence::Result::absent;
+  } else {
+    f.result = StagingFence::Result::failed;
+    f.error = std::strerror(errno);
+  }
+  return f;
 }
 
 }  // namespace h2k

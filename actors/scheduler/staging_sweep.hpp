@@ -31,4 +31,25 @@ std::optional<StagingName> parse_staging_folder(const std::string& folder_name);
 std::vector<std::filesystem::path> sweep_staging(const std::filesystem::path& output_root, const std::string& instance,
                                                  const std::function<bool(const StagingName&)>& is_dead);
 
+// Where an attempt stages the VM it will publish as `output_path` (relative
+// to output_root): ".<vm>.partial-<tag>" in the same folder.
+std::filesystem::path staging_folder(const std::filesystem::path& output_root, const std::filesystem::path& output_path,
+                                     const std::string& tag);
+
+// Fences off an attempt that was allowed to publish and then lost its
+// lease. Its holder may still rename its staging folder into place (it was
+// frozen or cut off between the permission and the rename), and nothing on
+// the share can check an epoch. Renaming that folder away first settles the
+// race where the file server decides it, since one rename of a directory
+// entry wins: if ours wins, the old holder's rename finds nothing (ENOENT)
+// and it can never publish; if its rename won, ours finds nothing and the
+// output is in place. The new name, ".<vm>.fenced.partial-<tag>", keeps the
+// tag: the sweeps remove it as that dead attempt's staging.
+struct StagingFence {
+  enum class Result { fenced, absent, failed } result = Result::absent;
+  std::filesystem::path path;  // the fenced folder (fenced) or the staging folder looked for
+  std::string error;           // failed: why
+};
+StagingFence fence_staging(const std::filesystem::path& staging);
+
 }  // namespace h2k

@@ -20,6 +20,11 @@
 #            moved; after kill -CONT / link up, the old holder's late work
 #            is rejected (revoked or stale)
 #            and never published; every VM exactly once.
+#   fence    a converter stops (SIGSTOP, H2K_FAULT=publish_allowed) at the
+#            worst moment: the coordinator allowed its publish and it has
+#            not renamed yet. Declared dead, its staging folder is fenced off
+#            and the job runs on the other converter; thawed, its rename
+#            finds nothing: the VM is published once, by the new holder.
 #   coord    kill -9 of the coordinator while 3 jobs run on the nodes: the
 #            restarted coordinator keeps their leases (the nodes reconnect
 #            and claim them): nothing lost, nothing duplicated, no job
@@ -34,7 +39,7 @@ source "$HERE/../integration/daemon-lib.sh"
 source "$HERE/../integration/wave-lib.sh"
 source "$HERE/lib/netns.sh"
 source "$HERE/cluster-lib.sh"
-PART=${1:?usage: cluster-e2e.sh spread|dedup|kill|freeze|coord|tls}
+PART=${1:?usage: cluster-e2e.sh spread|dedup|kill|freeze|fence|coord|tls}
 [[ $EUID == 0 ]] || { echo "needs root (network namespaces)"; exit 77; }
 unset H2K_FAULT
 set -euo pipefail
@@ -274,6 +279,61 @@ freeze)
     || { dump_logs coord; fail "exactly-once conditions"; }
   grep -E "revoked|stale" "$D/nodes/coord/daemon.log" | cut -c1-200
   pass "frozen and cut-off converters: detected, jobs moved, late attempts rejected, each VM published once"
+  ;;
+
+fence)
+  # Copies of 8 s: conv2's attempt is still copying when conv1 thaws, so
+  # conv1's late rename meets no published output, only the fence.
+  SLOW_COPY=${SLOW_COPY:-8}
+  NODE_TIMEOUT=4
+  cluster_start_env coord conv1 conv2
+  slow_qemu_img
+  node_config coord "[coordinator, watcher]"
+  for n in conv1 conv2; do node_config "$n" converter; done
+  start_node coord
+  wait_until 30 "the coordinator to answer" coord_ready
+  start_node conv1 PATH="$D/bin:$PATH" H2K_FAULT=publish_allowed:job=1
+  start_node conv2 PATH="$D/bin:$PATH"
+  for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
+  stage_vm alpha qcow2
+  write_expect "$D/expect.json" alpha
+  start_on_conv1 alpha job-1
+  stopped() { grep -q "H2K_FAULT: publish_allowed reached by job-1" "$D/nodes/conv1/stdout" 2>/dev/null; }
+  wait_until 120 "conv1 to stop between its publish permission and its rename" stopped \
+    || { dump_logs coord conv1; fail "conv1 never reached its publish permission for job-1"; }
+  [[ "$(ps -o state= -p "${NODE_PID[conv1]}" | tr -d ' ')" == T ]] || fail "conv1 is not stopped: $(ps -o state= -p "${NODE_PID[conv1]}")"
+  staged=$(find "$O" -name '.alpha.partial-job-1.e1.*')
+  [[ -n "$staged" ]] || fail "no staging folder of job-1's first attempt while conv1 is stopped before its rename"
+  pass "conv1 stopped after the publish permission for job-1, its staging folder complete: ${staged#"$O"/}"
+  lost_conv1() { [[ -n "$(lost_at conv1)" ]]; }
+  wait_until 60 "conv1 to be declared dead" lost_conv1 || { dump_logs coord; fail "stopped conv1 never declared dead"; }
+  grep -q "job job-1: conv1/slot-[0-9]* was allowed to publish (epoch 1) but had not: its staging folder is fenced off" \
+    "$D/nodes/coord/daemon.log" || { dump_logs coord; fail "the coordinator did not fence off conv1's staging folder"; }
+  [[ ! -e "$staged" ]] || fail "conv1's staging folder is still where its rename would find it: $staged"
+  # conv1 thaws at once: its engine goes on with the rename it was allowed,
+  # while job-1's new attempt is still copying on conv2.
+  kill -CONT "${NODE_PID[conv1]}"
+  tried() {
+    grep -q "job job-1: outcome 'failed' (.*cannot publish output.*) of a revoked lease dropped" "$D/nodes/conv1/daemon.log" ||
+      grep -q "stale outcome 'failed' (.*cannot publish output.*) for job job-1 (epoch 1, conv1/" "$D/nodes/coord/daemon.log"
+  }
+  # The failure is dropped by conv1's link (the lease was revoked when it
+  # registered again) or, if it got there first, by the coordinator (stale).
+  wait_until 60 "conv1's late rename to fail" tried || { dump_logs coord conv1; fail "conv1's late attempt did not end in a failed rename"; }
+  grep -h "of a revoked lease dropped\|stale outcome" "$D/nodes/conv1/daemon.log" "$D/nodes/coord/daemon.log" | cut -c1-300
+  [[ -z "$(find "$O" -mindepth 2 -maxdepth 2 -name alpha)" ]] || [[ "$(ctl --json job-status job-1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["job"]["state"])')" == done ]] \
+    || fail "alpha appeared in the output while job-1's new attempt is still running (conv1 published late)"
+  pass "thawed after its publish permission, conv1 found nothing to rename"
+  wait_until 120 "job-1 done on conv2" all_done 1 || { dump_logs coord conv2; fail "job-1 not done after conv1 was lost"; }
+  grep -q "job job-1 succeeded in .* on conv2/" "$D/nodes/coord/daemon.log" || fail "job-1 did not complete on conv2"
+  rejoined() { node_up conv1; }
+  wait_until 60 "conv1 to rejoin" rejoined || { dump_logs coord conv1; fail "conv1 did not rejoin"; }
+  ! grep -q "succeeded in .* on conv1/" "$D/nodes/coord/daemon.log" || fail "the stale attempt on conv1 was recorded as a success"
+  [[ -z "$(find "$O" -name '.*partial*' 2>/dev/null)" ]] || fail "staging left behind: $(find "$O" -name '.*partial*')"
+  ctl --json list-jobs >"$D/jobs.json"
+  python3 "$EXACTLY_ONCE" --output "$O" --watch "$Q" --jobs "$D/jobs.json" --expect "$D/expect.json" \
+    || { dump_logs coord; fail "exactly-once conditions"; }
+  pass "job-1 published once, by conv2; conv1 back in the cluster"
   ;;
 
 coord)

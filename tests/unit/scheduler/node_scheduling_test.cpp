@@ -10,6 +10,8 @@
 #include "tests/unit/scheduler/scheduler_test_support.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <map>
 #include <random>
 #include <set>
@@ -295,6 +297,82 @@ BOOST_AUTO_TEST_CASE(a_lost_node_with_no_other_node_up_leaves_its_job_queued_unc
   BOOST_TEST(job.holder.empty());
   BOOST_TEST(job.charged_attempts() == 0);
   BOOST_TEST(d.sched->running() == 0u);
+}
+
+// The worst moment to lose a node: the coordinator allowed its publish
+// (recorded, synced), and the node froze or was cut off before renaming its
+// staging folder into place. What the node finds when it thaws: nothing to
+// rename; and the next attempt publishes the VM once, under the same name.
+// (Here the node's rename comes after on_node_lost returns; one racing the
+// coordinator's own steps is settled by fence_staging, tested in
+// staging_sweep_test.cpp, and end to end by cluster.fence.)
+BOOST_AUTO_TEST_CASE(a_node_lost_between_its_publish_permission_and_its_rename_can_never_publish) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("node-a", "inc-a", 1, 1000 * kGiB), kT0);
+  d.sched->on_node_hello(hello("node-b", "inc-b", 1, 100 * kGiB), kT0);
+  const std::string id = d.found("vm1.ova", kT0);
+  BOOST_TEST_REQUIRE(d.job(id).holder == "node-a/slot-1");
+  const std::string folder = d.plan(id, "vm1", kT0 + kSecond);
+  BOOST_TEST_REQUIRE(!folder.empty());
+  // node-a staged the VM and was allowed to publish it.
+  const fs::path staging = make_staging(d.out / fs::path(folder).parent_path(), "vm1", id, 1, d.store->instance_id());
+  BOOST_TEST_REQUIRE(staging == staging_folder(d.out, folder, staging_tag(id, 1, d.store->instance_id())));
+  SchedulerEffects pfx;
+  BOOST_TEST_REQUIRE(d.sched->on_publish({id, 1, "node-a/slot-1"}, kT0 + 2 * kSecond, pfx));
+
+  auto lost = d.sched->on_node_lost("node-a", "silent for 10 s", kT0 + 13 * kSecond);
+  BOOST_TEST_REQUIRE(lost.assignments.size() == 1u);
+  BOOST_TEST(lost.assignments.front().second.holder == "node-b/slot-1");
+  BOOST_TEST(lost.assignments.front().second.epoch == 2u);
+  BOOST_TEST(d.job(id).publishing_epoch == 0u);  // the new lease has to ask again
+
+  // node-a thaws and renames, as its engine would: nothing is there to publish.
+  BOOST_TEST(!fs::exists(staging));
+  BOOST_TEST(::rename(staging.c_str(), (d.out / folder).c_str()) == -1);
+  BOOST_TEST(errno == ENOENT);
+  BOOST_TEST(!fs::exists(d.out / folder));
+  // Nothing of the fenced attempt is left on the share.
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(d.out / fs::path(folder).parent_path()))
+    left.push_back(e.path().filename().string());
+  BOOST_TEST(left.empty(), "left in the output folder: " << left.size() << (left.empty() ? "" : ", first " + left.front()));
+
+  // node-b's attempt publishes the VM under the same reserved name.
+  std::string published;
+  d.succeed(id, kT0 + 20 * kSecond, "vm1", 12.5, 4096, &published);
+  BOOST_TEST(d.state_of(id) == JobState::Done);
+  BOOST_TEST(published == folder);
+  BOOST_TEST(d.job(id).output_path == fs::path(folder));
+  BOOST_TEST(d.sched->stale_results() == 0u);
+}
+
+// The other side of that race: the node renamed before it was lost. The
+// fence finds nothing to take; the job is done, once, not run again.
+BOOST_AUTO_TEST_CASE(a_node_lost_just_after_its_rename_leaves_the_job_done_not_rerun) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("node-a", "inc-a", 1, 1000 * kGiB), kT0);
+  d.sched->on_node_hello(hello("node-b", "inc-b", 1, 100 * kGiB), kT0);
+  const std::string id = d.found("vm1.ova", kT0);
+  const std::string folder = d.plan(id, "vm1", kT0 + kSecond);
+  BOOST_TEST_REQUIRE(!folder.empty());
+  const fs::path staging = make_staging(d.out / fs::path(folder).parent_path(), "vm1", id, 1, d.store->instance_id());
+  SchedulerEffects pfx;
+  BOOST_TEST_REQUIRE(d.sched->on_publish({id, 1, "node-a/slot-1"}, kT0 + 2 * kSecond, pfx));
+  fs::rename(staging, d.out / folder);
+
+  auto lost = d.sched->on_node_lost("node-a", "silent for 10 s", kT0 + 13 * kSecond);
+  BOOST_TEST(lost.assignments.empty());
+  const Job job = d.job(id);
+  BOOST_TEST(job.state == JobState::Done);
+  BOOST_TEST(job.output_path == fs::path(folder));
+  BOOST_TEST(job.attempts == 1);
+  BOOST_TEST(fs::exists(d.out / folder / "disk.qcow2.part"));
+  const auto ks = kinds(lost);
+  BOOST_TEST((std::find(ks.begin(), ks.end(), "succeeded") != ks.end()));
 }
 
 // A dropped connection is not a lost node: the node's process may live

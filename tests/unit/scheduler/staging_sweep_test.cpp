@@ -4,6 +4,8 @@
 // rather than silently test nothing.
 #include <boost/test/unit_test.hpp>
 
+#include <cerrno>
+#include <cstdio>
 #include <stdexcept>
 
 #include "actors/common/fault_injection.hpp"
@@ -81,6 +83,61 @@ BOOST_AUTO_TEST_CASE(the_sweep_removes_only_the_dead_staging_of_its_own_instance
   BOOST_TEST(sweep_staging(out / "missing", "aaaa0001", [](const StagingName&) { return true; }).empty());
 }
 
+// The race fence_staging settles, in both orders, as the file system sees
+// them: the lost holder's rename (staging -> output) against the
+// coordinator's (staging -> fenced name).
+BOOST_AUTO_TEST_CASE(a_fenced_staging_folder_can_no_longer_be_published_and_is_swept_as_dead) {
+  ScratchDir dir("staging-fence");
+  const fs::path out = dir.path();
+  const fs::path staging = staging_folder(out, "2026-12-03/web01", staging_tag("job-7", 2, "aaaa0001"));
+  BOOST_TEST(staging == out / "2026-12-03" / ".web01.partial-job-7.e2.aaaa0001");
+  write_file(staging / "disk.qcow2", "the whole disk");
+
+  const StagingFence f = fence_staging(staging);
+  BOOST_TEST_REQUIRE((f.result == StagingFence::Result::fenced), f.error);
+  BOOST_TEST(f.path == out / "2026-12-03" / ".web01.fenced.partial-job-7.e2.aaaa0001");
+  BOOST_TEST(read_file(f.path / "disk.qcow2") == "the whole disk", "moved whole, not deleted");
+  // The old holder's publish, after the fence: nothing to rename.
+  const fs::path output = out / "2026-12-03" / "web01";
+  BOOST_TEST(::rename(staging.c_str(), output.c_str()) == -1);
+  BOOST_TEST(errno == ENOENT);
+  BOOST_TEST(!fs::exists(output));
+  // Still that attempt's, to the sweeps: removed with the dead attempt.
+  auto parsed = parse_staging_folder(f.path.filename().string());
+  BOOST_TEST_REQUIRE(parsed.has_value());
+  BOOST_TEST(parsed->job_id == "job-7");
+  BOOST_TEST(parsed->epoch == 2u);
+  BOOST_TEST(parsed->instance == "aaaa0001");
+  auto removed = sweep_staging(out, "aaaa0001", [](const StagingName& n) { return n.job_id == "job-7" && n.epoch == 2; });
+  BOOST_TEST(removed.size() == 1u);
+  BOOST_TEST(!fs::exists(f.path));
+}
+
+BOOST_AUTO_TEST_CASE(a_fence_after_the_holder_published_finds_nothing_and_touches_nothing) {
+  ScratchDir dir("staging-fence-late");
+  const fs::path out = dir.path();
+  const fs::path staging = staging_folder(out, "2026-12-03/web01", staging_tag("job-7", 2, "aaaa0001"));
+  write_file(staging / "disk.qcow2", "the whole disk");
+  fs::rename(staging, out / "2026-12-03" / "web01");  // the holder was first
+
+  const StagingFence f = fence_staging(staging);
+  BOOST_TEST((f.result == StagingFence::Result::absent));
+  BOOST_TEST(read_file(out / "2026-12-03" / "web01" / "disk.qcow2") == "the whole disk");
+  BOOST_TEST(!fs::exists(out / "2026-12-03" / ".web01.fenced.partial-job-7.e2.aaaa0001"));
+  // Never staged at all (no date folder yet): absent too.
+  BOOST_TEST((fence_staging(staging_folder(out, "2026-12-04/web02", "job-8.e1.aaaa0001")).result ==
+              StagingFence::Result::absent));
+}
+
+BOOST_AUTO_TEST_CASE(a_fence_the_file_system_refuses_says_why) {
+  ScratchDir dir("staging-fence-refused");
+  const fs::path out = dir.path();
+  write_file(out / "2026-12-03", "a file where the date folder should be");
+  const StagingFence f = fence_staging(staging_folder(out, "2026-12-03/web01", "job-7.e2.aaaa0001"));
+  BOOST_TEST((f.result == StagingFence::Result::failed));
+  BOOST_TEST(f.error == "Not a directory");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(fault_plan)
@@ -95,8 +152,8 @@ BOOST_AUTO_TEST_CASE(a_point_and_a_job_number_arm_it_for_that_job_only) {
   BOOST_TEST(!p.at("after_publish_rename", "job-2"));
   const FaultPlan named = FaultPlan::parse("after_publish_rename:job=web01-import");
   BOOST_TEST(named.job_id == "web01-import", "a job id that is not a number is taken as is");
-  for (const char* point : {"before_staging", "mid_copy", "staging_complete", "after_publish_rename",
-                            "after_done_commit", "mid_archive", "slot_throw"})
+  for (const char* point : {"before_staging", "mid_copy", "staging_complete", "publish_allowed",
+                            "after_publish_rename", "after_done_commit", "mid_archive", "slot_throw"})
     BOOST_TEST(FaultPlan::parse((std::string(point) + ":job=1").c_str()).point == point);
 }
 
@@ -105,6 +162,8 @@ BOOST_AUTO_TEST_CASE(unset_or_empty_is_unarmed_and_costs_nothing) {
   BOOST_TEST(!FaultPlan::parse("").armed());
   BOOST_TEST(!FaultPlan{}.at("mid_copy", "job-2"));
   FaultPlan{}.exit_if_at("mid_copy", "job-2");  // returns: nothing armed
+  FaultPlan{}.stop_if_at("publish_allowed", "job-2");
+  FaultPlan::parse("publish_allowed:job=3").stop_if_at("publish_allowed", "job-2");  // another job: no stop
 }
 
 BOOST_AUTO_TEST_CASE(a_typo_is_refused_with_a_message_naming_the_variable) {
