@@ -56,7 +56,8 @@ SH
   chmod +x "$D/bin/qemu-img"
 }
 
-# A coordinator that also watches the queue, and conv1, conv2 (slowed copies).
+# A coordinator that also watches the queue, and conv1, conv2 (slowed
+# copies). ENV=VALUE arguments go to conv1 only.
 start_coordinator_and_two_converters() {
   cluster_start_env coord conv1 conv2
   slow_qemu_img
@@ -64,7 +65,8 @@ start_coordinator_and_two_converters() {
   for n in conv1 conv2; do node_config "$n" converter; done
   start_node coord
   wait_until 30 "the coordinator to answer" coord_ready
-  for n in conv1 conv2; do start_node "$n" PATH="$D/bin:$PATH"; done
+  start_node conv1 PATH="$D/bin:$PATH" "$@"
+  start_node conv2 PATH="$D/bin:$PATH"
   for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
 }
 
@@ -286,15 +288,7 @@ fence)
   # conv1's late rename meets no published output, only the fence.
   SLOW_COPY=${SLOW_COPY:-8}
   NODE_TIMEOUT=4
-  cluster_start_env coord conv1 conv2
-  slow_qemu_img
-  node_config coord "[coordinator, watcher]"
-  for n in conv1 conv2; do node_config "$n" converter; done
-  start_node coord
-  wait_until 30 "the coordinator to answer" coord_ready
-  start_node conv1 PATH="$D/bin:$PATH" H2K_FAULT=publish_allowed:job=1
-  start_node conv2 PATH="$D/bin:$PATH"
-  for n in conv1 conv2; do wait_until 60 "$n to join" node_up "$n" || { dump_logs coord "$n"; fail "$n did not join"; }; done
+  start_coordinator_and_two_converters H2K_FAULT=publish_allowed:job=1
   stage_vm alpha qcow2
   write_expect "$D/expect.json" alpha
   start_on_conv1 alpha job-1

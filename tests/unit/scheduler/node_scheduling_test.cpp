@@ -81,6 +81,33 @@ fs::path make_staging(const fs::path& dir, const std::string& vm, const std::str
   return p;
 }
 
+// node-a (the most scratch) and node-b, one slot each; vm1.ova leased to
+// node-a, which reserved its output folder, staged it there and was allowed
+// to publish it (the permission recorded in the store).
+struct AllowedToPublish {
+  std::string id;
+  std::string folder;  // relative to the output root
+  fs::path staging;
+};
+
+AllowedToPublish allowed_to_publish_on_node_a(Daemon& d) {
+  as_coordinator(d);
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("node-a", "inc-a", 1, 1000 * kGiB), kT0);
+  d.sched->on_node_hello(hello("node-b", "inc-b", 1, 100 * kGiB), kT0);
+  AllowedToPublish r;
+  r.id = d.found("vm1.ova", kT0);
+  BOOST_TEST_REQUIRE(d.job(r.id).holder == "node-a/slot-1");
+  r.folder = d.plan(r.id, "vm1", kT0 + kSecond);
+  BOOST_TEST_REQUIRE(!r.folder.empty());
+  r.staging = make_staging(d.out / fs::path(r.folder).parent_path(), "vm1", r.id, 1, d.store->instance_id());
+  BOOST_TEST_REQUIRE(r.staging == staging_folder(d.out, r.folder, staging_tag(r.id, 1, d.store->instance_id())));
+  SchedulerEffects fx;
+  BOOST_TEST_REQUIRE(d.sched->on_publish({r.id, 1, "node-a/slot-1"}, kT0 + 2 * kSecond, fx));
+  BOOST_TEST_REQUIRE(d.job(r.id).publishing_epoch == 1u);
+  return r;
+}
+
 // Two converter nodes of 2 slots and equal scratch, then 4 VMs: returns the
 // job ids in the order found and every assignment made.
 struct TwoNodes {
@@ -308,19 +335,7 @@ BOOST_AUTO_TEST_CASE(a_lost_node_with_no_other_node_up_leaves_its_job_queued_unc
 // staging_sweep_test.cpp, and end to end by cluster.fence.)
 BOOST_AUTO_TEST_CASE(a_node_lost_between_its_publish_permission_and_its_rename_can_never_publish) {
   Daemon d(0);
-  as_coordinator(d);
-  d.boot(kT0);
-  d.sched->on_node_hello(hello("node-a", "inc-a", 1, 1000 * kGiB), kT0);
-  d.sched->on_node_hello(hello("node-b", "inc-b", 1, 100 * kGiB), kT0);
-  const std::string id = d.found("vm1.ova", kT0);
-  BOOST_TEST_REQUIRE(d.job(id).holder == "node-a/slot-1");
-  const std::string folder = d.plan(id, "vm1", kT0 + kSecond);
-  BOOST_TEST_REQUIRE(!folder.empty());
-  // node-a staged the VM and was allowed to publish it.
-  const fs::path staging = make_staging(d.out / fs::path(folder).parent_path(), "vm1", id, 1, d.store->instance_id());
-  BOOST_TEST_REQUIRE(staging == staging_folder(d.out, folder, staging_tag(id, 1, d.store->instance_id())));
-  SchedulerEffects pfx;
-  BOOST_TEST_REQUIRE(d.sched->on_publish({id, 1, "node-a/slot-1"}, kT0 + 2 * kSecond, pfx));
+  const auto [id, folder, staging] = allowed_to_publish_on_node_a(d);
 
   auto lost = d.sched->on_node_lost("node-a", "silent for 10 s", kT0 + 13 * kSecond);
   BOOST_TEST_REQUIRE(lost.assignments.size() == 1u);
@@ -352,16 +367,7 @@ BOOST_AUTO_TEST_CASE(a_node_lost_between_its_publish_permission_and_its_rename_c
 // fence finds nothing to take; the job is done, once, not run again.
 BOOST_AUTO_TEST_CASE(a_node_lost_just_after_its_rename_leaves_the_job_done_not_rerun) {
   Daemon d(0);
-  as_coordinator(d);
-  d.boot(kT0);
-  d.sched->on_node_hello(hello("node-a", "inc-a", 1, 1000 * kGiB), kT0);
-  d.sched->on_node_hello(hello("node-b", "inc-b", 1, 100 * kGiB), kT0);
-  const std::string id = d.found("vm1.ova", kT0);
-  const std::string folder = d.plan(id, "vm1", kT0 + kSecond);
-  BOOST_TEST_REQUIRE(!folder.empty());
-  const fs::path staging = make_staging(d.out / fs::path(folder).parent_path(), "vm1", id, 1, d.store->instance_id());
-  SchedulerEffects pfx;
-  BOOST_TEST_REQUIRE(d.sched->on_publish({id, 1, "node-a/slot-1"}, kT0 + 2 * kSecond, pfx));
+  const auto [id, folder, staging] = allowed_to_publish_on_node_a(d);
   fs::rename(staging, d.out / folder);
 
   auto lost = d.sched->on_node_lost("node-a", "silent for 10 s", kT0 + 13 * kSecond);
