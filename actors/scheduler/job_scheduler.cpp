@@ -189,11 +189,19 @@ void JobScheduler::fence_lost_publish(const Job& job, const std::string& who) {
   const auto f = fence_staging(
       staging_folder(settings_.output_root, job.output_path, staging_tag(job.id, job.epoch, store_->instance_id())));
   switch (f.result) {
-    case StagingFence::Result::fenced:
+    case StagingFence::Result::fenced: {
       log_->warn("job {}: {} was allowed to publish (epoch {}) but had not: its staging folder is fenced off ({}), "
                  "it can no longer publish",
                  job.id, who, job.epoch, f.path.string());
+      // Complete (it was allowed to publish) and out of its holder's reach:
+      // nothing writes there any more. Not every path that takes a lease
+      // back sweeps staging afterwards (a stalled remote slot waits for its
+      // outcome), and this one is known dead now.
+      std::error_code ec;
+      fs::remove_all(f.path, ec);
+      if (ec) log_->error("job {}: cannot remove the fenced staging folder {}: {}", job.id, f.path.string(), ec.message());
       break;
+    }
     case StagingFence::Result::absent:
       break;  // it published (looked for next), or its staging is gone
     case StagingFence::Result::failed:

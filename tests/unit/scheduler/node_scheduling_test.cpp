@@ -363,6 +363,38 @@ BOOST_AUTO_TEST_CASE(a_node_lost_between_its_publish_permission_and_its_rename_c
   BOOST_TEST(d.sched->stale_results() == 0u);
 }
 
+// A node that stays connected but whose attempt hangs after the permission
+// (its rename stuck on the share, say): the watchdog takes the lease back,
+// and the same fence applies; the fenced folder goes at once (that path
+// does not sweep staging afterwards).
+BOOST_AUTO_TEST_CASE(a_stalled_remote_attempt_allowed_to_publish_is_fenced_when_its_lease_is_taken_back) {
+  Daemon d(0);
+  d.settings.job_stall_timeout_ms = 30 * kSecond;
+  d.settings.stall_kill_grace_ms = 10 * kSecond;
+  const auto [id, folder, staging] = allowed_to_publish_on_node_a(d);
+  bool cancelled = false;
+  std::optional<msg::job_assignment> moved;
+  for (std::int64_t t = kT0 + 3 * kSecond; t <= kT0 + 60 * kSecond && !moved; t += kSecond) {
+    // Both nodes keep their heartbeats: only the job is silent.
+    BOOST_TEST_REQUIRE(d.sched->on_node_status(status("node-a", "inc-a", 1000 * kGiB, 1), t));
+    BOOST_TEST_REQUIRE(d.sched->on_node_status(status("node-b", "inc-b", 100 * kGiB, 0), t));
+    auto fx = d.sched->on_tick(t);
+    for (const auto& c : fx.cancels) cancelled = cancelled || c.second == id;
+    for (const auto& [slot, a] : fx.assignments)
+      if (a.job_id == id) moved = a;
+  }
+  BOOST_TEST(cancelled, "the watchdog never cancelled the silent attempt");
+  BOOST_TEST_REQUIRE(moved.has_value(), "the lease was never taken back");
+  BOOST_TEST(moved->epoch == 2u);  // on whichever node has room (node-a's slot is free again)
+  BOOST_TEST(d.job(id).charged_attempts() == 2, "a stalled attempt is the job's own failure");
+  BOOST_TEST(!fs::exists(staging));
+  BOOST_TEST(::rename(staging.c_str(), (d.out / folder).c_str()) == -1, "node-a's late rename found its staging");
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(d.out / fs::path(folder).parent_path()))
+    left.push_back(e.path().filename().string());
+  BOOST_TEST(left.empty(), "left in the output folder: " << left.size() << (left.empty() ? "" : ", first " + left.front()));
+}
+
 // The other side of that race: the node renamed before it was lost. The
 // fence finds nothing to take; the job is done, once, not run again.
 BOOST_AUTO_TEST_CASE(a_node_lost_just_after_its_rename_leaves_the_job_done_not_rerun) {
