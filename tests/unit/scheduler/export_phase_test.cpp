@@ -189,6 +189,33 @@ BOOST_AUTO_TEST_CASE(a_daemon_restart_mid_export_exports_again_under_a_new_lease
   BOOST_TEST(!d.job(id).export_source->exported);
 }
 
+// An exporter that goes on after its lease moved (frozen, then thawed) and
+// writes its whole folder again after the job's clean-ups: its late report
+// is stale, and its folder goes; the accepted export's folder stays (the
+// conversion reads it).
+BOOST_AUTO_TEST_CASE(a_stale_exporters_late_folder_is_removed_and_the_accepted_one_kept) {
+  ExportDaemon d;
+  d.boot();
+  const std::string id = d.submit("web01");
+  const msg::job_outcome first = d.exported(id, "web01");  // epoch 1's files, not reported yet
+  d.restart(kT0 + kMinute);
+  const msg::job_outcome second = d.exported(id, "web01");
+  BOOST_TEST_REQUIRE(second.epoch > first.epoch);
+  d.sched->on_outcome(second, kT0 + 2 * kMinute);
+  BOOST_TEST_REQUIRE(d.job(id).export_source->exported);
+  const fs::path old_dir = d.watch / first.output_path, accepted = d.watch / second.output_path;
+  BOOST_TEST(!fs::exists(old_dir), "the accepted export clears the other attempts' folders");
+  // The old exporter writes its folder again and reports.
+  write_file(old_dir / "web01" / "disk-0.vmdk", "late disk bytes");
+  d.sched->on_outcome(first, kT0 + 3 * kMinute);
+  BOOST_TEST(d.sched->stale_results() == 1u);
+  BOOST_TEST(!fs::exists(old_dir), "the stale export's folder is left on the share");
+  BOOST_TEST(read_file(accepted / "web01" / "disk-0.vmdk") == "disk bytes");
+  // A stale report of the accepted epoch itself (a duplicate) keeps its folder.
+  d.sched->on_outcome(second, kT0 + 4 * kMinute);
+  BOOST_TEST(fs::exists(accepted / "web01" / "manifest.json"));
+}
+
 BOOST_AUTO_TEST_CASE(convert_vm_errors_name_the_argument) {
   ExportDaemon d;
   d.boot();
