@@ -682,13 +682,17 @@ SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_
     if (!job || job->epoch != o.epoch || job->state != JobState::Running) {
       remove_staging_of(o.job_id, o.epoch);
       // An exporter that went on after its lease moved may have (re)written
-      // its folder under .exports/ since the job's own clean-ups: it goes
-      // too, unless it is the export the job converts from. Only for a job
-      // of this store: the id names a folder.
-      const bool accepted_export = job && job->export_source && job->export_source->exported &&
-                                   job->export_source->exported_epoch == o.epoch;
-      if (job && !accepted_export && (o.status == "exported" || o.holder.find("/export-") != std::string::npos))
-        remove_export_dir(o.job_id, o.epoch);
+      // its folder under .exports/ since the job's own clean-ups: every
+      // export folder goes but the one the job still needs (the accepted
+      // export it converts from, or the running export's). Only for a job
+      // of this store: the id names the folders.
+      if (job && job->export_source &&
+          (o.status == "exported" || o.holder.find("/export-") != std::string::npos)) {
+        const auto& src = *job->export_source;
+        remove_export_dirs(job->id, src.exported                        ? src.exported_epoch
+                                    : job->state == JobState::Running ? job->epoch
+                                                                      : 0);
+      }
     }
     return fx;
   }
@@ -1507,12 +1511,6 @@ void JobScheduler::remove_export_dirs(const std::string& job_id, std::uint64_t k
     fs::remove_all(it->path(), rm);
     if (!rm) log_->info("job {}: removed the export folder {}", job_id, it->path().string());
   }
-}
-
-void JobScheduler::remove_export_dir(const std::string& job_id, std::uint64_t epoch) const {
-  const fs::path dir = settings_.watch_root / ".exports" / (job_id + "-e" + std::to_string(epoch));
-  std::error_code ec;
-  if (fs::remove_all(dir, ec) > 0 && !ec) log_->info("job {}: removed the export folder {} of a stale attempt", job_id, dir.string());
 }
 
 void JobScheduler::handle_exported(const msg::job_outcome& o, const Job& current, std::int64_t now_ms,

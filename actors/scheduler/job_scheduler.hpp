@@ -243,8 +243,6 @@ private:
   msg::control_reply job_log(const std::string& id, const nlohmann::json& args) const;
   // An exporter's "exported": the job goes to the conversion queue with its files.
   void handle_exported(const msg::job_outcome& o, const Job& current, std::int64_t now_ms, SchedulerEffects& fx);
-  // Removes <watch>/.exports/<job>-e<epoch>, one stale attempt's export folder.
-  void remove_export_dir(const std::string& job_id, std::uint64_t epoch) const;
   // Removes the job's export folders under <watch>/.exports except the one
   // of `keep_epoch` (0: all): stale or abandoned attempts.
   void remove_export_dirs(const std::string& job_id, std::uint64_t keep_epoch) const;
