@@ -79,9 +79,12 @@ bool lease_matches(const Job& job, std::uint64_t epoch, const std::string& holde
   return job.state == JobState::Running && job.epoch == epoch && job.holder == holder;
 }
 
+bool was_allowed_to_publish(const Job& job) {
+  return job.epoch != 0 && job.publishing_epoch == job.epoch && !job.output_path.empty();
+}
+
 bool has_published(const Job& job, const std::function<bool(const std::filesystem::path&)>& folder_exists) {
-  return job.epoch != 0 && job.publishing_epoch == job.epoch && !job.output_path.empty() &&
-         folder_exists(job.output_path);
+  return was_allowed_to_publish(job) && folder_exists(job.output_path);
 }
 
 bool is_valid_job_id(std::string_view id) {

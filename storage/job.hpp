@@ -146,6 +146,10 @@ struct Job {
 // comes from the current lease of `job`.
 bool lease_matches(const Job& job, std::uint64_t epoch, const std::string& holder);
 
+// True when the job's current epoch was allowed to publish (fenced publish):
+// its holder may rename its staging folder into output_path at any moment.
+bool was_allowed_to_publish(const Job& job);
+
 // True when the job's current epoch was allowed to publish (fenced publish)
 // and its folder is there: the attempt finished, whatever happened after.
 // `folder_exists` is given the folder relative to the output root.

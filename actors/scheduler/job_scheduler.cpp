@@ -347,9 +347,11 @@ SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
     log_->info("job {} had already published {} before the restart: marked done", id,
                job ? job->output_path.string() : std::string("?"));
   }
-  // Staging folders of this daemon's attempts: none is running now.
+  // Staging folders of this daemon's attempts: none is running now, but on
+  // the nodes of kept leases; a fenced one is dead even then (this process
+  // died between the fence and its removal).
   for (const auto& p : sweep_staging(settings_.output_root, store_->instance_id(),
-                                     [&](const StagingName& n) { return !orphans_.count(n.job_id); }))
+                                     [&](const StagingName& n) { return n.fenced || !orphans_.count(n.job_id); }))
     log_->warn("removed the unfinished output {} (left by an interrupted conversion)", p.string());
   for (auto& [id, source] : store_->watch_sources()) active_sources_[source] = id;
   // Done jobs whose archiving was interrupted: finish it now, exactly once
@@ -850,8 +852,7 @@ void JobScheduler::release_lease(const std::string& id, const std::string& who, 
     // Before looking for its output: a holder cut off or frozen after the
     // permission could otherwise rename its staging into place after the
     // look, while the job runs again elsewhere (published twice).
-    if (before->epoch != 0 && before->publishing_epoch == before->epoch && !before->output_path.empty())
-      fence_lost_publish(*before, who);
+    if (was_allowed_to_publish(*before)) fence_lost_publish(*before, who);
     if (has_published(*before, [this](const fs::path& rel) { return output_exists(rel); })) {
       // It had published before its holder was lost (a local slot's worker
       // is joined before the loss is reported; a remote holder's later

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 #include <system_error>
 
 namespace h2k {
@@ -13,11 +14,18 @@ std::string staging_tag(const std::string& job_id, std::uint64_t epoch, const st
   return job_id + ".e" + std::to_string(epoch) + "." + instance;
 }
 
-std::optional<StagingName> parse_staging_folder(const std::string& name) {
+namespace {
+constexpr std::string_view kFencedSuffix = "~fenced";
+}
+
+std::optional<StagingName> parse_staging_folder(const std::string& folder_name) {
+  std::string_view name = folder_name;
+  const bool fenced = name.size() > kFencedSuffix.size() && name.substr(name.size() - kFencedSuffix.size()) == kFencedSuffix;
+  if (fenced) name.remove_suffix(kFencedSuffix.size());
   if (name.size() < 2 || name[0] != '.') return std::nullopt;
   const auto mark = name.rfind(".partial-");
   if (mark == std::string::npos || mark == 0) return std::nullopt;
-  const std::string tag = name.substr(mark + 9);
+  const std::string tag(name.substr(mark + 9));
   const auto dot_instance = tag.rfind('.');
   if (dot_instance == std::string::npos || dot_instance + 1 >= tag.size()) return std::nullopt;
   const auto dot_epoch = tag.rfind('.', dot_instance - 1);
@@ -29,6 +37,7 @@ std::optional<StagingName> parse_staging_folder(const std::string& name) {
   if (ec != std::errc() || end != epoch.data() + epoch.size()) return std::nullopt;
   out.job_id = tag.substr(0, dot_epoch);
   out.instance = tag.substr(dot_instance + 1);
+  out.fenced = fenced;
   return out;
 }
 
@@ -68,7 +77,7 @@ StagingFence fence_staging(const fs::path& staging) {
     return f;
   }
   // rename(2), not std::filesystem::rename: the errno is the answer.
-  const fs::path fenced = staging.parent_path() / (name.substr(0, mark) + ".fenced" + name.substr(mark));
+  const fs::path fenced = staging.parent_path() / (name + std::string(kFencedSuffix));
   if (std::rename(staging.c_str(), fenced.c_str()) == 0) {
     f.result = StagingFence::Result::fenced;
     f.path = fenced;

@@ -19,6 +19,7 @@ struct StagingName {
   std::string job_id;
   std::uint64_t epoch = 0;
   std::string instance;
+  bool fenced = false;  // renamed away by fence_staging: dead whatever the store says
 };
 
 std::string staging_tag(const std::string& job_id, std::uint64_t epoch, const std::string& instance);
@@ -43,8 +44,11 @@ std::filesystem::path staging_folder(const std::filesystem::path& output_root, c
 // race where the file server decides it, since one rename of a directory
 // entry wins: if ours wins, the old holder's rename finds nothing (ENOENT)
 // and it can never publish; if its rename won, ours finds nothing and the
-// output is in place. The new name, ".<vm>.fenced.partial-<tag>", keeps the
-// tag: the sweeps remove it as that dead attempt's staging.
+// output is in place. The new name, ".<vm>.partial-<tag>~fenced", keeps the
+// tag (the sweeps remove it as that dead attempt's staging) and is never a
+// live attempt's ('~' is in no VM name, job id or instance id), so a
+// start-up sweep removes it at once: a crash between the fence and the
+// removal that follows it leaves nothing behind.
 struct StagingFence {
   enum class Result { fenced, absent, failed } result = Result::absent;
   std::filesystem::path path;  // the fenced folder (fenced) or the staging folder looked for

@@ -395,6 +395,29 @@ BOOST_AUTO_TEST_CASE(a_stalled_remote_attempt_allowed_to_publish_is_fenced_when_
   BOOST_TEST(left.empty(), "left in the output folder: " << left.size() << (left.empty() ? "" : ", first " + left.front()));
 }
 
+// The coordinator dies between its fence (the rename away) and the removal
+// that follows it. At the restart the job is kept for node-a (it may still
+// be running there), but the fenced folder is dead whatever the store says:
+// the start-up sweep removes it, while a live attempt's staging stays.
+BOOST_AUTO_TEST_CASE(a_fenced_folder_left_by_a_coordinator_crash_is_removed_at_the_restart) {
+  Daemon d(0);
+  const auto [id, folder, staging] = allowed_to_publish_on_node_a(d);
+  const StagingFence f = fence_staging(staging);  // what the dead coordinator did
+  BOOST_TEST_REQUIRE((f.result == StagingFence::Result::fenced), f.error);
+  BOOST_TEST_REQUIRE(fs::exists(f.path));
+  const std::string other = d.found("vm2.ova", kT0 + 3 * kSecond);
+  BOOST_TEST_REQUIRE(d.job(other).holder == "node-b/slot-1");
+  const fs::path live = make_staging(d.out / fs::path(folder).parent_path(), "vm2", other, 1, d.store->instance_id());
+
+  d.settings.hold_remote_leases_ms = 30'000;
+  d.restart(kT0 + 10 * kSecond);
+  BOOST_TEST(d.job(id).state == JobState::Running, "the lease is kept for node-a");
+  BOOST_TEST(d.job(id).epoch == 1u);
+  BOOST_TEST(!fs::exists(f.path), "the fenced folder survived the restart");
+  BOOST_TEST(fs::exists(live), "the sweep took the staging of a lease kept for its node");
+  BOOST_TEST(::rename(staging.c_str(), (d.out / folder).c_str()) == -1, "node-a's late rename found its staging");
+}
+
 // The other side of that race: the node renamed before it was lost. The
 // fence finds nothing to take; the job is done, once, not run again.
 BOOST_AUTO_TEST_CASE(a_node_lost_just_after_its_rename_leaves_the_job_done_not_rerun) {

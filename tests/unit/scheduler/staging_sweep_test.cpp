@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(a_fenced_staging_folder_can_no_longer_be_published_and_is_s
 
   const StagingFence f = fence_staging(staging);
   BOOST_TEST_REQUIRE((f.result == StagingFence::Result::fenced), f.error);
-  BOOST_TEST(f.path == out / "2026-12-03" / ".web01.fenced.partial-job-7.e2.aaaa0001");
+  BOOST_TEST(f.path == out / "2026-12-03" / ".web01.partial-job-7.e2.aaaa0001~fenced");
   BOOST_TEST(read_file(f.path / "disk.qcow2") == "the whole disk", "moved whole, not deleted");
   // The old holder's publish, after the fence: nothing to rename.
   const fs::path output = out / "2026-12-03" / "web01";
@@ -108,6 +108,10 @@ BOOST_AUTO_TEST_CASE(a_fenced_staging_folder_can_no_longer_be_published_and_is_s
   BOOST_TEST(parsed->job_id == "job-7");
   BOOST_TEST(parsed->epoch == 2u);
   BOOST_TEST(parsed->instance == "aaaa0001");
+  BOOST_TEST(parsed->fenced);
+  BOOST_TEST(!parse_staging_folder(staging.filename().string())->fenced, "a live attempt's staging is not fenced");
+  // A VM whose name ends like the mark is not taken for a fenced folder.
+  BOOST_TEST(!parse_staging_folder(".db.fenced.partial-job-9.e1.aaaa0001")->fenced);
   auto removed = sweep_staging(out, "aaaa0001", [](const StagingName& n) { return n.job_id == "job-7" && n.epoch == 2; });
   BOOST_TEST(removed.size() == 1u);
   BOOST_TEST(!fs::exists(f.path));
@@ -123,7 +127,7 @@ BOOST_AUTO_TEST_CASE(a_fence_after_the_holder_published_finds_nothing_and_touche
   const StagingFence f = fence_staging(staging);
   BOOST_TEST((f.result == StagingFence::Result::absent));
   BOOST_TEST(read_file(out / "2026-12-03" / "web01" / "disk.qcow2") == "the whole disk");
-  BOOST_TEST(!fs::exists(out / "2026-12-03" / ".web01.fenced.partial-job-7.e2.aaaa0001"));
+  BOOST_TEST(!fs::exists(out / "2026-12-03" / ".web01.partial-job-7.e2.aaaa0001~fenced"));
   // Never staged at all (no date folder yet): absent too.
   BOOST_TEST((fence_staging(staging_folder(out, "2026-12-04/web02", "job-8.e1.aaaa0001")).result ==
               StagingFence::Result::absent));

@@ -230,12 +230,19 @@ BOOST_AUTO_TEST_CASE(begin_publish_needs_a_running_job_with_a_reserved_folder) {
   BOOST_CHECK_THROW(store.begin_publish(id), StorageError);  // queued
   store.claim_next_ready(1, "local/slot-1");
   BOOST_CHECK_THROW(store.begin_publish(id), StorageError);  // nothing reserved
-  store.reserve_output(id, "d", "vm", out.exists());
-  BOOST_TEST(store.begin_publish(id).publishing_epoch == 1u);
+  BOOST_TEST(!was_allowed_to_publish(store.reserve_output(id, "d", "vm", out.exists())));
+  const Job allowed = store.begin_publish(id);
+  BOOST_TEST(allowed.publishing_epoch == 1u);
+  BOOST_TEST(was_allowed_to_publish(allowed), "this epoch may rename its staging folder now");
+  BOOST_TEST(!has_published(allowed, out.exists()), "allowed, but its folder is not there yet");
+  out.folders.insert(allowed.output_path.generic_string());
+  BOOST_TEST(has_published(allowed, out.exists()));
   // A new claim starts without permission.
   store.requeue(id, false);
   BOOST_TEST(store.get(id)->publishing_epoch == 0u);
-  BOOST_TEST(store.claim_next_ready(2, "local/slot-2")->publishing_epoch == 0u);
+  const auto again = store.claim_next_ready(2, "local/slot-2");
+  BOOST_TEST(again->publishing_epoch == 0u);
+  BOOST_TEST(!was_allowed_to_publish(*again), "the permission was the first epoch's");
 }
 
 BOOST_AUTO_TEST_CASE(recovery_marks_done_the_epoch_that_published_with_its_sources_still_to_archive) {
