@@ -283,6 +283,17 @@ bool JobScheduler::output_exists(const fs::path& relative) const {
   return fs::exists(fs::symlink_status(settings_.output_root / relative, ec));
 }
 
+bool JobScheduler::published_by_current_epoch(const Job& job) const {
+  return has_published(job, [&](const fs::path& rel) {
+    if (!output_exists(rel)) return false;
+    // A folder of that name written by someone else (another daemon sharing
+    // the output folder, a CLI run) is no evidence. A report without a tag
+    // (a version before it) is taken at its folder's word, as before.
+    const auto tag = published_staging_tag(settings_.output_root / rel);
+    return !tag || *tag == staging_tag(job.id, job.epoch, store_->instance_id());
+  });
+}
+
 std::vector<msg::archive_request> JobScheduler::archive_requests(const std::vector<std::string>& job_ids) const {
   std::vector<msg::archive_request> requests;
   for (const auto& id : job_ids) {
@@ -742,6 +753,19 @@ SchedulerEffects JobScheduler::handle_outcome(msg::job_outcome o, std::size_t sl
     o.error = "the converter reported success without permission to publish (epoch " + std::to_string(o.epoch) + ")";
     log_->error("job {}: {}", o.job_id, o.error);
   }
+  if (o.status != "succeeded" && published_by_current_epoch(*current)) {
+    // Its folder is in place under the reserved name, yet the attempt says
+    // otherwise: a step after the rename failed (the folder's fsync, the
+    // report rewritten after a define), or the file server performed a
+    // rename it answered as failed (an NFS retransmission). Another run would
+    // publish the VM twice, or fail on its own folder: done, once, and the
+    // report kept as a warning.
+    log_->warn("job {}: {} reported '{}' ({}) after its output {} was published: recorded as done", o.job_id,
+               o.holder, o.status, o.error, current->output_path.string());
+    o.warnings.push_back("the attempt reported '" + o.status + "' after its output was published: " + o.error);
+    o.status = "succeeded";
+    o.output_path = current->output_path.generic_string();
+  }
   if (o.status == "succeeded") {
     Job job = store_->mark_done(o.job_id, now_ms, archive_dir_for(*current, now_ms));
     if (holder_node) ++holder_node->jobs_done;
@@ -853,7 +877,7 @@ void JobScheduler::release_lease(const std::string& id, const std::string& who, 
     // permission could otherwise rename its staging into place after the
     // look, while the job runs again elsewhere (published twice).
     if (was_allowed_to_publish(*before)) fence_lost_publish(*before, who);
-    if (has_published(*before, [this](const fs::path& rel) { return output_exists(rel); })) {
+    if (published_by_current_epoch(*before)) {
       // It had published before its holder was lost (a local slot's worker
       // is joined before the loss is reported; a remote holder's later
       // reports are stale): done, once.

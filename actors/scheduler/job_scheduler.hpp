@@ -217,6 +217,9 @@ private:
   void lose_node(const std::string& node, const std::string& reason, std::int64_t now_ms, SchedulerEffects& fx);
   // Whether `relative` exists under the output root (an error reads as no).
   bool output_exists(const std::filesystem::path& relative) const;
+  // The job's current epoch was allowed to publish and its reserved folder
+  // is in place, not written by another attempt (its report's staging tag).
+  bool published_by_current_epoch(const Job& job) const;
   void remove_staging_of(const std::string& job_id, std::uint64_t epoch);
   // The lost holder of `job` (lease `job.epoch`) was allowed to publish and
   // may not have renamed yet: takes its staging folder out of its reach.

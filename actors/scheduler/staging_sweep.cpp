@@ -1,9 +1,12 @@
 #include "actors/scheduler/staging_sweep.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string_view>
 #include <system_error>
 
@@ -64,6 +67,18 @@ std::vector<fs::path> sweep_staging(const fs::path& output_root, const std::stri
 
 fs::path staging_folder(const fs::path& output_root, const fs::path& output_path, const std::string& tag) {
   return output_root / output_path.parent_path() / ("." + output_path.filename().string() + ".partial-" + tag);
+}
+
+std::optional<std::string> published_staging_tag(const fs::path& vm_folder) {
+  std::ifstream in(vm_folder / "report.json", std::ios::binary);
+  if (!in) return std::nullopt;
+  const auto report = nlohmann::json::parse(in, nullptr, false);
+  if (!report.is_object()) return std::nullopt;
+  const auto request = report.find("request");
+  if (request == report.end() || !request->is_object()) return std::nullopt;
+  const auto tag = request->find("staging_tag");
+  if (tag == request->end() || !tag->is_string()) return std::nullopt;
+  return tag->get<std::string>();
 }
 
 StagingFence fence_staging(const fs::path& staging) {

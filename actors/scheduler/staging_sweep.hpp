@@ -49,6 +49,11 @@ std::filesystem::path staging_folder(const std::filesystem::path& output_root, c
 // live attempt's ('~' is in no VM name, job id or instance id), so a
 // start-up sweep removes it at once: a crash between the fence and the
 // removal that follows it leaves nothing behind.
+// The staging tag recorded in a published VM folder's report.json
+// (request.staging_tag): which attempt renamed it into place. nullopt when
+// the report is missing, unreadable, or older than the field.
+std::optional<std::string> published_staging_tag(const std::filesystem::path& vm_folder);
+
 struct StagingFence {
   enum class Result { fenced, absent, failed } result = Result::absent;
   std::filesystem::path path;  // the fenced folder (fenced) or the staging folder looked for

@@ -20,6 +20,10 @@ nlohmann::json request_json(const ConvertRequest& r) {
   return {
       {"source", r.source.string()},
       {"output_dir", r.output_dir.string()},
+      // Which attempt wrote this folder (a daemon's job + lease epoch + state
+      // store; "" for a CLI run): the coordinator's evidence that a folder at
+      // a job's reserved name is that attempt's publish, not another's.
+      {"staging_tag", r.staging_tag},
       {"output_format", to_string(r.copy.format)},
       {"guest_fixes", r.guest.enabled},
       {"vmware_tools", to_string(r.guest.vmware_tools)},

@@ -13,7 +13,7 @@ daemon's `hyperctl --json list-jobs` answer and what was dropped, it checks:
            output_path names, named after the VM (<name> or
            <name>-<job id>[-n]); inside: <folder>.xml (a domain of that name
            whose disks are files of this folder), report.json (status
-           success), one or more disk images qemu-img reads as their
+           success, written by the job's last lease: its staging tag), one or more disk images qemu-img reads as their
            extension says, nothing else; no '.partial' entry anywhere
   watch    nothing left in the queue, .errors/ absent or empty, every
            source file under .processed/ exactly once with its original
@@ -163,6 +163,12 @@ def main():
             rep = json.load(open(os.path.join(folder, "report.json")))
             if rep.get("status") != "success":
                 bad("job %s: report.json status %r" % (j["id"], rep.get("status")))
+            # The attempt that renamed the folder into place: the job's last
+            # lease (what the coordinator checks before it trusts a folder).
+            tag = (rep.get("request") or {}).get("staging_tag", "")
+            want = "%s.e%s." % (j["id"], j["epoch"])
+            if not tag.startswith(want):
+                bad("job %s: report.json was written by attempt %r, not by its lease %s<instance>" % (j["id"], tag, want))
         except ValueError as e:
             bad("job %s: report.json: %s" % (j["id"], e))
         for d in disks:

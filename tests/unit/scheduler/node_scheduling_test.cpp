@@ -395,6 +395,22 @@ BOOST_AUTO_TEST_CASE(a_stalled_remote_attempt_allowed_to_publish_is_fenced_when_
   BOOST_TEST(left.empty(), "left in the output folder: " << left.size() << (left.empty() ? "" : ", first " + left.front()));
 }
 
+// node-a is lost after its permission and a folder already stands at the
+// reserved name, written by another attempt (another daemon sharing the
+// output folder): that is no publish of this job. It runs again; the
+// foreign folder is left alone.
+BOOST_AUTO_TEST_CASE(a_node_lost_with_a_foreign_folder_at_the_reserved_name_runs_its_job_again) {
+  Daemon d(0);
+  const auto [id, folder, staging] = allowed_to_publish_on_node_a(d);
+  write_file(d.out / folder / "report.json", R"({"status": "success", "request": {"staging_tag": "job-77.e1.0badf00d"}})");
+
+  auto lost = d.sched->on_node_lost("node-a", "silent for 10 s", kT0 + 13 * kSecond);
+  BOOST_TEST(d.job(id).state == JobState::Running, "the job is " << to_string(d.job(id).state));
+  BOOST_TEST_REQUIRE(lost.assignments.size() == 1u);
+  BOOST_TEST(lost.assignments.front().second.epoch == 2u);
+  BOOST_TEST(fs::exists(d.out / folder / "report.json"));
+}
+
 // The coordinator dies between its fence (the rename away) and the removal
 // that follows it. At the restart the job is kept for node-a (it may still
 // be running there), but the fenced folder is dead whatever the store says:

@@ -4,6 +4,8 @@
 // files the watcher rejects outright.
 #include "tests/unit/scheduler/scheduler_test_support.hpp"
 
+#include "actors/scheduler/staging_sweep.hpp"
+
 using namespace h2k;
 using namespace h2k::scheduler_test;
 
@@ -226,6 +228,60 @@ BOOST_AUTO_TEST_CASE(success_after_a_retry_names_the_earlier_error) {
   BOOST_TEST(e.attempt == 2);
   BOOST_TEST(e.previous_error == "NFS hiccup");
   BOOST_TEST(d.state_of(id) == JobState::Done);
+}
+
+// What the engine writes into a published folder: its report names the
+// attempt that renamed it into place.
+void write_published(const fs::path& folder, const std::string& tag) {
+  write_file(folder / "disk.qcow2", "converted");
+  write_file(folder / "report.json", R"({"status": "success", "request": {"staging_tag": ")" + tag + R"("}})");
+}
+
+// The attempt was allowed to publish, renamed its staging into place, and
+// then reported a failure (a step after the rename, or a rename the file
+// server performed and answered as failed): the VM is published, so the job
+// is done, once, not run again into a second folder.
+BOOST_AUTO_TEST_CASE(a_failure_reported_after_the_attempts_own_publish_records_the_job_done_once) {
+  Daemon d(1);
+  d.boot();
+  const std::string id = d.found("web01.ova", kT0);
+  const auto l = d.lease(id);
+  const std::string folder = d.plan(id, "web01", kT0);
+  BOOST_TEST_REQUIRE(!folder.empty());
+  SchedulerEffects pub;
+  BOOST_TEST_REQUIRE(d.sched->on_publish({id, l.epoch, l.holder}, kT0, pub));
+  write_published(d.out / folder, staging_tag(id, l.epoch, d.store->instance_id()));
+
+  auto fx = d.report(failed(id, "io_error", "cannot publish output: No such file or directory"), kT0 + kMinute);
+  const Job job = d.job(id);
+  BOOST_TEST(job.state == JobState::Done);
+  BOOST_TEST(job.output_path == fs::path(folder));
+  BOOST_TEST(job.attempts == 1);
+  BOOST_TEST(fx.assignments.empty(), "the job was run again");
+  BOOST_TEST_REQUIRE(fx.events.size() >= 1u);
+  BOOST_TEST(fx.events.front().kind == "succeeded");
+  BOOST_TEST(fx.events.front().output_path == folder);
+  BOOST_TEST(fs::exists(d.out / folder / "disk.qcow2"));
+}
+
+// A folder at the reserved name that another attempt wrote (another daemon
+// sharing the output folder, a CLI run) is no evidence: the failure stands.
+BOOST_AUTO_TEST_CASE(a_folder_another_attempt_wrote_at_the_reserved_name_is_not_taken_for_the_jobs_publish) {
+  Daemon d(1);
+  d.boot();
+  const std::string id = d.found("web01.ova", kT0);
+  const auto l = d.lease(id);
+  const std::string folder = d.plan(id, "web01", kT0);
+  SchedulerEffects pub;
+  BOOST_TEST_REQUIRE(d.sched->on_publish({id, l.epoch, l.holder}, kT0, pub));
+  write_published(d.out / folder, "job-77.e1.0badf00d");
+
+  d.report(failed(id, "io_error", "output already exists"), kT0 + kMinute);
+  const Job job = d.job(id);
+  BOOST_TEST(job.state == JobState::RetryWait, "the job is " << to_string(job.state));
+  BOOST_TEST(job.last_error.has_value());
+  BOOST_TEST(read_file(d.out / folder / "report.json").find("job-77.e1.0badf00d") != std::string::npos,
+             "the other attempt's folder was touched");
 }
 
 BOOST_AUTO_TEST_CASE(an_outcome_for_an_unknown_job_changes_nothing) {
