@@ -237,6 +237,17 @@ void write_published(const fs::path& folder, const std::string& tag) {
   write_file(folder / "report.json", R"({"status": "success", "request": {"staging_tag": ")" + tag + R"("}})");
 }
 
+// The job's lease (its only slot) reserves its folder and is allowed to
+// publish, as the converter does before its rename; returns the folder.
+std::string allowed_to_publish(Daemon& d, const std::string& id) {
+  const auto l = d.lease(id);
+  const std::string folder = d.plan(id, d.vm_name_of(id), kT0);
+  BOOST_TEST_REQUIRE(!folder.empty());
+  SchedulerEffects pub;
+  BOOST_TEST_REQUIRE(d.sched->on_publish({id, l.epoch, l.holder}, kT0, pub));
+  return folder;
+}
+
 // The attempt was allowed to publish, renamed its staging into place, and
 // then reported a failure (a step after the rename, or a rename the file
 // server performed and answered as failed): the VM is published, so the job
@@ -245,12 +256,8 @@ BOOST_AUTO_TEST_CASE(a_failure_reported_after_the_attempts_own_publish_records_t
   Daemon d(1);
   d.boot();
   const std::string id = d.found("web01.ova", kT0);
-  const auto l = d.lease(id);
-  const std::string folder = d.plan(id, "web01", kT0);
-  BOOST_TEST_REQUIRE(!folder.empty());
-  SchedulerEffects pub;
-  BOOST_TEST_REQUIRE(d.sched->on_publish({id, l.epoch, l.holder}, kT0, pub));
-  write_published(d.out / folder, staging_tag(id, l.epoch, d.store->instance_id()));
+  const std::string folder = allowed_to_publish(d, id);
+  write_published(d.out / folder, staging_tag(id, d.job(id).epoch, d.store->instance_id()));
 
   auto fx = d.report(failed(id, "io_error", "cannot publish output: No such file or directory"), kT0 + kMinute);
   const Job job = d.job(id);
@@ -270,10 +277,7 @@ BOOST_AUTO_TEST_CASE(a_folder_another_attempt_wrote_at_the_reserved_name_is_not_
   Daemon d(1);
   d.boot();
   const std::string id = d.found("web01.ova", kT0);
-  const auto l = d.lease(id);
-  const std::string folder = d.plan(id, "web01", kT0);
-  SchedulerEffects pub;
-  BOOST_TEST_REQUIRE(d.sched->on_publish({id, l.epoch, l.holder}, kT0, pub));
+  const std::string folder = allowed_to_publish(d, id);
   write_published(d.out / folder, "job-77.e1.0badf00d");
 
   d.report(failed(id, "io_error", "output already exists"), kT0 + kMinute);
