@@ -37,6 +37,11 @@ std::vector<std::filesystem::path> sweep_staging(const std::filesystem::path& ou
 std::filesystem::path staging_folder(const std::filesystem::path& output_root, const std::filesystem::path& output_path,
                                      const std::string& tag);
 
+// The staging tag recorded in a published VM folder's report.json
+// (request.staging_tag): which attempt renamed it into place. nullopt when
+// the report is missing, unreadable, or older than the field.
+std::optional<std::string> published_staging_tag(const std::filesystem::path& vm_folder);
+
 // Fences off an attempt that was allowed to publish and then lost its
 // lease. Its holder may still rename its staging folder into place (it was
 // frozen or cut off between the permission and the rename), and nothing on
@@ -49,11 +54,6 @@ std::filesystem::path staging_folder(const std::filesystem::path& output_root, c
 // live attempt's ('~' is in no VM name, job id or instance id), so a
 // start-up sweep removes it at once: a crash between the fence and the
 // removal that follows it leaves nothing behind.
-// The staging tag recorded in a published VM folder's report.json
-// (request.staging_tag): which attempt renamed it into place. nullopt when
-// the report is missing, unreadable, or older than the field.
-std::optional<std::string> published_staging_tag(const std::filesystem::path& vm_folder);
-
 struct StagingFence {
   enum class Result { fenced, absent, failed } result = Result::absent;
   std::filesystem::path path;  // the fenced folder (fenced) or the staging folder looked for
