@@ -186,8 +186,7 @@ void JobScheduler::remove_staging_of(const std::string& job_id, std::uint64_t ep
 }
 
 void JobScheduler::fence_lost_publish(const Job& job, const std::string& who) {
-  const auto f = fence_staging(
-      staging_folder(settings_.output_root, job.output_path, staging_tag(job.id, job.epoch, store_->instance_id())));
+  const auto f = fence_staging(staging_folder(settings_.output_root, job.output_path, attempt_tag(job)));
   switch (f.result) {
     case StagingFence::Result::fenced: {
       log_->warn("job {}: {} was allowed to publish (epoch {}) but had not: its staging folder is fenced off ({}), "
@@ -283,6 +282,10 @@ bool JobScheduler::output_exists(const fs::path& relative) const {
   return fs::exists(fs::symlink_status(settings_.output_root / relative, ec));
 }
 
+std::string JobScheduler::attempt_tag(const Job& job) const {
+  return staging_tag(job.id, job.epoch, store_->instance_id());
+}
+
 bool JobScheduler::published_by_current_epoch(const Job& job) const {
   return has_published(job, [&](const fs::path& rel) {
     if (!output_exists(rel)) return false;
@@ -290,7 +293,7 @@ bool JobScheduler::published_by_current_epoch(const Job& job) const {
     // the output folder, a CLI run) is no evidence. A report without a tag
     // (a version before it) is taken at its folder's word, as before.
     const auto tag = published_staging_tag(settings_.output_root / rel);
-    return !tag || *tag == staging_tag(job.id, job.epoch, store_->instance_id());
+    return !tag || *tag == attempt_tag(job);
   });
 }
 
@@ -441,7 +444,7 @@ void JobScheduler::dispatch(std::int64_t now_ms, SchedulerEffects& fx) {
     a.file_type = job->file_type;
     a.attempt = job->attempts;
     a.output_subdir = date_folder(now_ms);
-    a.staging_tag = staging_tag(job->id, job->epoch, store_->instance_id());
+    a.staging_tag = attempt_tag(*job);
     if (job->needs_export())
       a.export_request = export_request_of(*job, slots_[i].node == settings_.node || settings_.remote_links_encrypted);
     a.define_domain = job->export_source && job->export_source->define;

@@ -217,6 +217,9 @@ private:
   void lose_node(const std::string& node, const std::string& reason, std::int64_t now_ms, SchedulerEffects& fx);
   // Whether `relative` exists under the output root (an error reads as no).
   bool output_exists(const std::filesystem::path& relative) const;
+  // The staging tag of the job's current lease: names its staging folder,
+  // and is recorded in the report of the folder it publishes.
+  std::string attempt_tag(const Job& job) const;
   // The job's current epoch was allowed to publish and its reserved folder
   // is in place, not written by another attempt (its report's staging tag).
   bool published_by_current_epoch(const Job& job) const;

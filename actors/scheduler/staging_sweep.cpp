@@ -23,7 +23,7 @@ constexpr std::string_view kFencedSuffix = "~fenced";
 
 std::optional<StagingName> parse_staging_folder(const std::string& folder_name) {
   std::string_view name = folder_name;
-  const bool fenced = name.size() > kFencedSuffix.size() && name.substr(name.size() - kFencedSuffix.size()) == kFencedSuffix;
+  const bool fenced = name.ends_with(kFencedSuffix);
   if (fenced) name.remove_suffix(kFencedSuffix.size());
   if (name.size() < 2 || name[0] != '.') return std::nullopt;
   const auto mark = name.rfind(".partial-");

@@ -13,8 +13,9 @@ daemon's `hyperctl --json list-jobs` answer and what was dropped, it checks:
            output_path names, named after the VM (<name> or
            <name>-<job id>[-n]); inside: <folder>.xml (a domain of that name
            whose disks are files of this folder), report.json (status
-           success, written by the job's last lease: its staging tag), one or more disk images qemu-img reads as their
-           extension says, nothing else; no '.partial' entry anywhere
+           success, written by the job's last lease: its staging tag),
+           one or more disk images qemu-img reads as their extension
+           says, nothing else; no '.partial' entry anywhere
   watch    nothing left in the queue, .errors/ absent or empty, every
            source file under .processed/ exactly once with its original
            content (sha256), nothing else there
