@@ -333,7 +333,17 @@ void JobScheduler::archive_pending_sources(const std::vector<std::string>& job_i
 SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
   SchedulerEffects fx;
   migrate_legacy_paths();
-  auto exists = [this](const fs::path& rel) { return output_exists(rel); };
+  // A job allowed to publish is done only if the folder at its reserved
+  // name is its own attempt's (report.json's staging tag), as when a lease
+  // is lost: another daemon sharing the output folder or a CLI run may have
+  // written one there. Reserved names are unique, so the folder finds its job.
+  std::map<fs::path, Job> allowed;
+  for (auto& job : store_->list(JobState::Running))
+    if (was_allowed_to_publish(job)) allowed.emplace(job.output_path, std::move(job));
+  auto exists = [&](const fs::path& rel) {
+    const auto it = allowed.find(rel);
+    return it != allowed.end() ? published_by_current_epoch(it->second) : output_exists(rel);
+  };
   // Cluster: a lease held by another node may still be running there (only
   // this process died): kept for its node to claim when it reconnects.
   auto held_remotely = [&](const Job& j) {

@@ -230,13 +230,6 @@ BOOST_AUTO_TEST_CASE(success_after_a_retry_names_the_earlier_error) {
   BOOST_TEST(d.state_of(id) == JobState::Done);
 }
 
-// What the engine writes into a published folder: its report names the
-// attempt that renamed it into place.
-void write_published(const fs::path& folder, const std::string& tag) {
-  write_file(folder / "disk.qcow2", "converted");
-  write_file(folder / "report.json", R"({"status": "success", "request": {"staging_tag": ")" + tag + R"("}})");
-}
-
 // The job's lease (its only slot) reserves its folder and is allowed to
 // publish, as the converter does before its rename; returns the folder.
 std::string allowed_to_publish(Daemon& d, const std::string& id) {

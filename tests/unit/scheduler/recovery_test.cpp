@@ -3,6 +3,10 @@
 // are archived); nothing is converted twice and no job gets two slots.
 #include "tests/unit/scheduler/scheduler_test_support.hpp"
 
+#include <map>
+
+#include "actors/scheduler/staging_sweep.hpp"
+
 using namespace h2k;
 using namespace h2k::scheduler_test;
 
@@ -100,6 +104,41 @@ BOOST_AUTO_TEST_CASE(a_job_whose_output_was_published_is_marked_done_and_archive
   auto dup = d.sched->on_found(d.drop("pub-again.ova", "x", "normal", "key-pub"), later + kMinute);
   BOOST_TEST(kinds(dup) == kinds_of({"duplicate"}), boost::test_tools::per_element());
   BOOST_TEST(dup.assignments.empty());
+}
+
+// At the restart, a folder at a job's reserved name is its publish only if
+// its report names the job's own attempt: one written there by another
+// attempt (another daemon sharing the output folder, a CLI run) is no
+// evidence, and the job runs again into a folder of its own.
+BOOST_AUTO_TEST_CASE(a_restart_takes_a_folder_at_the_reserved_name_for_the_publish_only_if_the_attempt_wrote_it) {
+  Daemon d(2);
+  d.boot();
+  const std::string own = d.found("own.ova", kT0);
+  const std::string foreign = d.found("foreign.ova", kT0 + 1);
+  std::map<std::string, std::string> folders;
+  for (const auto& id : {own, foreign}) {
+    folders[id] = d.plan(id, d.vm_name_of(id), kT0 + 2);
+    BOOST_TEST_REQUIRE(!folders[id].empty());
+    const auto l = d.lease(id);
+    SchedulerEffects pub;
+    BOOST_TEST_REQUIRE(d.sched->on_publish({id, l.epoch, l.holder}, kT0 + 3, pub));
+  }
+  write_published(d.out / folders[own], staging_tag(own, d.job(own).epoch, d.store->instance_id()));
+  write_published(d.out / folders[foreign], "job-77.e1.0badf00d");
+
+  auto fx = d.restart(kT0 + 10 * kMinute);
+  BOOST_TEST(d.job(own).state == JobState::Done);
+  BOOST_TEST(d.job(own).attempts == 1, "not run again");
+  const Job rerun = d.job(foreign);
+  BOOST_TEST(rerun.state == JobState::Running, "the job is " << to_string(rerun.state));
+  BOOST_TEST(rerun.epoch == 2u, "a new lease");
+  BOOST_TEST(assigned_ids(fx) == std::vector<std::string>{foreign}, boost::test_tools::per_element());
+  BOOST_TEST(read_file(d.out / folders[foreign] / "report.json").find("job-77.e1.0badf00d") != std::string::npos,
+             "the other attempt's folder was touched");
+  // Its next attempt reserves a folder of its own.
+  const std::string next = d.plan(foreign, d.vm_name_of(foreign), kT0 + 11 * kMinute);
+  BOOST_TEST(!next.empty());
+  BOOST_TEST(next != folders[foreign]);
 }
 
 BOOST_AUTO_TEST_CASE(queued_and_waiting_jobs_survive_a_restart_in_their_order) {

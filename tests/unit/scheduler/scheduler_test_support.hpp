@@ -318,6 +318,13 @@ inline msg::job_outcome cancelled(const std::string& id) {
   return o;
 }
 
+// What the engine writes into a published folder: its report names the
+// attempt that renamed it into place.
+inline void write_published(const fs::path& folder, const std::string& tag) {
+  write_file(folder / "disk.qcow2", "converted");
+  write_file(folder / "report.json", R"({"status": "success", "request": {"staging_tag": ")" + tag + R"("}})");
+}
+
 inline json read_json(const fs::path& p) {
   json j = json::parse(read_file(p), nullptr, false);
   BOOST_TEST_REQUIRE(!j.is_discarded(), p << " is not JSON");
