@@ -32,11 +32,11 @@ namespace h2k {
 
 struct JobStoreOptions {
   // true: fsync the write-ahead log on every write.
-  // false: group commit. A write reaches RocksDB's log at once (so it
-  // survives kill -9 of the process: the log is in the kernel's page cache),
-  // and the CALLER calls sync() before anything outside the process depends
-  // on it (a reply, an assignment sent, a file moved): many transitions then
-  // share one fsync, and power loss can only drop transitions nobody acted on.
+  // false: group commit. Writes wait in the process (RocksDB's log buffer)
+  // until the CALLER calls sync(), before anything outside the process depends
+  // on them (a reply, an assignment sent, a file moved): many transitions then
+  // share one write and one fsync of the log, and kill -9 or a power cut can
+  // only drop transitions nobody acted on.
   bool sync_writes = true;
 };
 

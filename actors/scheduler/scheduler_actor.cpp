@@ -90,6 +90,7 @@ void send_archive_batch(self_ptr self) {
       .then(
           [=](msg::archive_report& report) {
             guarded(self, "recording archived sources", [&] { self->state.core->on_archived(report.jobs); });
+            apply(self, SchedulerEffects{}, false);  // durable soon, not only when the next job moves
             settle();
           },
           [=](caf::error& err) {
@@ -271,6 +272,9 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
               fx.finished)
             apply(self, std::move(fx));
         });
+        // Anything written outside a handler that commits (the store buffers
+        // writes until a sync) is durable within a tick.
+        if (!self->state.commit_scheduled) apply(self, SchedulerEffects{}, false);
         warn_if_archiving_stalls(self, unix_now_ms());
         // Heartbeat ages for the metrics.
         if (self->state.core->cluster_mode() && self->state.stats)
@@ -300,13 +304,14 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
       },
       [=](msg::job_planned& p) -> msg::plan_reply {
         // Answered at once, without waiting for the disk: a reservation lost
-        // with a power cut costs nothing, because the attempt that used it
-        // can never publish (its publish request needs the lease, which the
-        // restart has replaced).
+        // with a crash costs nothing, because the attempt that used it can
+        // never publish (its publish request finds no reservation). It is
+        // still made durable at the next commit, scheduled here, so that a
+        // crash a moment later does not cost the running job its attempt.
         msg::plan_reply reply;
         SchedulerEffects fx;
         guarded(self, "job_planned", [&] { reply = self->state.core->on_planned(p, unix_now_ms(), fx); });
-        if (!fx.events.empty()) apply(self, std::move(fx), false);
+        apply(self, std::move(fx), false);
         return reply;
       },
       [=](msg::publish_request& r) -> caf::typed_response_promise<bool> {

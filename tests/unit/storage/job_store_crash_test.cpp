@@ -102,13 +102,11 @@ void check_drains_exactly_once(JobStore& store, std::size_t jobs) {
   BOOST_TEST(store.check_consistency().empty());
 }
 
-}  // namespace
-
-BOOST_AUTO_TEST_SUITE(job_store_crash)
-
-BOOST_AUTO_TEST_CASE(sigkill_mid_stream_loses_no_acknowledged_transition) {
+// SIGKILL of a writer busy writing; every transition it acknowledged (printed
+// after the call returned, or after sync() under group commit) must be there.
+void kill_mid_stream_and_check(const std::vector<std::string>& writer_args) {
   TempDir t;
-  Child child = start_writer(t.db(), {"forever"});
+  Child child = start_writer(t.db(), writer_args);
   Acks acks;
   acks.read_until(child.out, 600);  // the writer is busy writing when it is killed
   ::kill(child.pid, SIGKILL);
@@ -154,6 +152,18 @@ BOOST_AUTO_TEST_CASE(sigkill_mid_stream_loses_no_acknowledged_transition) {
   for (auto& [id, acked] : acks.last_state)
     if (acked == "done") BOOST_TEST(store.dedup_index().find(store.get(id)->dedup_key).value_or("") == id);
   check_drains_exactly_once(store, total);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(job_store_crash)
+
+BOOST_AUTO_TEST_CASE(sigkill_mid_stream_loses_no_acknowledged_transition) { kill_mid_stream_and_check({"forever"}); }
+
+// Group commit (the daemon's mode): writes wait in the process until sync(),
+// which must write them out, not only fsync what reached the file.
+BOOST_AUTO_TEST_CASE(sigkill_under_group_commit_loses_no_synced_transition) {
+  kill_mid_stream_and_check({"forever", "group"});
 }
 
 BOOST_AUTO_TEST_CASE(exit_without_closing_keeps_exactly_what_was_acknowledged) {

@@ -2,6 +2,8 @@
 // each one has returned (is acknowledged), prints "<id> <state>" on stdout.
 //   crash_writer <db> forever      until killed
 //   crash_writer <db> exit <n>     _exit(0) after n transitions, the store never closed
+//   ... group                      as the daemon: group commit (sync_writes off),
+//                                  each transition acknowledged after sync()
 // Used by tests/unit/storage/job_store_crash_test.cpp.
 #include <unistd.h>
 
@@ -27,9 +29,13 @@ int main(int argc, char** argv) {
   if (argc < 3) return 2;
   const bool forever = std::strcmp(argv[2], "forever") == 0;
   const long limit = (!forever && argc > 3) ? std::atol(argv[3]) : 0;
-  auto* store = new JobStore(argv[1]);  // never deleted: the process dies with it open
+  const bool group = std::strcmp(argv[argc - 1], "group") == 0;
+  JobStoreOptions options;
+  options.sync_writes = !group;
+  auto* store = new JobStore(argv[1], options);  // never deleted: the process dies with it open
   long done = 0;
   auto step = [&](const Job& job) {
+    if (group) store->sync();  // the daemon acts on a transition only after this
     ack(job);
     if (!forever && ++done >= limit) ::_exit(0);
   };
