@@ -153,6 +153,8 @@ void commit(self_ptr self) {
   st.pending = SchedulerEffects{};
   for (auto& [rp, ok] : st.publish_replies) rp.deliver(ok);
   st.publish_replies.clear();
+  for (auto& [rp, reply] : st.control_replies) rp.deliver(std::move(reply));
+  st.control_replies.clear();
   for (auto& [slot, job] : fx.assignments) self->send(st.slots.at(slot), std::move(job));
   for (auto& [slot, id] : fx.cancels) self->send(st.slots.at(slot), msg::cancel_atom::value, id);
   for (auto slot : fx.kill_slots) self->send_exit(st.slots.at(slot), caf::exit_reason::kill);
@@ -350,12 +352,17 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         guarded(self, "node_status", [&] { known = self->state.core->on_node_status(s, unix_now_ms()); });
         return known;
       },
-      [=](msg::control_command& c) -> msg::control_reply {
+      [=](msg::control_command& c) -> caf::typed_response_promise<msg::control_reply> {
+        // Answered after the commit, as a publish is: a user told "cancelled"
+        // or "queued" must find it so after a kill -9 (the store's writes wait
+        // in the process until the commit's sync).
+        auto rp = self->make_response_promise<msg::control_reply>();
         SchedulerEffects fx;
         msg::control_reply reply{false, R"({"ok":false,"error":"internal error"})"};
         guarded(self, "control command", [&] { reply = self->state.core->on_control(c, unix_now_ms(), fx); });
+        self->state.control_replies.emplace_back(rp, std::move(reply));
         apply(self, std::move(fx));
-        return reply;
+        return rp;
       },
   };
 }

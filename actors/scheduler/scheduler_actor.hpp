@@ -59,6 +59,7 @@ struct scheduler_state {
   // Held until the next commit.
   SchedulerEffects pending;
   std::vector<std::pair<caf::typed_response_promise<bool>, bool>> publish_replies;
+  std::vector<std::pair<caf::typed_response_promise<msg::control_reply>, msg::control_reply>> control_replies;
   bool commit_scheduled = false;
   bool queue_changed = false;
   static inline const char* name = "scheduler";
