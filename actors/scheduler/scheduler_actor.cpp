@@ -34,6 +34,10 @@ void apply(self_ptr self, SchedulerEffects fx, bool queue_changed = true) {
   }
 }
 
+// A commit with no effects of its own: makes the store's buffered writes
+// durable (they wait in the process until a sync).
+void commit_soon(self_ptr self) { apply(self, SchedulerEffects{}, false); }
+
 // Runs a handler's body so that nothing thrown can stop the scheduler: a
 // message from outside (late, duplicate, malformed) must never kill it.
 template <typename Fn>
@@ -90,7 +94,7 @@ void send_archive_batch(self_ptr self) {
       .then(
           [=](msg::archive_report& report) {
             guarded(self, "recording archived sources", [&] { self->state.core->on_archived(report.jobs); });
-            apply(self, SchedulerEffects{}, false);  // durable soon, not only when the next job moves
+            commit_soon(self);  // not only when the next job moves
             settle();
           },
           [=](caf::error& err) {
@@ -151,10 +155,8 @@ void commit(self_ptr self) {
   }
   SchedulerEffects fx = std::move(st.pending);
   st.pending = SchedulerEffects{};
-  for (auto& [rp, ok] : st.publish_replies) rp.deliver(ok);
-  st.publish_replies.clear();
-  for (auto& [rp, reply] : st.control_replies) rp.deliver(std::move(reply));
-  st.control_replies.clear();
+  for (auto& deliver : st.replies) deliver();
+  st.replies.clear();
   for (auto& [slot, job] : fx.assignments) self->send(st.slots.at(slot), std::move(job));
   for (auto& [slot, id] : fx.cancels) self->send(st.slots.at(slot), msg::cancel_atom::value, id);
   for (auto slot : fx.kill_slots) self->send_exit(st.slots.at(slot), caf::exit_reason::kill);
@@ -276,7 +278,7 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         });
         // Anything written outside a handler that commits (the store buffers
         // writes until a sync) is durable within a tick.
-        if (!self->state.commit_scheduled) apply(self, SchedulerEffects{}, false);
+        if (!self->state.commit_scheduled) commit_soon(self);
         warn_if_archiving_stalls(self, unix_now_ms());
         // Heartbeat ages for the metrics.
         if (self->state.core->cluster_mode() && self->state.stats)
@@ -321,7 +323,7 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         bool ok = false;
         SchedulerEffects fx;
         guarded(self, "publish_request", [&] { ok = self->state.core->on_publish(r, unix_now_ms(), fx); });
-        self->state.publish_replies.emplace_back(rp, ok);
+        self->state.replies.emplace_back([rp, ok]() mutable { rp.deliver(ok); });
         apply(self, std::move(fx), false);
         return rp;
       },
@@ -360,7 +362,7 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         SchedulerEffects fx;
         msg::control_reply reply{false, R"({"ok":false,"error":"internal error"})"};
         guarded(self, "control command", [&] { reply = self->state.core->on_control(c, unix_now_ms(), fx); });
-        self->state.control_replies.emplace_back(rp, std::move(reply));
+        self->state.replies.emplace_back([rp, reply = std::move(reply)]() mutable { rp.deliver(std::move(reply)); });
         apply(self, std::move(fx));
         return rp;
       },

@@ -58,8 +58,9 @@ struct scheduler_state {
   std::int64_t shutdown_deadline_ms = 0;  // shutting down: how long archiving may still take
   // Held until the next commit.
   SchedulerEffects pending;
-  std::vector<std::pair<caf::typed_response_promise<bool>, bool>> publish_replies;
-  std::vector<std::pair<caf::typed_response_promise<msg::control_reply>, msg::control_reply>> control_replies;
+  // Answers that depend on the state written (publish permissions, hyperctl
+  // commands): delivered by the commit, after its sync.
+  std::vector<std::function<void()>> replies;
   bool commit_scheduled = false;
   bool queue_changed = false;
   static inline const char* name = "scheduler";
