@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 #include <strings.h>
 
 #include "engine/guest/block_device_scan.hpp"
 #include "engine/guest/guest_files.hpp"
 #include "engine/guest/guestfs_strings.hpp"
+#include "engine/guest/inspected_root.hpp"
 
 namespace h2k {
 namespace {
@@ -37,18 +39,25 @@ void read_os_facts(GuestfsSession& s, const std::string& root, InspectionResult&
   s.clear_last_error();  // "unknown" answers are not errors worth reporting later
 }
 
-void read_device_tables(GuestfsSession& s, const std::string& root, GuestInspection& out) {
+void read_appliance_disks(GuestfsSession& s, ApplianceDevices& out) {
   guestfs_h* g = s.handle();
-  out.devices.devices = required_list(s, guestfs_list_devices(g), "cannot list the appliance disks");
-  out.devices.partitions = required_list(s, guestfs_list_partitions(g), "cannot list the appliance partitions");
-  if (!root.empty()) {
-    auto pairs = required_list(s, guestfs_inspect_get_mountpoints(g, root.c_str()), "cannot read the guest's mountpoints");
-    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) out.devices.mountpoints[pairs[i]] = pairs[i + 1];
+  out.devices = required_list(s, guestfs_list_devices(g), "cannot list the appliance disks");
+  out.partitions = required_list(s, guestfs_list_partitions(g), "cannot list the appliance partitions");
+}
+
+// Mountpoints and filesystems; btrfs subvolume names as the API accepts them
+// (InspectedRoot::accepted: libguestfs 1.48 may return another disk's name).
+void read_device_tables(GuestfsSession& s, const InspectedRoot* root, GuestInspection& out) {
+  guestfs_h* g = s.handle();
+  if (root) {
+    auto pairs =
+        required_list(s, guestfs_inspect_get_mountpoints(g, root->root.c_str()), "cannot read the guest's mountpoints");
+    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) out.devices.mountpoints[pairs[i]] = root->accepted(pairs[i + 1]);
   }
   auto fs_pairs = required_list(s, guestfs_list_filesystems(g), "cannot list the guest filesystems");
   for (std::size_t i = 0; i + 1 < fs_pairs.size(); i += 2) {
     FilesystemInfo fs;
-    fs.device = fs_pairs[i];
+    fs.device = root ? root->accepted(fs_pairs[i]) : fs_pairs[i];
     fs.type = fs_pairs[i + 1];
     if (fs.type != "unknown" && !fs.type.empty()) {
       // Not every filesystem has a UUID or label (and btrfs subvolumes are not
@@ -221,14 +230,19 @@ GuestInspection inspect_and_mount(GuestfsSession& s, std::vector<std::string>& w
     for (const auto& r : roots) all += (all.empty() ? "" : ", ") + r;
     warnings.push_back("several operating systems found (" + all + "); converting the first, " + roots.front());
   }
+  read_appliance_disks(s, out.devices);
+  std::optional<InspectedRoot> root;
   if (!roots.empty()) {
-    out.root = roots.front();
+    std::vector<std::string> names = out.devices.devices;
+    names.insert(names.end(), out.devices.partitions.begin(), out.devices.partitions.end());
+    root = accepted_root(s, roots.front(), names);
+    out.root = root->root;
     out.result.found_os = true;
     read_os_facts(s, out.root, out.result);
   } else {
     out.result.os_type = "unknown";
   }
-  read_device_tables(s, out.root, out);
+  read_device_tables(s, root ? &*root : nullptr, out);
   out.blocks = scan_block_devices(s);
   out.result.firmware = detect_firmware(s, out.devices);
   if (out.result.found_os) {
