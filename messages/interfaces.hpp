@@ -100,7 +100,7 @@ using coordinator_link_actor = caf::typed_actor<
 
 // stats.json and the Prometheus metrics.
 using stats_actor = caf::typed_actor<
-    caf::reacts_to<job_event>,
+    caf::reacts_to<job_events>,
     caf::reacts_to<cluster_state>,               // the nodes (cluster mode; one local node otherwise)
     caf::reacts_to<job_progress>,
     caf::reacts_to<queue_state>,
@@ -111,7 +111,7 @@ using stats_actor = caf::typed_actor<
 
 // Webhooks and e-mail; delivery happens on its own thread.
 using notifier_actor = caf::typed_actor<
-    caf::reacts_to<job_event>,
+    caf::reacts_to<job_events>,
     caf::reacts_to<queue_state>,
     caf::reacts_to<tick_atom>,
     caf::replies_to<flush_atom>::with<bool>>;  // wait (bounded) for queued deliveries; at shutdown

@@ -175,6 +175,13 @@ struct job_event {
   std::string origin;                 // "vsphere://<vcenter>/<vm>" for a job exported from vSphere, else ""
 };
 
+// The events of one commit, in order: one message per commit instead of one
+// per event keeps the scheduler's sends (and its receivers' wake-ups) off
+// the per-job path.
+struct job_events {
+  std::vector<job_event> events;
+};
+
 // The scheduler's counts after every change.
 struct queue_state {
   std::uint64_t queued = 0;      // waiting for a slot (retry waits not included)
@@ -270,6 +277,10 @@ typename Inspector::result_type inspect(Inspector& f, job_event& x) {
   return f(caf::meta::type_name("h2k::msg::job_event"), x.kind, x.job_id, x.filename, x.file_type, x.file_size,
            x.attempt, x.max_retries, x.next_retry_at_ms, x.error, x.previous_error, x.phase, x.output_path,
            x.duration_s, x.bytes_converted, x.at_ms, x.origin);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_events& x) {
+  return f(caf::meta::type_name("h2k::msg::job_events"), x.events);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, queue_state& x) {

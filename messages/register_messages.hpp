@@ -18,6 +18,7 @@ inline void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<job_progress>("h2k::msg::job_progress");
   cfg.add_message_type<job_outcome>("h2k::msg::job_outcome");
   cfg.add_message_type<job_event>("h2k::msg::job_event");
+  cfg.add_message_type<job_events>("h2k::msg::job_events");
   cfg.add_message_type<queue_state>("h2k::msg::queue_state");
   cfg.add_message_type<control_command>("h2k::msg::control_command");
   cfg.add_message_type<control_reply>("h2k::msg::control_reply");

@@ -30,7 +30,7 @@ msg::notifier_actor::behavior_type notifier_actor_fn(self_ptr self, Notification
   auto& st = self->state;
   st.settings = settings;
   st.log = log;
-  const bool on = settings.enabled && (!settings.webhook_url.empty() || settings.email_enabled);
+  const bool on = settings.sends_notifications();
   if (on) {
     st.dispatcher = std::make_unique<NotificationDispatcher>(settings, [log](int level, const std::string& line) {
       if (level == 0)
@@ -67,18 +67,20 @@ msg::notifier_actor::behavior_type notifier_actor_fn(self_ptr self, Notification
                 st.callback_secret.empty() ? "unsigned: no callback_secret_file" : "signed");
   }
   return {
-      [=](msg::job_event& e) {
+      [=](msg::job_events& batch) {
         auto& st = self->state;
-        // Jobs that came from an export always call back (the submitter is
-        // waiting for the whole migration); others when configured.
-        if (st.callbacks && (st.settings.callback.all_jobs || !e.origin.empty())) {
-          if (auto payload = callback_payload(e, st.settings.callback))
-            st.callbacks->enqueue(callback_notification(*payload, st.callback_secret, e.at_ms));
+        for (const auto& e : batch.events) {
+          // Jobs that came from an export always call back (the submitter is
+          // waiting for the whole migration); others when configured.
+          if (st.callbacks && (st.settings.callback.all_jobs || !e.origin.empty())) {
+            if (auto payload = callback_payload(e, st.settings.callback))
+              st.callbacks->enqueue(callback_notification(*payload, st.callback_secret, e.at_ms));
+          }
+          if (!st.dispatcher) continue;
+          if (e.kind == "succeeded" || e.kind == "failed") st.stall->on_finish(e.at_ms);
+          const std::size_t node_jobs = st.node_jobs.on_event(e);
+          if (auto n = notification_for(e, st.settings, node_jobs)) st.dispatcher->enqueue(std::move(*n));
         }
-        if (!st.dispatcher) return;
-        if (e.kind == "succeeded" || e.kind == "failed") st.stall->on_finish(e.at_ms);
-        const std::size_t node_jobs = st.node_jobs.on_event(e);
-        if (auto n = notification_for(e, st.settings, node_jobs)) st.dispatcher->enqueue(std::move(*n));
       },
       [=](msg::queue_state& q) {
         auto& st = self->state;

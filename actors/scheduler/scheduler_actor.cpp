@@ -140,6 +140,24 @@ std::size_t alive_slots(self_ptr self) {
   return n;
 }
 
+// At most this often from commits: at thousands of jobs a second every
+// commit would rebuild (and stats copy) the whole node table, a summary per
+// node, for figures nobody reads faster than this.
+constexpr std::int64_t kClusterStateEveryMs = 250;
+
+// `force`: the tick (heartbeat ages, or a change a commit held back).
+void send_cluster_state(self_ptr self, std::int64_t now_ms, bool force) {
+  auto& st = self->state;
+  if (!st.stats) return;
+  if (!force && now_ms - st.cluster_state_sent_ms < kClusterStateEveryMs) {
+    st.cluster_state_stale = true;
+    return;
+  }
+  st.cluster_state_sent_ms = now_ms;
+  st.cluster_state_stale = false;
+  self->send(st.stats, st.core->cluster_state(now_ms));
+}
+
 void commit(self_ptr self) {
   auto& st = self->state;
   st.commit_scheduled = false;
@@ -161,16 +179,16 @@ void commit(self_ptr self) {
   for (auto& [slot, id] : fx.cancels) self->send(st.slots.at(slot), msg::cancel_atom::value, id);
   for (auto slot : fx.kill_slots) self->send_exit(st.slots.at(slot), caf::exit_reason::kill);
   if (!fx.archives.empty()) archive(self, fx.archives);
-  for (auto& e : fx.events) {
-    if (st.stats) self->send(st.stats, e);
-    if (st.notifier) self->send(st.notifier, e);
+  if (!fx.events.empty()) {
+    if (st.notifier) self->send(st.notifier, msg::job_events{fx.events});
+    if (st.stats) self->send(st.stats, msg::job_events{std::move(fx.events)});
   }
   if (st.queue_changed) {
     st.queue_changed = false;
     auto q = st.core->queue_state();
     if (st.stats) self->send(st.stats, q);
     if (st.notifier) self->send(st.notifier, q);
-    if (st.stats) self->send(st.stats, st.core->cluster_state(unix_now_ms()));
+    send_cluster_state(self, unix_now_ms(), false);
   }
   if (fx.finished) {
     st.log->info("no job running: scheduler done ({})", st.core->mode());
@@ -280,9 +298,9 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         // writes until a sync) is durable within a tick.
         if (!self->state.commit_scheduled) commit_soon(self);
         warn_if_archiving_stalls(self, unix_now_ms());
-        // Heartbeat ages for the metrics.
-        if (self->state.core->cluster_mode() && self->state.stats)
-          self->send(self->state.stats, self->state.core->cluster_state(unix_now_ms()));
+        // Heartbeat ages for the metrics, and what commits held back.
+        if (self->state.core->cluster_mode() || self->state.cluster_state_stale)
+          send_cluster_state(self, unix_now_ms(), true);
         self->delayed_send(self, std::chrono::seconds(1), msg::tick_atom::value);
       },
       [=](msg::commit_atom) { commit(self); },

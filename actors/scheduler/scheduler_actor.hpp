@@ -63,6 +63,10 @@ struct scheduler_state {
   std::vector<std::function<void()>> replies;
   bool commit_scheduled = false;
   bool queue_changed = false;
+  // The node table for stats (stats.json, metrics) costs a summary per node:
+  // sent at most every kClusterStateEveryMs by commits, the rest by the tick.
+  std::int64_t cluster_state_sent_ms = 0;
+  bool cluster_state_stale = false;
   static inline const char* name = "scheduler";
 };
 

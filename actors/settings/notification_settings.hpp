@@ -52,6 +52,13 @@ struct NotificationSettings {
   // against instead of the system's CAs (private CAs); empty: system CAs.
   std::filesystem::path tls_ca_file;
   CallbackSettings callback;
+
+  // Webhooks or e-mail to send (the stall alert included).
+  bool sends_notifications() const { return enabled && (!webhook_url.empty() || email_enabled); }
+  // Whether the notifier has anything to do with job events: notifications
+  // or conversion-complete callbacks. Without either the scheduler does not
+  // send it the events at all.
+  bool reads_job_events() const { return sends_notifications() || !callback.url.empty(); }
 };
 
 }  // namespace h2k

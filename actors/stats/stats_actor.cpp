@@ -58,8 +58,9 @@ msg::stats_actor::behavior_type stats_actor_fn(self_ptr self, std::filesystem::p
   write_now(self);
   self->delayed_send(self, std::chrono::seconds(60), msg::tick_atom::value);
   return {
-      [=](msg::job_event& e) {
-        if (!self->state.model->on_event(e)) self->state.log->warn("stats: unknown job event kind '{}'", e.kind);
+      [=](msg::job_events& batch) {
+        for (const auto& e : batch.events)
+          if (!self->state.model->on_event(e)) self->state.log->warn("stats: unknown job event kind '{}'", e.kind);
         mark_dirty(self);
       },
       [=](msg::cluster_state& c) {

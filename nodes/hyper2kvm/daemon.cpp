@@ -149,8 +149,11 @@ int run_daemon(const DaemonConfig& given_config, const fs::path& self_exe) {
   ConverterFactory make_exporter = [exp, log](caf::actor_system& sys, msg::scheduler_actor scheduler) {
     return sys.spawn(exporter_actor_fn, scheduler, exp, log);
   };
+  // A notifier with no webhook, e-mail or callback reads no event: the
+  // scheduler sends it none (a null handle), instead of two per job.
+  const msg::notifier_actor event_reader = config.notifications.reads_job_events() ? notifier : msg::notifier_actor{};
   auto scheduler =
-      system.spawn(scheduler_actor_fn, sched, store, log, make_converter, stats, notifier, make_exporter,
+      system.spawn(scheduler_actor_fn, sched, store, log, make_converter, stats, event_reader, make_exporter,
                    ArchiverFactory{});
   {
     // The watcher starts only once the scheduler has recovered the store

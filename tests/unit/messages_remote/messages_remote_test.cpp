@@ -79,7 +79,7 @@ caf::behavior echo_actor(caf::event_based_actor* self) {
                              " element(s): " + caf::to_string(m));
   });
   return echo_handlers<vm_found, watch_problem, job_assignment, job_planned, plan_reply, publish_request, job_progress,
-                       job_outcome, job_event, queue_state, control_command, control_reply, lease_ref,
+                       job_outcome, job_event, job_events, queue_state, control_command, control_reply, lease_ref,
                        node_status, node_summary, cluster_state, node_hello, node_welcome, std::vector<std::string>,
                        std::vector<lease_ref>, std::vector<node_summary>,
                        std::vector<converter_actor>, converter_actor, job_report_actor, job_intake_actor,
@@ -342,7 +342,7 @@ coordinator_link_actor::behavior_type dummy_coordinator_link() {
 // which lets a test wait until what it sent before has been handled.
 stats_actor::behavior_type dummy_stats(std::shared_ptr<cluster_state> last) {
   return {
-      [](const job_event&) {},
+      [](const job_events&) {},
       [last](const cluster_state& x) { *last = x; },
       [](const job_progress&) {},
       [](const queue_state&) {},
@@ -575,6 +575,19 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
     BOOST_TEST(y.bytes_converted == kBig + 11);
     BOOST_TEST(y.at_ms == std::numeric_limits<std::int64_t>::min() + 7);
     BOOST_TEST(y.origin == x.origin);
+    // A commit's events, in order, as one message.
+    job_event second = x;
+    second.kind = "succeeded";
+    second.job_id = "job 13";
+    auto batch = c.echo(job_events{{x, second}});
+    BOOST_REQUIRE_EQUAL(batch.events.size(), 2u);
+    BOOST_TEST(batch.events[0].kind == "retry_scheduled");
+    BOOST_TEST(batch.events[0].filename == kUtf8);
+    BOOST_TEST(batch.events[0].at_ms == std::numeric_limits<std::int64_t>::min() + 7);
+    BOOST_TEST(batch.events[1].kind == "succeeded");
+    BOOST_TEST(batch.events[1].job_id == "job 13");
+    BOOST_TEST(batch.events[1].origin == x.origin);
+    BOOST_TEST(c.echo(job_events{}).events.empty());
   }
   {
     queue_state x{kBig + 12, kBig + 13, kBig + 14, "draining ☃"};
