@@ -213,13 +213,23 @@ void JobScheduler::fence_lost_publish(const Job& job, const std::string& who) {
   }
 }
 
+std::uint64_t JobScheduler::source_bytes(const Job& job) const {
+  if (auto it = source_bytes_.find(job.id); it != source_bytes_.end()) return it->second;
+  const std::uint64_t bytes = sources_size(in_watch(job) ? settings_.watch_root : fs::path("/"), strings(job.sources));
+  // An export's files appear only once it is exported: not kept before.
+  if (!job.needs_export()) source_bytes_.emplace(job.id, bytes);
+  return bytes;
+}
+
 msg::job_event JobScheduler::event_for(const Job& job, const std::string& kind, std::int64_t now_ms) const {
   msg::job_event e;
   e.kind = kind;
   e.job_id = job.id;
   e.filename = primary(job);
   e.file_type = job.file_type;
-  e.file_size = sources_size(in_watch(job) ? settings_.watch_root : fs::path("/"), strings(job.sources));
+  e.file_size = source_bytes(job);
+  if (kind == "succeeded" || kind == "failed" || kind == "duplicate" || kind == "cancelled")
+    source_bytes_.erase(job.id);
   e.attempt = job.attempts;
   e.max_retries = settings_.retry.enabled ? settings_.retry.max_retries : 0;
   if (job.last_error) {

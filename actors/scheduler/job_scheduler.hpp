@@ -256,6 +256,13 @@ private:
   const std::vector<std::string>& needs_of(const Job& job) const;
   bool node_can_convert(const NodeInfo& node, const Job& job) const;
   mutable std::map<std::string, std::vector<std::string>> needs_;
+  // The sources' total size, read from the disk once per job and kept until
+  // its final event (succeeded, failed, duplicate, cancelled): every event
+  // carries it, and a stat per event was two file system calls per job on
+  // the dispatch path. A queued source no longer changes (the watcher
+  // reports only stable files), so the first figure stays right.
+  std::uint64_t source_bytes(const Job& job) const;
+  mutable std::unordered_map<std::string, std::uint64_t> source_bytes_;
   mutable std::set<std::string> needs_logged_;  // jobs whose missing capability was logged
   // The export request (ExportSource JSON), with the submitter's password when it may travel to that slot.
   std::string export_request_of(const Job& job, bool with_password) const;
