@@ -14,12 +14,23 @@ std::optional<std::size_t> index_of(const BlockDeviceTable& t, const BlockDevice
 
 }  // namespace
 
-std::string device_of_mountable(const std::string& m) {
-  const std::string prefix = "btrfsvol:";
-  if (m.rfind(prefix, 0) != 0) return m;
-  std::string rest = m.substr(prefix.size());
-  auto slash = rest.find('/', 5);
-  return slash == std::string::npos ? rest : rest.substr(0, slash);
+std::optional<BtrfsVolName> split_btrfsvol(const std::string& mountable, const std::vector<std::string>& devices) {
+  constexpr std::string_view prefix = "btrfsvol:";
+  if (!mountable.starts_with(prefix)) return std::nullopt;
+  std::string_view rest = std::string_view(mountable).substr(prefix.size());
+  const std::string* best = nullptr;
+  for (const auto& d : devices)
+    if (rest.size() > d.size() + 1 && rest.starts_with(d) && rest[d.size()] == '/' && (!best || d.size() > best->size()))
+      best = &d;
+  if (!best) return std::nullopt;
+  return BtrfsVolName{*best, std::string(rest.substr(best->size() + 1))};
+}
+
+std::string device_of_mountable(const std::string& m, const BlockDeviceTable& table) {
+  std::vector<std::string> names;
+  for (const auto& d : table.devices) names.push_back(d.device);
+  if (auto vol = split_btrfsvol(m, names)) return vol->device;
+  return m;
 }
 
 const PlannedMount* MountPlan::at(const std::string& mountpoint) const {
@@ -73,7 +84,7 @@ MountPlan plan_guest_mounts(const std::vector<linux_guest::FstabEntry>& fstab, c
 
 linux_guest::DeviceResolver make_stable_name_resolver(const BlockDeviceTable& table, const MountPlan& plan,
                                                       const std::string& root_device) {
-  return [&table, &plan, root = device_of_mountable(root_device)](
+  return [&table, &plan, root = device_of_mountable(root_device, table)](
              const std::string& spec, const std::string& mountpoint) -> std::optional<std::string> {
     // What is mounted there, as planned from fstab (the root: what inspection mounted).
     const BlockDevice* mounted = nullptr;

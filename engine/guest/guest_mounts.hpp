@@ -34,8 +34,19 @@ struct MountPlan {
 
 MountPlan plan_guest_mounts(const std::vector<linux_guest::FstabEntry>& fstab, const BlockDeviceTable& table);
 
-// The device under a libguestfs mountable: "btrfsvol:/dev/sda2/@" -> "/dev/sda2".
-std::string device_of_mountable(const std::string& mountable);
+// A "btrfsvol:" mountable split at its device, when the device is one of
+// `devices`: the longest listed name followed by '/' (device names and
+// subvolume names may both hold slashes: /dev/vg/root, @/var). nullopt for
+// anything else.
+struct BtrfsVolName {
+  std::string device;  // "/dev/sda1", "/dev/vg/root"
+  std::string volume;  // "@", "@/var", ...
+};
+std::optional<BtrfsVolName> split_btrfsvol(const std::string& mountable, const std::vector<std::string>& devices);
+
+// The device under a libguestfs mountable, among the table's devices:
+// "btrfsvol:/dev/vg/root/@" -> "/dev/vg/root"; any other name as it is.
+std::string device_of_mountable(const std::string& mountable, const BlockDeviceTable& table);
 
 // "fstab line 3 \"/dev/disk/by-path/... /boot ext4 defaults 0 2\"" for messages.
 std::string describe_fstab_line(const linux_guest::FstabEntry& e);

@@ -19,17 +19,6 @@ bool inspection_accepts(GuestfsSession& s, const std::string& root) {
 
 }  // namespace
 
-std::optional<BtrfsVolName> split_btrfsvol(const std::string& mountable, const std::vector<std::string>& devices) {
-  if (!mountable.starts_with(kBtrfsVol)) return std::nullopt;
-  std::string_view rest = std::string_view(mountable).substr(kBtrfsVol.size());
-  const std::string* best = nullptr;
-  for (const auto& d : devices)
-    if (rest.size() > d.size() + 1 && rest.starts_with(d) && rest[d.size()] == '/' && (!best || d.size() > best->size()))
-      best = &d;
-  if (!best) return std::nullopt;
-  return BtrfsVolName{*best, std::string(rest.substr(best->size() + 1))};
-}
-
 std::vector<std::string> btrfsvol_alternatives(const std::string& mountable, const std::vector<std::string>& devices) {
   std::vector<std::string> out;
   auto name = split_btrfsvol(mountable, devices);

@@ -16,18 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/guest/guest_mounts.hpp"
 #include "engine/guest/guestfs_session.hpp"
 
 namespace h2k {
-
-// A "btrfsvol:" mountable split at its device, when the device is one of
-// `devices` (whole disks and partitions as libguestfs lists them): the
-// longest listed name followed by '/'. nullopt for anything else.
-struct BtrfsVolName {
-  std::string device;  // "/dev/sda1"
-  std::string volume;  // "@", "@/var", ...
-};
-std::optional<BtrfsVolName> split_btrfsvol(const std::string& mountable, const std::vector<std::string>& devices);
 
 // The same subvolume on each other listed device, in the listed order: the
 // names to try when `mountable`'s device is not the one libguestfs means.

@@ -243,7 +243,7 @@ void fix_initramfs(LinuxFixContext& ctx) {
 
 lg::BootStorageNeeds root_storage_needs(const LinuxFixContext& ctx) {
   const auto& in = ctx.inspection;
-  const std::string root = device_of_mountable(in.root);
+  const std::string root = device_of_mountable(in.root, in.blocks);
   for (const auto& d : in.blocks.devices) {
     if (d.device != root) continue;
     lg::RootLayer layer = d.kind == BlockDevice::Kind::LogicalVolume ? lg::RootLayer::Lvm

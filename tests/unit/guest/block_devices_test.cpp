@@ -248,4 +248,20 @@ BOOST_AUTO_TEST_CASE(btrfs_subvolumes_keep_their_options) {
   BOOST_TEST(plan.at("/")->entry.option("subvol") == "@");
 }
 
+// The root's device decides what the initramfs must hold (LVM, md) and which
+// device fstab's root line must name: a btrfs root on an LV is that LV, not
+// its volume group's folder.
+BOOST_AUTO_TEST_CASE(a_btrfs_subvolume_lies_on_the_longest_device_name_it_starts_with) {
+  BlockDeviceTable t;
+  t.disk_count = 1;
+  t.devices = {disk(0, "/dev/sda"), part(0, 1, "/dev/sda1", "LVM2_member", "", ""),
+               part(0, 10, "/dev/sda10", "btrfs", "c0de", "data"), lv("vg", "root", "btrfs", "b7f5")};
+  BOOST_TEST(device_of_mountable("btrfsvol:/dev/vg/root/@", t) == "/dev/vg/root");
+  BOOST_TEST(device_of_mountable("btrfsvol:/dev/vg/root/@/var/lib", t) == "/dev/vg/root");
+  BOOST_TEST(device_of_mountable("btrfsvol:/dev/sda10/@home", t) == "/dev/sda10");
+  BOOST_TEST(device_of_mountable("/dev/vg/root", t) == "/dev/vg/root");
+  // Not a device of the VM: left as it is, so it matches none.
+  BOOST_TEST(device_of_mountable("btrfsvol:/dev/sdz1/@", t) == "btrfsvol:/dev/sdz1/@");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
