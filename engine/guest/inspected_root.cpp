@@ -2,6 +2,8 @@
 
 #include <guestfs.h>
 
+#include <algorithm>
+
 #include "engine/guest/guestfs_strings.hpp"
 
 namespace h2k {
@@ -19,9 +21,21 @@ bool inspection_accepts(GuestfsSession& s, const std::string& root) {
 
 }  // namespace
 
+std::optional<BtrfsVolName> split_returned_btrfsvol(const std::string& mountable,
+                                                    const std::vector<std::string>& devices) {
+  if (auto listed = split_btrfsvol(mountable, devices)) return listed;
+  // A kernel name libguestfs does not list (the appliance's own disk took a
+  // lower letter): the names it translates have no slash after /dev/.
+  constexpr std::string_view dev = "btrfsvol:/dev/";
+  if (!mountable.starts_with(dev)) return std::nullopt;
+  const auto slash = mountable.find('/', dev.size());
+  if (slash == std::string::npos || slash + 1 >= mountable.size()) return std::nullopt;
+  return BtrfsVolName{mountable.substr(kBtrfsVol.size(), slash - kBtrfsVol.size()), mountable.substr(slash + 1)};
+}
+
 std::vector<std::string> btrfsvol_alternatives(const std::string& mountable, const std::vector<std::string>& devices) {
   std::vector<std::string> out;
-  auto name = split_btrfsvol(mountable, devices);
+  auto name = split_returned_btrfsvol(mountable, devices);
   if (!name) return out;
   for (const auto& d : devices)
     if (d != name->device) out.push_back(std::string(kBtrfsVol) + d + "/" + name->volume);
@@ -36,19 +50,27 @@ std::string rename_btrfsvol_device(const std::string& mountable, const std::stri
 
 InspectedRoot accepted_root(GuestfsSession& s, const std::string& returned, const std::vector<std::string>& devices) {
   InspectedRoot r{returned, returned, "", ""};
-  if (inspection_accepts(s, returned)) return r;
+  const auto name = split_returned_btrfsvol(returned, devices);
+  const bool listed = name && std::find(devices.begin(), devices.end(), name->device) != devices.end();
+  // A listed name inspection accepts is the one: translation maps listed
+  // names one to one onto the kernel's. An unlisted kernel name (sdc when
+  // the appliance's disk took sda) may be accepted too, untranslated, but
+  // names no device of the VM: look for the listed one first.
+  if ((!name || listed) && inspection_accepts(s, returned)) return r;
   const std::string why = s.last_error();
   for (const auto& alternative : btrfsvol_alternatives(returned, devices)) {
     if (!inspection_accepts(s, alternative)) continue;
     s.clear_last_error();
     r.root = alternative;
-    r.returned_device = split_btrfsvol(returned, devices)->device;
+    r.returned_device = name->device;
     r.device = split_btrfsvol(alternative, devices)->device;
     return r;
   }
   s.clear_last_error();
+  if (name && !listed && inspection_accepts(s, returned)) return r;  // not a disk name after all (/dev/md127)
   throw ConversionError(ErrorKind::GuestFix, s.disk_name(),
-                        "libguestfs cannot read the root filesystem its inspection found (" + returned + "): " + why);
+                        "libguestfs cannot read the root filesystem its inspection found (" + returned + "): " +
+                            (why.empty() ? s.last_error() : why));
 }
 
 }  // namespace h2k

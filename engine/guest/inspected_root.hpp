@@ -21,6 +21,12 @@
 
 namespace h2k {
 
+// A "btrfsvol:" name as inspect_os returns it: split at a listed device
+// (split_btrfsvol), else at the first slash after /dev/ (a kernel name
+// libguestfs does not list: the appliance's own disk took a lower letter).
+std::optional<BtrfsVolName> split_returned_btrfsvol(const std::string& mountable,
+                                                    const std::vector<std::string>& devices);
+
 // The same subvolume on each other listed device, in the listed order: the
 // names to try when `mountable`'s device is not the one libguestfs means.
 std::vector<std::string> btrfsvol_alternatives(const std::string& mountable, const std::vector<std::string>& devices);
@@ -42,8 +48,9 @@ struct InspectedRoot {
   }
 };
 
-// `returned` as is when inspection accepts it; otherwise, for a btrfs
-// subvolume, the one name among `devices` that inspection accepts. Throws
+// For a btrfs subvolume, the one name on a listed device (`devices`: whole
+// disks and partitions as libguestfs lists them) that inspection accepts;
+// any other root as returned when inspection accepts it. Throws
 // ConversionError(GuestFix) with libguestfs' message when none is accepted.
 InspectedRoot accepted_root(GuestfsSession& session, const std::string& returned,
                             const std::vector<std::string>& devices);

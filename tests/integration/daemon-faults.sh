@@ -45,7 +45,10 @@ grep -q "fault injection armed (H2K_FAULT): $POINT for $target" "$DAEMON_LOG" ||
 ctl pause >/dev/null
 drop_queued alpha job-1
 drop_queued beta job-2
-ctl resume >/dev/null
+# The answer to resume and the first assignment leave with the same commit,
+# so at an early POINT the daemon may die before its answer is written: a
+# lost answer is fine, the loop below checks that it died at POINT.
+ctl resume >/dev/null || echo "note: no answer to resume (the daemon may have died at $POINT first)"
 
 # The daemon must die at POINT, not finish the wave.
 end=$((SECONDS + 300))
