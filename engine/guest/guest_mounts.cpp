@@ -15,9 +15,8 @@ std::optional<std::size_t> index_of(const BlockDeviceTable& t, const BlockDevice
 }  // namespace
 
 std::optional<BtrfsVolName> split_btrfsvol(const std::string& mountable, const std::vector<std::string>& devices) {
-  constexpr std::string_view prefix = "btrfsvol:";
-  if (!mountable.starts_with(prefix)) return std::nullopt;
-  std::string_view rest = std::string_view(mountable).substr(prefix.size());
+  if (!mountable.starts_with(kBtrfsVolPrefix)) return std::nullopt;
+  std::string_view rest = std::string_view(mountable).substr(kBtrfsVolPrefix.size());
   const std::string* best = nullptr;
   for (const auto& d : devices)
     if (rest.size() > d.size() + 1 && rest.starts_with(d) && rest[d.size()] == '/' && (!best || d.size() > best->size()))

@@ -5,6 +5,7 @@
 // initramfs in the real /boot, grub's files on the ESP, /var on a second disk.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/guest/block_devices.hpp"
@@ -38,6 +39,7 @@ MountPlan plan_guest_mounts(const std::vector<linux_guest::FstabEntry>& fstab, c
 // `devices`: the longest listed name followed by '/' (device names and
 // subvolume names may both hold slashes: /dev/vg/root, @/var). nullopt for
 // anything else.
+inline constexpr std::string_view kBtrfsVolPrefix = "btrfsvol:";
 struct BtrfsVolName {
   std::string device;  // "/dev/sda1", "/dev/vg/root"
   std::string volume;  // "@", "@/var", ...

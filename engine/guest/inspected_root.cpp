@@ -9,14 +9,16 @@
 namespace h2k {
 namespace {
 
-constexpr std::string_view kBtrfsVol = "btrfsvol:";
-
 // inspect_get_type fails exactly when the name is not a root inspection found.
 bool inspection_accepts(GuestfsSession& s, const std::string& root) {
   char* type = guestfs_inspect_get_type(s.handle(), root.c_str());
   if (!type) return false;
   std::free(type);
   return true;
+}
+
+std::string btrfsvol_on(const std::string& device, const std::string& volume) {
+  return std::string(kBtrfsVolPrefix) + device + "/" + volume;
 }
 
 }  // namespace
@@ -30,7 +32,7 @@ std::optional<BtrfsVolName> split_returned_btrfsvol(const std::string& mountable
   if (!mountable.starts_with(dev)) return std::nullopt;
   const auto slash = mountable.find('/', dev.size());
   if (slash == std::string::npos || slash + 1 >= mountable.size()) return std::nullopt;
-  return BtrfsVolName{mountable.substr(kBtrfsVol.size(), slash - kBtrfsVol.size()), mountable.substr(slash + 1)};
+  return BtrfsVolName{mountable.substr(kBtrfsVolPrefix.size(), slash - kBtrfsVolPrefix.size()), mountable.substr(slash + 1)};
 }
 
 std::vector<std::string> btrfsvol_alternatives(const std::string& mountable, const std::vector<std::string>& devices) {
@@ -38,14 +40,14 @@ std::vector<std::string> btrfsvol_alternatives(const std::string& mountable, con
   auto name = split_returned_btrfsvol(mountable, devices);
   if (!name) return out;
   for (const auto& d : devices)
-    if (d != name->device) out.push_back(std::string(kBtrfsVol) + d + "/" + name->volume);
+    if (d != name->device) out.push_back(btrfsvol_on(d, name->volume));
   return out;
 }
 
 std::string rename_btrfsvol_device(const std::string& mountable, const std::string& from, const std::string& to) {
-  const std::string prefix = std::string(kBtrfsVol) + from + "/";
+  const std::string prefix = std::string(kBtrfsVolPrefix) + from + "/";
   if (from.empty() || !mountable.starts_with(prefix)) return mountable;
-  return std::string(kBtrfsVol) + to + "/" + mountable.substr(prefix.size());
+  return std::string(kBtrfsVolPrefix) + to + "/" + mountable.substr(prefix.size());
 }
 
 InspectedRoot accepted_root(GuestfsSession& s, const std::string& returned, const std::vector<std::string>& devices) {
@@ -58,14 +60,17 @@ InspectedRoot accepted_root(GuestfsSession& s, const std::string& returned, cons
   // names no device of the VM: look for the listed one first.
   if ((!name || listed) && inspection_accepts(s, returned)) return r;
   const std::string why = s.last_error();
-  for (const auto& alternative : btrfsvol_alternatives(returned, devices)) {
-    if (!inspection_accepts(s, alternative)) continue;
-    s.clear_last_error();
-    r.root = alternative;
-    r.returned_device = name->device;
-    r.device = split_btrfsvol(alternative, devices)->device;
-    return r;
-  }
+  if (name)
+    for (const auto& device : devices) {
+      if (device == name->device) continue;
+      const std::string alternative = btrfsvol_on(device, name->volume);
+      if (!inspection_accepts(s, alternative)) continue;
+      s.clear_last_error();
+      r.root = alternative;
+      r.returned_device = name->device;
+      r.device = device;
+      return r;
+    }
   s.clear_last_error();
   if (name && !listed && inspection_accepts(s, returned)) return r;  // not a disk name after all (/dev/md127)
   throw ConversionError(ErrorKind::GuestFix, s.disk_name(),
