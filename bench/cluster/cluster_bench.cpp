@@ -135,7 +135,8 @@ long proc_hwm_kib(pid_t pid) {
 }
 
 // Every process: message types, the middleman with heartbeats (so a frozen
-// peer is noticed), the cluster's app identifier; as
+// peer is noticed), the cluster's app identifier, deserialization on the
+// network thread (middleman.workers 0); as
 // nodes/hyper2kvm/cluster_network.cpp configures it, without TLS.
 void configure(caf::actor_system_config& cfg, std::chrono::milliseconds heartbeat,
                std::chrono::milliseconds node_timeout) {
@@ -146,6 +147,7 @@ void configure(caf::actor_system_config& cfg, std::chrono::milliseconds heartbea
   cfg.set("middleman.heartbeat-interval", caf::timespan{heartbeat});
   cfg.set("middleman.connection-timeout", caf::timespan{node_timeout});
   cfg.set("middleman.app-identifier", "hyper2kvm-cluster-1");
+  cfg.set("middleman.workers", std::size_t{0});
 }
 
 // Log lines with the monotonic timestamp, to a file descriptor (O_APPEND:
