@@ -28,11 +28,13 @@ std::optional<BtrfsVolName> split_returned_btrfsvol(const std::string& mountable
   if (auto listed = split_btrfsvol(mountable, devices)) return listed;
   // A kernel name libguestfs does not list (the appliance's own disk took a
   // lower letter): the names it translates have no slash after /dev/.
-  constexpr std::string_view dev = "btrfsvol:/dev/";
-  if (!mountable.starts_with(dev)) return std::nullopt;
-  const auto slash = mountable.find('/', dev.size());
-  if (slash == std::string::npos || slash + 1 >= mountable.size()) return std::nullopt;
-  return BtrfsVolName{mountable.substr(kBtrfsVolPrefix.size(), slash - kBtrfsVolPrefix.size()), mountable.substr(slash + 1)};
+  if (!mountable.starts_with(kBtrfsVolPrefix)) return std::nullopt;
+  const std::string_view rest = std::string_view(mountable).substr(kBtrfsVolPrefix.size());
+  constexpr std::string_view dev = "/dev/";
+  if (!rest.starts_with(dev)) return std::nullopt;
+  const auto slash = rest.find('/', dev.size());
+  if (slash == std::string_view::npos || slash + 1 >= rest.size()) return std::nullopt;
+  return BtrfsVolName{std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
 }
 
 std::vector<std::string> btrfsvol_alternatives(const std::string& mountable, const std::vector<std::string>& devices) {
@@ -45,9 +47,9 @@ std::vector<std::string> btrfsvol_alternatives(const std::string& mountable, con
 }
 
 std::string rename_btrfsvol_device(const std::string& mountable, const std::string& from, const std::string& to) {
-  const std::string prefix = std::string(kBtrfsVolPrefix) + from + "/";
+  const std::string prefix = btrfsvol_on(from, "");
   if (from.empty() || !mountable.starts_with(prefix)) return mountable;
-  return std::string(kBtrfsVolPrefix) + to + "/" + mountable.substr(prefix.size());
+  return btrfsvol_on(to, mountable.substr(prefix.size()));
 }
 
 InspectedRoot accepted_root(GuestfsSession& s, const std::string& returned, const std::vector<std::string>& devices) {
