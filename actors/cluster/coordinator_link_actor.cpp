@@ -1,5 +1,6 @@
 #include "actors/cluster/coordinator_link_actor.hpp"
 
+#include <algorithm>
 #include <random>
 #include <sys/statvfs.h>
 #include <type_traits>
@@ -69,8 +70,20 @@ void forward_publish(self_ptr self, msg::publish_request r, caf::typed_response_
       [self, r, rp](const std::string&) { self->state.held_publish.emplace_back(r, rp); });
 }
 
+// Whether a report of this lease comes from an attempt the coordinator
+// revoked (see link_state::revoked).
+bool revoked_lease(const link_state& st, const std::string& job_id, std::uint64_t epoch) {
+  auto it = st.revoked.find(job_id);
+  return it != st.revoked.end() && epoch <= it->second;
+}
+
+void revoke(link_state& st, const msg::lease_ref& lease) {
+  auto& e = st.revoked[lease.job_id];
+  e = std::max(e, lease.epoch);
+}
+
 void remember_lease(link_state& st, const std::string& job_id, std::uint64_t epoch, const std::string& holder) {
-  if (job_id.empty() || st.revoked.count(job_id)) return;
+  if (job_id.empty() || revoked_lease(st, job_id, epoch)) return;
   auto& l = st.leases[job_id];
   if (l.epoch > epoch) return;  // an older attempt's late report
   l = msg::lease_ref{job_id, epoch, holder};
@@ -117,9 +130,9 @@ void flush_held(self_ptr self) {
 // a connection that is dying would lose it silently.
 void send_outcome(self_ptr self, msg::job_outcome o) {
   auto& st = self->state;
-  if (st.revoked.count(o.job_id)) {
-    st.log->info("job {}: outcome '{}'{} of a revoked lease dropped", o.job_id, o.status,
-                 o.error.empty() ? std::string() : " (" + o.error + ")");
+  if (revoked_lease(st, o.job_id, o.epoch)) {
+    st.log->info("job {}: outcome '{}'{} of a revoked lease (epoch {}) dropped", o.job_id, o.status,
+                 o.error.empty() ? std::string() : " (" + o.error + ")", o.epoch);
     return;
   }
   if (!connected(st)) {
@@ -176,7 +189,7 @@ void hello(self_ptr self) {
               if (it == st.leases.end()) continue;
               st.log->warn("job {}: the coordinator gave its lease to another node: cancelling it here", id);
               if (auto* slot = slot_named(st, it->second.holder)) self->send(*slot, msg::cancel_atom::value, id);
-              st.revoked.insert(id);
+              revoke(st, it->second);
               st.leases.erase(it);
             }
             st.welcomed = true;
@@ -203,7 +216,7 @@ void start_clean(self_ptr self) {
                 st.incarnation, st.leases.size());
   for (auto& [id, l] : st.leases) {
     if (auto* slot = slot_named(st, l.holder)) self->send(*slot, msg::cancel_atom::value, id);
-    st.revoked.insert(id);
+    revoke(st, l);
   }
   st.leases.clear();
   st.unacked_outcomes.clear();
@@ -308,7 +321,7 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
       },
       [=](msg::job_progress& p) {
         auto& st = self->state;
-        if (st.revoked.count(p.job_id)) return;
+        if (revoked_lease(st, p.job_id, p.epoch)) return;
         remember_lease(st, p.job_id, p.epoch, p.holder);
         if (connected(st)) self->send(st.coordinator, std::move(p));
       },
@@ -317,7 +330,7 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
         auto& st = self->state;
         auto rp = self->make_response_promise<msg::plan_reply>();
         remember_lease(st, p.job_id, p.epoch, p.holder);
-        if (st.revoked.count(p.job_id)) {
+        if (revoked_lease(st, p.job_id, p.epoch)) {
           rp.deliver(msg::plan_reply{});
         } else if (!connected(st)) {
           st.held_planned.emplace_back(p, rp);
@@ -330,7 +343,7 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
         auto& st = self->state;
         auto rp = self->make_response_promise<bool>();
         remember_lease(st, r.job_id, r.epoch, r.holder);
-        if (st.revoked.count(r.job_id)) {
+        if (revoked_lease(st, r.job_id, r.epoch)) {
           rp.deliver(false);
         } else if (!connected(st)) {
           st.held_publish.emplace_back(r, rp);

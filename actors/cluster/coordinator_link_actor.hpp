@@ -67,8 +67,11 @@ struct link_state {
   std::vector<msg::exporter_actor> export_slots;   // "<node>/export-<n>"
   // Leases this node's slots hold, learnt from their reports (job id ->).
   std::map<std::string, msg::lease_ref> leases;
-  // Jobs whose lease the coordinator revoked: their reports are dropped.
-  std::set<std::string> revoked;
+  // Leases the coordinator revoked, as job id -> the highest revoked epoch:
+  // reports of that epoch or an older one are dropped. A later lease of the
+  // same job (a higher epoch: every assignment bumps it) is a new one, and
+  // may well come back to this node, even to the same slot.
+  std::map<std::string, std::uint64_t> revoked;
   // Forwarded requests in flight and their deadlines (no CAF timeouts: see
   // request_deadlines.hpp).
   RequestDeadlines deadlines;

@@ -180,16 +180,20 @@ msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::sta
   return {
       [=](msg::job_assignment& job) {
         auto& st = self->state;
-        if (st.busy->load() && st.cancel.cancelled() && !st.held) {
-          // The running job was cancelled (its lease revoked or the daemon
-          // stopping it) and its worker is winding down: this job starts
-          // when it has, instead of failing.
+        if (st.busy->load() && !st.held) {
+          // The running attempt is ending or about to: it was cancelled (its
+          // lease revoked, the daemon stopping it), or, in a cluster, the
+          // coordinator revoked its lease when this node registered again
+          // and assigned the slot anew before the node's link got the
+          // welcome that cancels the old attempt (both leave the
+          // coordinator together, the assignment first). This job starts
+          // once the worker is done, instead of failing.
           st.held = std::move(job);
           return;
         }
         if (st.busy->load()) {
-          // The scheduler never double-books a slot; answer rather than lose
-          // the job.
+          // A second job while one is already held: the scheduler never
+          // books a slot that far ahead; answer rather than lose the job.
           msg::job_outcome out;
           out.job_id = job.job_id;
           out.epoch = job.epoch;
@@ -220,6 +224,15 @@ msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::sta
         self->send(self, std::move(next));
       },
       [=](msg::cancel_atom, const std::string& job_id) {
+        auto& st = self->state;
+        // The running attempt first: a revoked attempt and the new lease
+        // held behind it may be of the same job; the revocation's cancel is
+        // for the attempt running, a cancel once that one is already ending
+        // is for the held one.
+        if (job_id == st.job_id && st.busy->load() && !st.cancel.cancelled()) {
+          st.cancel.cancel();
+          return;
+        }
         if (self->state.held && self->state.held->job_id == job_id) {
           // Cancelled before it started: report it like a cancelled run.
           msg::job_outcome out;

@@ -153,8 +153,11 @@ msg::exporter_actor::behavior_type exporter_actor_fn(msg::exporter_actor::statef
   return {
       [=](msg::job_assignment& job) {
         auto& st = self->state;
-        if (st.busy->load() && st.cancel->load() && !st.held) {
-          st.held = std::move(job);  // starts once the cancelled export has wound down
+        if (st.busy->load() && !st.held) {
+          // Starts once the running export has wound down: it was cancelled,
+          // or its lease was revoked when this node registered again and the
+          // cancel is on its way (converter_actor.cpp says more).
+          st.held = std::move(job);
           return;
         }
         if (st.busy->load()) {
@@ -184,6 +187,12 @@ msg::exporter_actor::behavior_type exporter_actor_fn(msg::exporter_actor::statef
       },
       [=](msg::cancel_atom, const std::string& job_id) {
         auto& st = self->state;
+        // The running export first (a revoked attempt and a new lease of the
+        // same job held behind it), the held one once that one is ending.
+        if (job_id == st.job_id && st.busy->load() && !st.cancel->load()) {
+          st.cancel->store(true);
+          return;
+        }
         if (st.held && st.held->job_id == job_id) {
           msg::job_outcome out;
           out.job_id = job_id;

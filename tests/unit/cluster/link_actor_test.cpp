@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <caf/all.hpp>
 #include <spdlog/sinks/null_sink.h>
@@ -132,6 +133,131 @@ BOOST_AUTO_TEST_CASE(an_unanswered_request_is_sent_again_after_its_deadline_and_
   planned_seen(self, coordinator, "release");
   std::this_thread::sleep_for(1500ms);  // 15 heartbeat ticks: a held request would have gone out again
   BOOST_TEST(planned_seen(self, coordinator, "count") == 2, "the late answer was ignored");
+}
+
+namespace {
+
+struct revoking_state {
+  int hellos = 0;
+  std::vector<std::string> planned, outcomes;  // "<job>@<epoch>" as they arrived
+  static inline const char* name = "revoking_coordinator";
+};
+
+// Welcomes the node's first registration; every later one is told that all
+// the leases it claims were given away (as after the node was declared
+// dead). Answers every output-folder request; "seen" tells what arrived.
+msg::scheduler_actor::behavior_type revoking_coordinator(msg::scheduler_actor::stateful_pointer<revoking_state> self) {
+  auto tag = [](const std::string& id, std::uint64_t epoch) { return id + "@" + std::to_string(epoch); };
+  return {
+      [](msg::vm_found&) {},
+      [](msg::watch_problem&) {},
+      [](msg::job_progress&) {},
+      [self, tag](msg::job_outcome& o) { self->state.outcomes.push_back(tag(o.job_id, o.epoch)); },
+      [](msg::tick_atom) {},
+      [](msg::commit_atom) {},
+      [](msg::shutdown_atom) {},
+      [self, tag](msg::job_planned& p) {
+        self->state.planned.push_back(tag(p.job_id, p.epoch));
+        return msg::plan_reply{"2026-12-06/" + p.vm_name, ""};
+      },
+      [](msg::publish_request&) { return true; },
+      [self](msg::control_command&) -> msg::control_reply {
+        std::string out = "hellos=" + std::to_string(self->state.hellos) + " planned=";
+        for (auto& p : self->state.planned) out += p + ",";
+        out += " outcomes=";
+        for (auto& o : self->state.outcomes) out += o + ",";
+        return {true, out};
+      },
+      [self](msg::node_hello& h) {
+        msg::node_welcome w{true, "", {}};
+        if (++self->state.hellos > 1)
+          for (auto& l : h.leases) w.revoked.push_back(l.job_id);
+        return w;
+      },
+      [](msg::node_status&) { return true; },
+  };
+}
+
+std::string seen(caf::scoped_actor& self, const msg::scheduler_actor& coordinator) {
+  std::string out;
+  self->request(coordinator, 5s, msg::control_command{"seen", "{}"})
+      .receive([&](msg::control_reply& r) { out = r.body_json; },
+               [&](caf::error& e) { BOOST_FAIL("the stand-in did not answer: " + caf::to_string(e)); });
+  return out;
+}
+
+std::string plan(caf::scoped_actor& self, const msg::coordinator_link_actor& link, std::uint64_t epoch) {
+  std::string folder = "<no answer>";
+  self->request(link, 10s, msg::job_planned{"job-7", epoch, "conv-test/slot-1", "2026-12-06", "db", ""})
+      .receive([&](msg::plan_reply& r) { folder = r.output_folder; }, [&](caf::error&) {});
+  return folder;
+}
+
+}  // namespace
+
+// A lease revoked at a re-registration is dropped by epoch, not by job:
+// the coordinator may give the same job a new lease on this very node (it
+// was requeued when the node was declared dead), and that lease's reports
+// must reach it. Dropping them all by job id left such a job "running" at
+// the coordinator with nothing running it (found by cluster.chaos).
+BOOST_AUTO_TEST_CASE(a_revoked_lease_is_dropped_by_epoch_and_a_later_lease_of_the_same_job_goes_through) {
+  LinkSettings ls;
+  ls.node_name = "conv-test";
+  ls.roles = {"converter"};
+  ls.scratch_dir = "/tmp";
+  ls.heartbeat_interval = 100ms;
+  ls.request_timeout = 2000ms;
+  caf::actor_system_config cfg;
+  msg::register_messages(cfg);
+  caf::actor_system sys{cfg};
+  auto coordinator = sys.spawn(revoking_coordinator);
+  auto log = std::make_shared<spdlog::logger>("link-test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  auto link = sys.spawn(coordinator_link_actor_fn, ls, SlotFactory{}, log, SlotFactory{});
+  caf::anon_send(link, coordinator);
+  caf::scoped_actor self{sys};
+  auto kill_both = [&] {
+    caf::anon_send_exit(link, caf::exit_reason::kill);
+    caf::anon_send_exit(coordinator, caf::exit_reason::kill);
+  };
+
+  BOOST_TEST(plan(self, link, 1) == "2026-12-06/db", "epoch 1 reported while it is the node's lease");
+  // The connection comes back (a new handle for the coordinator): the node
+  // registers again claiming job-7 at epoch 1, and is told it is revoked.
+  caf::anon_send(link, coordinator);
+  // Until the link has the welcome, epoch 1 is still its lease (forwarded).
+  std::string answer;
+  int forwarded_before_welcome = 0;
+  for (int i = 0; i < 100; ++i) {
+    if ((answer = plan(self, link, 1)) == "") break;
+    ++forwarded_before_welcome;
+    std::this_thread::sleep_for(50ms);
+  }
+  BOOST_TEST(answer == "", "epoch 1 is revoked: its requests get no folder");
+  BOOST_TEST(seen(self, coordinator).find("hellos=2") != std::string::npos);
+
+  // A new lease of job-7 on this node (epoch 2): its reports go through.
+  BOOST_TEST(plan(self, link, 2) == "2026-12-06/db", "a later lease of a revoked job reaches the coordinator");
+  auto outcome = [](std::uint64_t epoch, const std::string& status) {
+    msg::job_outcome o;
+    o.job_id = "job-7";
+    o.epoch = epoch;
+    o.holder = "conv-test/slot-1";
+    o.status = status;
+    return o;
+  };
+  caf::anon_send(link, outcome(1, "failed"));  // the revoked attempt, ending
+  caf::anon_send(link, outcome(2, "succeeded"));
+  std::string s;
+  for (int i = 0; i < 100 && (s = seen(self, coordinator)).find("outcomes=job-7@2,") == std::string::npos; ++i)
+    std::this_thread::sleep_for(50ms);
+  // Only the new lease's outcome arrived (the link sends in order: the
+  // revoked one would have come first).
+  BOOST_TEST(s.substr(s.find("outcomes=")) == "outcomes=job-7@2,", "outcomes forwarded: " + s);
+  std::string epoch1_seen;
+  for (int i = 0; i < 1 + forwarded_before_welcome; ++i) epoch1_seen += "job-7@1,";
+  BOOST_TEST(s.find("planned=" + epoch1_seen + "job-7@2, ") != std::string::npos,
+             "epoch 1's requests after the revocation never reached the coordinator: " + s);
+  kill_both();
 }
 
 BOOST_AUTO_TEST_SUITE_END()
