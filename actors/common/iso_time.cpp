@@ -46,4 +46,9 @@ std::int64_t unix_now_ms() {
       .count();
 }
 
+std::int64_t steady_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace h2k

@@ -16,5 +16,7 @@ std::string iso8601_utc_seconds(std::int64_t unix_ms);
 
 // Now, in unix milliseconds: the one clock job records, events and files use.
 std::int64_t unix_now_ms();
+// The monotonic clock in ms (intervals only: unaffected by clock steps).
+std::int64_t steady_now_ms();
 
 }  // namespace h2k

@@ -1180,6 +1180,18 @@ nlohmann::json JobScheduler::node_views(std::int64_t now_ms) const {
   return out;
 }
 
+void JobScheduler::on_coordinator_pause(std::int64_t paused_ms, std::int64_t now_ms) {
+  if (paused_ms <= 0) return;
+  if (cluster_mode() && paused_ms >= 1000)
+    log_->warn("this coordinator did not run for {} ms (stopped, starved of CPU, or its clock stepped forward): "
+               "that time is not counted against its nodes' heartbeats",
+               paused_ms);
+  nodes_.excuse_silence(paused_ms, now_ms);
+  for (auto& sl : slots_)
+    if (!sl.job_id.empty()) sl.last_report_ms = std::min(now_ms, sl.last_report_ms + paused_ms);
+  for (auto& [id, o] : orphans_) o.deadline_ms += paused_ms;
+}
+
 SchedulerEffects JobScheduler::on_tick(std::int64_t now_ms) {
   SchedulerEffects fx;
   // Silent nodes: all of this tick's are down before any job is leased

@@ -115,6 +115,12 @@ public:
   void on_progress(const msg::job_progress& p, std::int64_t now_ms, SchedulerEffects& fx);
   SchedulerEffects on_outcome(const msg::job_outcome& o, std::int64_t now_ms);
   SchedulerEffects on_tick(std::int64_t now_ms);
+  // The coordinator itself did not run for `paused_ms` (stopped, starved,
+  // or its wall clock stepped forward; see tick_gap_credit.hpp): that long
+  // is not counted as silence against its nodes, as a report gap against
+  // running jobs (the stall watchdog) or against leases kept for nodes to
+  // reconnect. Call before the tick that noticed it.
+  void on_coordinator_pause(std::int64_t paused_ms, std::int64_t now_ms);
   // Archiving, in two halves so the file moves can run off the actor's
   // thread (source_archiver): the requests for the done jobs among
   // `job_ids` (call only after JobStore::sync() made "done" durable), then

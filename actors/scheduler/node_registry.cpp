@@ -60,4 +60,10 @@ std::size_t NodeRegistry::up_count() const {
   return c;
 }
 
+void NodeRegistry::excuse_silence(std::int64_t paused_ms, std::int64_t now_ms) {
+  if (paused_ms <= 0) return;
+  for (auto& [name, n] : nodes_)
+    if (!n.local && n.up) n.last_seen_ms = std::min(now_ms, n.last_seen_ms + paused_ms);
+}
+
 }  // namespace h2k

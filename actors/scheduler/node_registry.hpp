@@ -49,6 +49,9 @@ public:
   bool heard_from(const std::string& name, const std::string& incarnation, std::uint64_t scratch_free,
                   std::uint32_t busy, std::int64_t now_ms);
   void mark_down(const std::string& name, const std::string& reason);
+  // The coordinator was not running for `paused_ms` (tick_gap_credit.hpp):
+  // that long is taken off every remote node's silence (never past now).
+  void excuse_silence(std::int64_t paused_ms, std::int64_t now_ms);
   // Remote nodes that are up but silent for longer than `timeout_ms`.
   std::vector<std::string> silent_since(std::int64_t now_ms, std::int64_t timeout_ms) const;
   // Every member, by name (the dispatch path walks it per assignment).

@@ -288,7 +288,9 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
       },
       [=](msg::tick_atom) {
         guarded(self, "tick", [&] {
-          auto fx = self->state.core->on_tick(unix_now_ms());
+          const std::int64_t now = unix_now_ms();
+          self->state.core->on_coordinator_pause(self->state.tick_gap.on_tick(steady_now_ms(), now), now);
+          auto fx = self->state.core->on_tick(now);
           // Ticks only matter when something changed; keep stats quiet otherwise.
           if (!fx.assignments.empty() || !fx.cancels.empty() || !fx.kill_slots.empty() || !fx.events.empty() ||
               fx.finished)

@@ -22,6 +22,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/scheduler/job_scheduler.hpp"
+#include "actors/scheduler/tick_gap_credit.hpp"
 #include "messages/interfaces.hpp"
 
 namespace h2k {
@@ -61,6 +62,9 @@ struct scheduler_state {
   // Answers that depend on the state written (publish permissions, hyperctl
   // commands): delivered by the commit, after its sync.
   std::vector<std::function<void()>> replies;
+  // Ticks come every second: a longer gap is time this coordinator was not
+  // there to hear its nodes (tick_gap_credit.hpp).
+  TickGapCredit tick_gap{1000};
   bool commit_scheduled = false;
   bool queue_changed = false;
   // The node table for stats (stats.json, metrics) costs a summary per node:
