@@ -180,28 +180,18 @@ msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::sta
   return {
       [=](msg::job_assignment& job) {
         auto& st = self->state;
-        if (st.busy->load() && !st.held) {
+        if (st.busy->load()) {
           // The running attempt is ending or about to: it was cancelled (its
           // lease revoked, the daemon stopping it), or, in a cluster, the
           // coordinator revoked its lease when this node registered again
           // and assigned the slot anew before the node's link got the
           // welcome that cancels the old attempt (both leave the
           // coordinator together, the assignment first). This job starts
-          // once the worker is done, instead of failing.
+          // once the worker is done. The scheduler assigns a slot only when
+          // it holds no lease of it any more, so a job already held here is
+          // no longer this slot's: the newer assignment replaces it (its
+          // lease went back to the queue; a report of it would be stale).
           st.held = std::move(job);
-          return;
-        }
-        if (st.busy->load()) {
-          // A second job while one is already held: the scheduler never
-          // books a slot that far ahead; answer rather than lose the job.
-          msg::job_outcome out;
-          out.job_id = job.job_id;
-          out.epoch = job.epoch;
-          out.holder = job.holder;
-          out.status = "failed";
-          out.error_kind = "io_error";  // retryable: the job itself is fine
-          out.error = "converter slot busy with " + st.job_id;
-          self->send(scheduler, std::move(out));
           return;
         }
         if (st.worker.joinable()) st.worker.join();  // the previous job has reported already

@@ -153,22 +153,12 @@ msg::exporter_actor::behavior_type exporter_actor_fn(msg::exporter_actor::statef
   return {
       [=](msg::job_assignment& job) {
         auto& st = self->state;
-        if (st.busy->load() && !st.held) {
+        if (st.busy->load()) {
           // Starts once the running export has wound down: it was cancelled,
           // or its lease was revoked when this node registered again and the
-          // cancel is on its way (converter_actor.cpp says more).
+          // cancel is on its way; a job held already is no longer this
+          // slot's (converter_actor.cpp says more).
           st.held = std::move(job);
-          return;
-        }
-        if (st.busy->load()) {
-          msg::job_outcome out;
-          out.job_id = job.job_id;
-          out.epoch = job.epoch;
-          out.holder = job.holder;
-          out.status = "failed";
-          out.error_kind = "io_error";  // retryable: the job itself is fine
-          out.error = "export slot busy with " + st.job_id;
-          self->send(scheduler, std::move(out));
           return;
         }
         if (st.worker.joinable()) st.worker.join();
