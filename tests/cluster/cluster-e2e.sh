@@ -25,7 +25,9 @@
 #            not renamed yet. Declared dead, its staging folder is fenced off
 #            and the job runs on the other converter; thawed, its rename
 #            finds nothing: the VM is published once, by the new holder.
-#   coord    kill -9 of the coordinator while 3 jobs run on the nodes: the
+#   coord    the coordinator frozen (SIGSTOP) for twice node_timeout while
+#            3 jobs run on the nodes: on waking it declares no node dead (the
+#            silence was its own); then kill -9 of the coordinator: the
 #            restarted coordinator keeps their leases (the nodes reconnect
 #            and claim them): nothing lost, nothing duplicated, no job
 #            restarted (each done at epoch 1, attempt 1).
@@ -339,7 +341,8 @@ fence)
   ;;
 
 coord)
-  SLOW_COPY=${SLOW_COPY:-20}
+  SLOW_COPY=${SLOW_COPY:-30}
+  NODE_TIMEOUT=4
   start_coordinator_and_two_converters
   stage_vm alpha qcow2
   stage_vm beta raw
@@ -351,6 +354,19 @@ coord)
   ctl --json list-jobs --state running | python3 -c '
 import json, sys
 for j in json.load(sys.stdin)["jobs"]: print(j["id"], j["holder"], "epoch", j["epoch"])'
+  # First frozen for twice node_timeout: the nodes see it silent and
+  # reconnect; on waking it must not take them for dead (its own silence).
+  kill -STOP "${NODE_PID[coord]}"
+  sleep $((2 * NODE_TIMEOUT))
+  kill -CONT "${NODE_PID[coord]}"
+  pass "coordinator frozen for $((2 * NODE_TIMEOUT)) s (node_timeout $NODE_TIMEOUT s) with 3 jobs running"
+  sleep 3  # a tick or two after waking, and the nodes' reconnection
+  ! grep -q "node conv[12] lost" "$D/nodes/coord/daemon.log" || { dump_logs coord; fail "a node was declared dead for the coordinator's own silence"; }
+  [[ "$(jobs_in_state running)" == 3 ]] || { dump_logs coord conv1 conv2; fail "the 3 jobs are not all running after the freeze"; }
+  paused() { grep -q "this coordinator did not run for" "$D/nodes/coord/daemon.log"; }
+  wait_until 30 "the coordinator to log its own pause" paused || { dump_logs coord; fail "no pause logged"; }
+  grep -m1 "this coordinator did not run for" "$D/nodes/coord/daemon.log" | cut -c1-200
+  pass "after its freeze the coordinator kept both nodes and their 3 jobs"
   kill -9 "${NODE_PID[coord]}"
   pass "coordinator killed (kill -9) with 3 jobs running on the nodes"
   sleep 2
