@@ -170,11 +170,17 @@ void hello(self_ptr self) {
   h.capabilities = st.settings.capabilities;
   h.slots = st.slots;
   h.export_slots = st.export_slots;
-  for (auto& [id, l] : st.leases) h.leases.push_back(l);
+  // The welcome revokes leases as claimed here: a later lease of the same
+  // job, given to this node while the welcome was on its way, is not one.
+  std::map<std::string, msg::lease_ref> claimed;
+  for (auto& [id, l] : st.leases) {
+    h.leases.push_back(l);
+    claimed.emplace(id, l);
+  }
   auto to = st.coordinator;
   self->request(to, st.settings.request_timeout, h)
       .then(
-          [self, to, inc = st.incarnation](msg::node_welcome& w) {
+          [self, to, inc = st.incarnation, claimed](msg::node_welcome& w) {
             auto& st = self->state;
             st.hello_in_flight = false;
             // A newer connection took over, or the node started clean since:
@@ -185,11 +191,13 @@ void hello(self_ptr self) {
               return;
             }
             for (const auto& id : w.revoked) {
+              auto c = claimed.find(id);
+              if (c == claimed.end()) continue;
+              revoke(st, c->second);
               auto it = st.leases.find(id);
-              if (it == st.leases.end()) continue;
+              if (it == st.leases.end() || it->second.epoch > c->second.epoch) continue;  // a newer lease: ours
               st.log->warn("job {}: the coordinator gave its lease to another node: cancelling it here", id);
               if (auto* slot = slot_named(st, it->second.holder)) self->send(*slot, msg::cancel_atom::value, id);
-              revoke(st, it->second);
               st.leases.erase(it);
             }
             st.welcomed = true;

@@ -139,6 +139,9 @@ namespace {
 
 struct revoking_state {
   int hellos = 0;
+  bool hold_welcome = false;  // the second welcome waits for a job_progress of job "welcome"
+  std::optional<caf::typed_response_promise<msg::node_welcome>> held_welcome;
+  msg::node_welcome held_welcome_value;
   std::vector<std::string> planned, outcomes;  // "<job>@<epoch>" as they arrived
   static inline const char* name = "revoking_coordinator";
 };
@@ -146,12 +149,19 @@ struct revoking_state {
 // Welcomes the node's first registration; every later one is told that all
 // the leases it claims were given away (as after the node was declared
 // dead). Answers every output-folder request; "seen" tells what arrived.
-msg::scheduler_actor::behavior_type revoking_coordinator(msg::scheduler_actor::stateful_pointer<revoking_state> self) {
+msg::scheduler_actor::behavior_type revoking_coordinator(msg::scheduler_actor::stateful_pointer<revoking_state> self,
+                                                         bool hold_welcome) {
   auto tag = [](const std::string& id, std::uint64_t epoch) { return id + "@" + std::to_string(epoch); };
+  self->state.hold_welcome = hold_welcome;
   return {
       [](msg::vm_found&) {},
       [](msg::watch_problem&) {},
-      [](msg::job_progress&) {},
+      [self](msg::job_progress& p) {
+        if (p.job_id == "welcome" && self->state.held_welcome) {
+          self->state.held_welcome->deliver(self->state.held_welcome_value);
+          self->state.held_welcome.reset();
+        }
+      },
       [self, tag](msg::job_outcome& o) { self->state.outcomes.push_back(tag(o.job_id, o.epoch)); },
       [](msg::tick_atom) {},
       [](msg::commit_atom) {},
@@ -168,11 +178,18 @@ msg::scheduler_actor::behavior_type revoking_coordinator(msg::scheduler_actor::s
         for (auto& o : self->state.outcomes) out += o + ",";
         return {true, out};
       },
-      [self](msg::node_hello& h) {
+      [self](msg::node_hello& h) -> caf::typed_response_promise<msg::node_welcome> {
+        auto rp = self->make_response_promise<msg::node_welcome>();
         msg::node_welcome w{true, "", {}};
         if (++self->state.hellos > 1)
           for (auto& l : h.leases) w.revoked.push_back(l.job_id);
-        return w;
+        if (self->state.hellos > 1 && self->state.hold_welcome) {
+          self->state.held_welcome = rp;
+          self->state.held_welcome_value = w;
+        } else {
+          rp.deliver(w);
+        }
+        return rp;
       },
       [](msg::node_status&) { return true; },
   };
@@ -210,7 +227,7 @@ BOOST_AUTO_TEST_CASE(a_revoked_lease_is_dropped_by_epoch_and_a_later_lease_of_th
   caf::actor_system_config cfg;
   msg::register_messages(cfg);
   caf::actor_system sys{cfg};
-  auto coordinator = sys.spawn(revoking_coordinator);
+  auto coordinator = sys.spawn(revoking_coordinator, false);
   auto log = std::make_shared<spdlog::logger>("link-test", std::make_shared<spdlog::sinks::null_sink_mt>());
   auto link = sys.spawn(coordinator_link_actor_fn, ls, SlotFactory{}, log, SlotFactory{});
   caf::anon_send(link, coordinator);
@@ -258,6 +275,55 @@ BOOST_AUTO_TEST_CASE(a_revoked_lease_is_dropped_by_epoch_and_a_later_lease_of_th
   BOOST_TEST(s.find("planned=" + epoch1_seen + "job-7@2, ") != std::string::npos,
              "epoch 1's requests after the revocation never reached the coordinator: " + s);
   kill_both();
+}
+
+// The coordinator revokes the lease the node claimed (epoch 1) and gives
+// the job back to this node at once (epoch 2); the new attempt's report
+// reaches the link before the welcome does. The welcome revokes epoch 1
+// only: epoch 2 is the node's, and its outcome reaches the coordinator.
+BOOST_AUTO_TEST_CASE(a_welcome_revokes_the_lease_claimed_not_a_newer_one_that_came_meanwhile) {
+  LinkSettings ls;
+  ls.node_name = "conv-test";
+  ls.roles = {"converter"};
+  ls.scratch_dir = "/tmp";
+  ls.heartbeat_interval = 100ms;
+  ls.request_timeout = 5000ms;
+  caf::actor_system_config cfg;
+  msg::register_messages(cfg);
+  caf::actor_system sys{cfg};
+  auto coordinator = sys.spawn(revoking_coordinator, true);
+  auto log = std::make_shared<spdlog::logger>("link-test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  auto link = sys.spawn(coordinator_link_actor_fn, ls, SlotFactory{}, log, SlotFactory{});
+  caf::anon_send(link, coordinator);
+  caf::scoped_actor self{sys};
+
+  BOOST_TEST(plan(self, link, 1) == "2026-12-06/db");
+  caf::anon_send(link, coordinator);  // registers again, claiming epoch 1; the welcome is held
+  std::string s;
+  for (int i = 0; i < 100 && (s = seen(self, coordinator)).find("hellos=2") == std::string::npos; ++i)
+    std::this_thread::sleep_for(50ms);
+  BOOST_TEST_REQUIRE(s.find("hellos=2") != std::string::npos, s);
+  // Epoch 2's slot asks for its folder before the welcome is in.
+  auto asked = self->request(link, 10s, msg::job_planned{"job-7", 2, "conv-test/slot-1", "2026-12-06", "db", ""});
+  std::this_thread::sleep_for(200ms);
+  msg::job_progress release;
+  release.job_id = "welcome";
+  caf::anon_send(coordinator, release);
+  std::string folder = "<no answer>";
+  asked.receive([&](msg::plan_reply& r) { folder = r.output_folder; }, [&](caf::error&) {});
+  BOOST_TEST(folder == "2026-12-06/db", "epoch 2's request went through");
+  msg::job_outcome o;
+  o.job_id = "job-7";
+  o.epoch = 2;
+  o.holder = "conv-test/slot-1";
+  o.status = "succeeded";
+  caf::anon_send(link, o);
+  for (int i = 0; i < 100 && (s = seen(self, coordinator)).find("outcomes=job-7@2,") == std::string::npos; ++i)
+    std::this_thread::sleep_for(50ms);
+  BOOST_TEST(s.find("outcomes=job-7@2,") != std::string::npos, "epoch 2's outcome reached the coordinator: " + s);
+  BOOST_TEST(plan(self, link, 1) == "", "epoch 1 stays revoked");
+  caf::anon_send_exit(link, caf::exit_reason::kill);
+  caf::anon_send_exit(coordinator, caf::exit_reason::kill);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
