@@ -10,6 +10,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +74,17 @@ int planned_seen(caf::scoped_actor& self, const msg::scheduler_actor& coordinato
   return n;
 }
 
+// A converter node's link settings, heartbeats every 100 ms.
+LinkSettings test_link(std::chrono::milliseconds request_timeout) {
+  LinkSettings ls;
+  ls.node_name = "conv-test";
+  ls.roles = {"converter"};
+  ls.scratch_dir = "/tmp";
+  ls.heartbeat_interval = 100ms;
+  ls.request_timeout = request_timeout;
+  return ls;
+}
+
 // The actor system with a stand-in coordinator and a link connected to it.
 // Both actors are killed on the way out, so that a failed check ends the
 // test instead of leaving the system waiting for them.
@@ -82,10 +94,12 @@ struct LinkRig {
   msg::scheduler_actor coordinator;
   msg::coordinator_link_actor link;
 
-  explicit LinkRig(LinkSettings ls) {
+  // `spawn_coordinator`: the stand-in (default: stand_in_coordinator).
+  explicit LinkRig(LinkSettings ls,
+                   const std::function<msg::scheduler_actor(caf::actor_system&)>& spawn_coordinator = {}) {
     msg::register_messages(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
-    coordinator = sys->spawn(stand_in_coordinator);
+    coordinator = spawn_coordinator ? spawn_coordinator(*sys) : sys->spawn(stand_in_coordinator);
     auto log = std::make_shared<spdlog::logger>("link-test", std::make_shared<spdlog::sinks::null_sink_mt>());
     link = sys->spawn(coordinator_link_actor_fn, std::move(ls), SlotFactory{}, log, SlotFactory{});
     caf::anon_send(link, coordinator);
@@ -104,14 +118,8 @@ struct LinkRig {
 BOOST_AUTO_TEST_SUITE(coordinator_link)
 
 BOOST_AUTO_TEST_CASE(an_unanswered_request_is_sent_again_after_its_deadline_and_a_late_answer_is_ignored) {
-  LinkSettings ls;
-  ls.node_name = "conv-test";
-  ls.roles = {"converter"};
-  ls.scratch_dir = "/tmp";
-  ls.heartbeat_interval = 100ms;
   // Room for a loaded machine: only a try left unanswered this long is sent again.
-  ls.request_timeout = 1000ms;
-  LinkRig rig(ls);
+  LinkRig rig(test_link(1000ms));
   auto& link = rig.link;
   auto& coordinator = rig.coordinator;
   caf::scoped_actor self{*rig.sys};
@@ -218,24 +226,10 @@ std::string plan(caf::scoped_actor& self, const msg::coordinator_link_actor& lin
 // must reach it. Dropping them all by job id left such a job "running" at
 // the coordinator with nothing running it (found by cluster.chaos).
 BOOST_AUTO_TEST_CASE(a_revoked_lease_is_dropped_by_epoch_and_a_later_lease_of_the_same_job_goes_through) {
-  LinkSettings ls;
-  ls.node_name = "conv-test";
-  ls.roles = {"converter"};
-  ls.scratch_dir = "/tmp";
-  ls.heartbeat_interval = 100ms;
-  ls.request_timeout = 2000ms;
-  caf::actor_system_config cfg;
-  msg::register_messages(cfg);
-  caf::actor_system sys{cfg};
-  auto coordinator = sys.spawn(revoking_coordinator, false);
-  auto log = std::make_shared<spdlog::logger>("link-test", std::make_shared<spdlog::sinks::null_sink_mt>());
-  auto link = sys.spawn(coordinator_link_actor_fn, ls, SlotFactory{}, log, SlotFactory{});
-  caf::anon_send(link, coordinator);
-  caf::scoped_actor self{sys};
-  auto kill_both = [&] {
-    caf::anon_send_exit(link, caf::exit_reason::kill);
-    caf::anon_send_exit(coordinator, caf::exit_reason::kill);
-  };
+  LinkRig rig(test_link(2000ms), [](caf::actor_system& sys) { return sys.spawn(revoking_coordinator, false); });
+  auto& link = rig.link;
+  auto& coordinator = rig.coordinator;
+  caf::scoped_actor self{*rig.sys};
 
   BOOST_TEST(plan(self, link, 1) == "2026-12-06/db", "epoch 1 reported while it is the node's lease");
   // The connection comes back (a new handle for the coordinator): the node
@@ -274,7 +268,6 @@ BOOST_AUTO_TEST_CASE(a_revoked_lease_is_dropped_by_epoch_and_a_later_lease_of_th
   for (int i = 0; i < 1 + forwarded_before_welcome; ++i) epoch1_seen += "job-7@1,";
   BOOST_TEST(s.find("planned=" + epoch1_seen + "job-7@2, ") != std::string::npos,
              "epoch 1's requests after the revocation never reached the coordinator: " + s);
-  kill_both();
 }
 
 // The coordinator revokes the lease the node claimed (epoch 1) and gives
@@ -282,20 +275,10 @@ BOOST_AUTO_TEST_CASE(a_revoked_lease_is_dropped_by_epoch_and_a_later_lease_of_th
 // reaches the link before the welcome does. The welcome revokes epoch 1
 // only: epoch 2 is the node's, and its outcome reaches the coordinator.
 BOOST_AUTO_TEST_CASE(a_welcome_revokes_the_lease_claimed_not_a_newer_one_that_came_meanwhile) {
-  LinkSettings ls;
-  ls.node_name = "conv-test";
-  ls.roles = {"converter"};
-  ls.scratch_dir = "/tmp";
-  ls.heartbeat_interval = 100ms;
-  ls.request_timeout = 5000ms;
-  caf::actor_system_config cfg;
-  msg::register_messages(cfg);
-  caf::actor_system sys{cfg};
-  auto coordinator = sys.spawn(revoking_coordinator, true);
-  auto log = std::make_shared<spdlog::logger>("link-test", std::make_shared<spdlog::sinks::null_sink_mt>());
-  auto link = sys.spawn(coordinator_link_actor_fn, ls, SlotFactory{}, log, SlotFactory{});
-  caf::anon_send(link, coordinator);
-  caf::scoped_actor self{sys};
+  LinkRig rig(test_link(5000ms), [](caf::actor_system& sys) { return sys.spawn(revoking_coordinator, true); });
+  auto& link = rig.link;
+  auto& coordinator = rig.coordinator;
+  caf::scoped_actor self{*rig.sys};
 
   BOOST_TEST(plan(self, link, 1) == "2026-12-06/db");
   caf::anon_send(link, coordinator);  // registers again, claiming epoch 1; the welcome is held
@@ -322,8 +305,6 @@ BOOST_AUTO_TEST_CASE(a_welcome_revokes_the_lease_claimed_not_a_newer_one_that_ca
     std::this_thread::sleep_for(50ms);
   BOOST_TEST(s.find("outcomes=job-7@2,") != std::string::npos, "epoch 2's outcome reached the coordinator: " + s);
   BOOST_TEST(plan(self, link, 1) == "", "epoch 1 stays revoked");
-  caf::anon_send_exit(link, caf::exit_reason::kill);
-  caf::anon_send_exit(coordinator, caf::exit_reason::kill);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
