@@ -318,13 +318,13 @@ fence)
   # while job-1's new attempt is still copying on conv2.
   kill -CONT "${NODE_PID[conv1]}"
   tried() {
-    grep -q "job job-1: outcome 'failed' (.*cannot publish output.*) of a revoked lease dropped" "$D/nodes/conv1/daemon.log" ||
+    grep -q "job job-1: outcome 'failed' (.*cannot publish output.*) of a revoked lease (epoch 1) dropped" "$D/nodes/conv1/daemon.log" ||
       grep -q "stale outcome 'failed' (.*cannot publish output.*) for job job-1 (epoch 1, conv1/" "$D/nodes/coord/daemon.log"
   }
   # The failure is dropped by conv1's link (the lease was revoked when it
   # registered again) or, if it got there first, by the coordinator (stale).
   wait_until 60 "conv1's late rename to fail" tried || { dump_logs coord conv1; fail "conv1's late attempt did not end in a failed rename"; }
-  grep -h "of a revoked lease dropped\|stale outcome" "$D/nodes/conv1/daemon.log" "$D/nodes/coord/daemon.log" | cut -c1-300
+  grep -h "of a revoked lease (epoch [0-9]*) dropped\|stale outcome" "$D/nodes/conv1/daemon.log" "$D/nodes/coord/daemon.log" | cut -c1-300
   [[ -z "$(find "$O" -mindepth 2 -maxdepth 2 -name alpha)" ]] || [[ "$(ctl --json job-status job-1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["job"]["state"])')" == done ]] \
     || fail "alpha appeared in the output while job-1's new attempt is still running (conv1 published late)"
   pass "thawed after its publish permission, conv1 found nothing to rename"
