@@ -1,5 +1,7 @@
 #include "actors/cluster/coordinator_link_actor.hpp"
 
+#include "actors/common/iso_time.hpp"
+
 #include <algorithm>
 #include <random>
 #include <sys/statvfs.h>
@@ -24,11 +26,6 @@ std::uint32_t busy_slots(const link_state& st) { return static_cast<std::uint32_
 
 bool connected(const link_state& st) { return st.coordinator && st.welcomed; }
 
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // Asks the coordinator on the path of a job (output folder, publish,
 // outcome): no CAF timeout (CAF 0.17 never cancels one; see
 // request_deadlines.hpp), a deadline of our own instead. `answered` gets
@@ -39,7 +36,7 @@ std::int64_t steady_ms() {
 template <class Reply, class Request, class OnAnswer>
 void ask_coordinator(self_ptr self, Request request, OnAnswer answered, RequestDeadlines::OnLost lost) {
   auto& st = self->state;
-  const auto token = st.deadlines.open(steady_ms() + st.settings.request_timeout.count(), std::move(lost));
+  const auto token = st.deadlines.open(steady_now_ms() + st.settings.request_timeout.count(), std::move(lost));
   auto failed = [self, token](caf::error& e) { self->state.deadlines.fail(token, caf::to_string(e)); };
   auto sent = self->request(st.coordinator, caf::infinite, std::move(request));
   if constexpr (std::is_void_v<Reply>) {
@@ -307,7 +304,7 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
       [=](msg::tick_atom) {
         auto& st = self->state;
         // Requests past their deadline are held again (see ask_coordinator).
-        st.deadlines.expire(steady_ms(),
+        st.deadlines.expire(steady_now_ms(),
                             "no answer within " + std::to_string(st.settings.request_timeout.count()) + " ms");
         if (st.coordinator && !st.welcomed) {
           hello(self);

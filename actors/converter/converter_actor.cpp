@@ -223,20 +223,19 @@ msg::converter_actor::behavior_type converter_actor_fn(msg::converter_actor::sta
           st.cancel.cancel();
           return;
         }
-        if (self->state.held && self->state.held->job_id == job_id) {
+        if (st.held && st.held->job_id == job_id) {
           // Cancelled before it started: report it like a cancelled run.
           msg::job_outcome out;
           out.job_id = job_id;
-          out.epoch = self->state.held->epoch;
-          out.holder = self->state.held->holder;
+          out.epoch = st.held->epoch;
+          out.holder = st.held->holder;
           out.status = "cancelled";
           out.phase = "load";
-          self->state.held.reset();
+          st.held.reset();
           self->send(scheduler, std::move(out));
           return;
         }
         if (job_id == kThrowNow) throw std::runtime_error("H2K_FAULT slot_throw: converter slot made to throw");
-        if (job_id == self->state.job_id && self->state.busy->load()) self->state.cancel.cancel();
       },
       [=](msg::shutdown_atom) {
         self->state.cancel.cancel();

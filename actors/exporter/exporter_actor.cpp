@@ -192,9 +192,7 @@ msg::exporter_actor::behavior_type exporter_actor_fn(msg::exporter_actor::statef
           out.phase = "export";
           st.held.reset();
           self->send(scheduler, std::move(out));
-          return;
         }
-        if (job_id == st.job_id && st.busy->load()) st.cancel->store(true);
       },
       [=](msg::shutdown_atom) {
         self->state.cancel->store(true);  // export_vm aborts the lease before it returns

@@ -437,13 +437,7 @@ chaos)
   NODE_TIMEOUT=3
   WINDOW=${CHAOS_SECONDS:-75}
   cluster_start_env coord conv1 conv2 conv3 watch1
-  mkdir -p "$D/bin"
-  cat >"$D/bin/qemu-img" <<SH
-#!/bin/bash
-if [[ "\$1" == convert ]]; then sleep \$((2 + RANDOM % 6)); fi
-exec $(command -v qemu-img) "\$@"
-SH
-  chmod +x "$D/bin/qemu-img"
+  SLOW_COPY='$((2 + RANDOM % 6))' slow_qemu_img  # drawn by the wrapper, at each copy
   node_config coord "[coordinator, watcher]"
   node_config watch1 watcher
   CONVS=(conv1 conv2 conv3)
