@@ -48,6 +48,7 @@ struct node_hello {
   std::vector<lease_ref> leases;        // jobs it is still running (after a coordinator restart)
   std::vector<exporter_actor> export_slots;  // exporter role: its export slots, numbered 1..
   std::vector<std::string> capabilities;     // "kvm", "virtio-win": jobs needing one go only to nodes that have it
+  share_view share;                          // what it sees at its share_root (no job while not the coordinator's)
 };
 
 struct node_welcome {
@@ -59,7 +60,7 @@ struct node_welcome {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_hello& x) {
   return f(caf::meta::type_name("h2k::msg::node_hello"), x.node_name, x.incarnation, x.roles, x.host,
-           x.scratch_free_bytes, x.accel, x.slots, x.leases, x.export_slots, x.capabilities);
+           x.scratch_free_bytes, x.accel, x.slots, x.leases, x.export_slots, x.capabilities, x.share);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_welcome& x) {
@@ -83,6 +84,11 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<control_command>::with<control_reply>,
     caf::replies_to<node_hello>::with<node_welcome>,
     caf::replies_to<node_status>::with<bool>>;
+
+// Reads the share's marker (storage/share_marker.hpp) on its own thread: a
+// hung NFS mount blocks it, never an actor thread; the link asks one probe
+// at a time and calls the share "not responding" when the answer is late.
+using share_probe_actor = caf::typed_actor<caf::replies_to<probe_atom>::with<share_view>>;
 
 // A cluster node's stand-in for the coordinator: slots and watchers talk to
 // it; it forwards to the coordinator's scheduler while connected and holds

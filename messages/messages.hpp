@@ -26,6 +26,7 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;    // write/deliver now and reply (shutdown)
 using save_atom = caf::atom_constant<caf::atom("save")>;      // stats: coalesced write (self-sent)
 using commit_atom = caf::atom_constant<caf::atom("commit")>;  // scheduler: group commit point (self-sent)
+using probe_atom = caf::atom_constant<caf::atom("probe")>;    // cluster node: read the share's marker now
 using done_atom = caf::atom_constant<caf::atom("done")>;      // converter: its worker has reported (self-sent)
 
 // --- watcher -> scheduler ------------------------------------------------

@@ -23,6 +23,16 @@ struct lease_ref {
   std::string holder;                   // "<node>/slot-<n>"
 };
 
+// What a node sees at its cluster.share_root: the id in the share's marker
+// file (storage/share_marker.hpp: the coordinator keeps one there), or why
+// it could not read it. A node that sees no share, or another one (not
+// mounted, mounted elsewhere, hung), gets no job: the coordinator compares
+// the id with its own.
+struct share_view {
+  std::string id;                       // "" when unreadable
+  std::string problem;                  // "" = readable; else what went wrong, naming the path
+};
+
 // The node's own figures, sent every heartbeat_interval; the coordinator's
 // "last heartbeat" and dispatch (most free scratch) come from it.
 struct node_status {
@@ -30,6 +40,7 @@ struct node_status {
   std::string incarnation;              // random per process start
   std::uint64_t scratch_free_bytes = 0; // free space where the node converts (work_dir)
   std::uint32_t busy_slots = 0;
+  share_view share;                     // read off the actor threads (share_probe_actor)
 };
 
 // The coordinator's view of one node, for the stats actor (metrics per
@@ -45,6 +56,7 @@ struct node_summary {
   std::uint64_t jobs_lost = 0;          // leases taken away (node died or went silent)
   std::int64_t heartbeat_age_ms = 0;    // 0 for the coordinator's own process
   std::string accel;                    // converters: "kvm" or "tcg"
+  std::string share_problem;            // "" = it sees the coordinator's share
 };
 
 struct cluster_state {
@@ -54,7 +66,7 @@ struct cluster_state {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_summary& x) {
   return f(caf::meta::type_name("h2k::msg::node_summary"), x.name, x.roles, x.up, x.draining, x.slots_total,
-           x.slots_busy, x.jobs_done, x.jobs_lost, x.heartbeat_age_ms, x.accel);
+           x.slots_busy, x.jobs_done, x.jobs_lost, x.heartbeat_age_ms, x.accel, x.share_problem);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_state& x) {
@@ -65,9 +77,13 @@ typename Inspector::result_type inspect(Inspector& f, lease_ref& x) {
   return f(caf::meta::type_name("h2k::msg::lease_ref"), x.job_id, x.epoch, x.holder);
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, share_view& x) {
+  return f(caf::meta::type_name("h2k::msg::share_view"), x.id, x.problem);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("h2k::msg::node_status"), x.node_name, x.incarnation, x.scratch_free_bytes,
-           x.busy_slots);
+           x.busy_slots, x.share);
 }
 
 }  // namespace h2k::msg

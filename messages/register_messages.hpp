@@ -25,6 +25,7 @@ inline void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<std::string>>("std::vector<std::string>");
   cfg.add_message_type<lease_ref>("h2k::msg::lease_ref");
   cfg.add_message_type<std::vector<lease_ref>>("std::vector<h2k::msg::lease_ref>");
+  cfg.add_message_type<share_view>("h2k::msg::share_view");
   cfg.add_message_type<node_status>("h2k::msg::node_status");
   cfg.add_message_type<node_summary>("h2k::msg::node_summary");
   cfg.add_message_type<std::vector<node_summary>>("std::vector<h2k::msg::node_summary>");
@@ -46,6 +47,7 @@ inline void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<archive_result>("h2k::msg::archive_result");
   cfg.add_message_type<archive_report>("h2k::msg::archive_report");
   cfg.add_message_type<archiver_actor>("h2k::msg::archiver_actor");
+  cfg.add_message_type<share_probe_actor>("h2k::msg::share_probe_actor");
 }
 
 }  // namespace h2k::msg

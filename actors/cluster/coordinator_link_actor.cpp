@@ -1,6 +1,8 @@
 #include "actors/cluster/coordinator_link_actor.hpp"
 
+#include "actors/cluster/share_probe_actor.hpp"
 #include "actors/common/iso_time.hpp"
+#include "engine/core/error.hpp"
 
 #include <algorithm>
 #include <random>
@@ -102,6 +104,79 @@ msg::converter_actor* slot_named(link_state& st, const std::string& holder) {
 }
 
 void send_outcome(self_ptr self, msg::job_outcome o);
+void hello(self_ptr self);
+void start_clean(self_ptr self);
+
+// The share as reported now (an unchecked share_root: nothing to report).
+msg::share_view share_now(const link_state& st) {
+  if (!st.share_probe) return {};
+  return st.share_watch.current(steady_now_ms());
+}
+
+void send_status(self_ptr self) {
+  auto& st = self->state;
+  if (!connected(st)) return;
+  msg::node_status s{st.settings.node_name, st.incarnation, free_bytes(st.settings.scratch_dir), busy_slots(st),
+                     share_now(st)};
+  auto to = st.coordinator;
+  self->request(to, st.settings.request_timeout, s)
+      .then(
+          [self, to, inc = st.incarnation](bool known) {
+            auto& st = self->state;
+            if (!known && st.coordinator == to && st.incarnation == inc) start_clean(self);
+          },
+          [](caf::error&) {});  // a lost heartbeat: the connection's own timeout decides
+}
+
+void log_share_change(link_state& st) {
+  const msg::share_view v = share_now(st);
+  if (v.problem == st.share_logged) return;
+  if (v.problem.empty())
+    st.log->info("the share at {} is readable again (share id {}): the coordinator may give this node jobs",
+                 st.settings.share_root.string(), v.id);
+  else
+    st.log->error("cannot use the share: {}: this node gets no job until it can", v.problem);
+  st.share_logged = v.problem;
+}
+
+// Failed outcomes whose share probe has answered (all of them when the
+// probe is overdue: the share is not responding) go out, behind a status
+// that tells the coordinator what the probe saw.
+void release_judged(self_ptr self, bool all) {
+  auto& st = self->state;
+  std::vector<msg::job_outcome> ready;
+  for (auto it = st.awaiting_share.begin(); it != st.awaiting_share.end();) {
+    if (!all && it->first > st.share_watch.last_answered()) {
+      ++it;
+      continue;
+    }
+    ready.push_back(std::move(it->second));
+    it = st.awaiting_share.erase(it);
+  }
+  if (ready.empty()) return;
+  send_status(self);
+  for (auto& o : ready) send_outcome(self, std::move(o));
+}
+
+void probe_share(self_ptr self) {
+  auto& st = self->state;
+  if (!st.share_probe) return;
+  const auto probe = st.share_watch.start(steady_now_ms());
+  if (!probe) return;  // one in flight: its answer starts the next one if needed
+  auto answered = [self, n = *probe](msg::share_view seen) {
+    auto& st = self->state;
+    st.share_watch.answered(n, std::move(seen));
+    log_share_change(st);
+    release_judged(self, false);
+    if (!st.awaiting_share.empty()) probe_share(self);
+    if (st.coordinator && !st.welcomed) hello(self);  // it waited for the first read
+  };
+  self->request(st.share_probe, caf::infinite, msg::probe_atom::value)
+      .then([answered](msg::share_view& seen) mutable { answered(std::move(seen)); },
+            [answered](caf::error& e) mutable {
+              answered(msg::share_view{"", "the share probe failed: " + caf::to_string(e)});
+            });
+}
 
 // Everything held while disconnected goes out, in the order a slot needs:
 // outcomes first (they free the coordinator's view of our slots), then the
@@ -156,6 +231,10 @@ void send_outcome(self_ptr self, msg::job_outcome o) {
 void hello(self_ptr self) {
   auto& st = self->state;
   if (!st.coordinator || st.hello_in_flight) return;
+  // The first read of the share goes with the registration (a node that
+  // cannot see it must not get a job in between); the probe's answer, or
+  // the next tick once it is overdue, registers.
+  if (st.share_probe && st.share_watch.last_answered() == 0 && !st.share_watch.overdue(steady_now_ms())) return;
   st.hello_in_flight = true;
   msg::node_hello h;
   h.node_name = st.settings.node_name;
@@ -167,6 +246,7 @@ void hello(self_ptr self) {
   h.capabilities = st.settings.capabilities;
   h.slots = st.slots;
   h.export_slots = st.export_slots;
+  h.share = share_now(st);
   // The welcome revokes leases as claimed here: a later lease of the same
   // job, given to this node while the welcome was on its way, is not one.
   std::map<std::string, msg::lease_ref> claimed;
@@ -255,6 +335,12 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
   st.log = std::move(log);
   st.incarnation = new_incarnation();
   if (!st.make_export_slot) st.settings.export_slots = 0;
+  st.share_watch = ShareWatch(st.settings.request_timeout.count());
+  if (!st.settings.share_root.empty()) {
+    // Linked: it goes with the link (a read blocked on a hung mount ends first).
+    st.share_probe = self->spawn<caf::linked + caf::detached>(share_probe_actor_fn, st.settings.share_root);
+    probe_share(self);
+  }
   auto report_to = caf::actor_cast<msg::job_report_actor>(self);
   for (std::size_t i = 0; i < st.settings.slots; ++i) {
     st.slots.push_back(st.make_slot(self->system(), report_to));
@@ -311,16 +397,15 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
         } else if (connected(st)) {
           // Anything a timed-out try put back goes out again.
           if (!st.unacked_outcomes.empty() || !st.held_planned.empty() || !st.held_publish.empty()) flush_held(self);
-          msg::node_status s{st.settings.node_name, st.incarnation, free_bytes(st.settings.scratch_dir),
-                             busy_slots(st)};
-          auto to = st.coordinator;
-          self->request(to, st.settings.request_timeout, s)
-              .then(
-                  [self, to, inc = st.incarnation](bool known) {
-                    auto& st = self->state;
-                    if (!known && st.coordinator == to && st.incarnation == inc) start_clean(self);
-                  },
-                  [](caf::error&) {});  // a lost heartbeat: the connection's own timeout decides
+          send_status(self);
+        }
+        // The share: read again every heartbeat; failed outcomes waiting on
+        // a read that does not come (a hung mount) go out now, their node's
+        // status saying the share is not responding.
+        probe_share(self);
+        if (st.share_watch.overdue(steady_now_ms())) {
+          log_share_change(st);
+          release_judged(self, true);
         }
         self->delayed_send(self, st.settings.heartbeat_interval, msg::tick_atom::value);
       },
@@ -330,7 +415,17 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
         remember_lease(st, p.job_id, p.epoch, p.holder);
         if (connected(st)) self->send(st.coordinator, std::move(p));
       },
-      [=](msg::job_outcome& o) { send_outcome(self, std::move(o)); },
+      [=](msg::job_outcome& o) {
+        auto& st = self->state;
+        // A failure may be the share's, not the job's: judged after a read
+        // of the share made since (see link_state::awaiting_share).
+        if (st.share_probe && o.status == "failed" && o.error_kind != to_string(ErrorKind::MissingCapability)) {
+          st.awaiting_share.emplace_back(st.share_watch.next_probe(), std::move(o));
+          probe_share(self);
+          return;
+        }
+        send_outcome(self, std::move(o));
+      },
       [=](msg::job_planned& p) -> caf::typed_response_promise<msg::plan_reply> {
         auto& st = self->state;
         auto rp = self->make_response_promise<msg::plan_reply>();

@@ -10,6 +10,11 @@
 //   - found VMs (the latest report per file).
 // Progress is live only: dropped while disconnected.
 //
+// It reads the share's marker every heartbeat (off its thread: a detached
+// share_probe_actor) and reports what it saw with its status; a failed
+// outcome goes to the coordinator after a fresh read, so that a failure
+// caused by the share going away is not charged to the job.
+//
 // It registers the node (node_hello: its slots, and the leases its slots
 // still hold, so that a restarted coordinator keeps them instead of
 // redoing the work) and sends node_status every heartbeat interval. A
@@ -32,6 +37,7 @@
 #include <spdlog/logger.h>
 
 #include "actors/cluster/request_deadlines.hpp"
+#include "actors/cluster/share_watch.hpp"
 #include "messages/interfaces.hpp"
 
 namespace h2k {
@@ -52,6 +58,9 @@ struct LinkSettings {
   std::chrono::milliseconds request_timeout{10000};  // one try of a forwarded request or registration
                                                      // (checked on the heartbeat tick for forwarded ones)
   std::size_t max_held_found = 10000;    // found VMs held while disconnected
+  // Where this host mounts the share: its marker is read every heartbeat
+  // and reported (share_marker.hpp). Empty: not checked (tests' stand-ins).
+  std::filesystem::path share_root;
 };
 
 struct link_state {
@@ -80,6 +89,13 @@ struct link_state {
   std::vector<std::pair<msg::publish_request, caf::typed_response_promise<bool>>> held_publish;
   std::map<std::string, msg::vm_found> held_found;
   std::vector<msg::watch_problem> held_problems;
+  // The share as this host sees it. A failed outcome waits here for a probe
+  // sent after it (the number it needs): the coordinator must know whether
+  // the share was gone before it judges the failure (not charged if so).
+  ShareWatch share_watch;
+  msg::share_probe_actor share_probe;    // invalid when share_root is empty
+  std::string share_logged;              // the problem last logged ("" = fine)
+  std::vector<std::pair<std::uint64_t, msg::job_outcome>> awaiting_share;
   static inline const char* name = "coordinator_link";
 };
 

@@ -142,7 +142,7 @@ std::optional<std::size_t> JobScheduler::pick_slot(bool exporter, const std::set
   std::size_t best_busy = 0;
   if (busy_slots_ >= slots_.size()) return best;  // every slot busy (the usual answer under load)
   for (const auto& [name, n] : nodes_.members()) {
-    if (!n.up || n.draining || skip.count(n.name)) continue;
+    if (!n.up || n.draining || !n.share_problem.empty() || skip.count(n.name)) continue;
     std::optional<std::size_t> free;
     std::size_t busy = 0;
     for (auto i : n.slots) {
@@ -829,6 +829,18 @@ SchedulerEffects JobScheduler::handle_outcome(msg::job_outcome o, std::size_t sl
                o.holder, needs, o.error);
     journal_.add(job.id, now_ms, "handed back by " + o.holder + ": the guest needs " + needs +
                                      "; queued again for a node that has it (not charged)");
+  } else if ((o.status == "failed" || (o.status == "cancelled" && stalled)) && holder_node &&
+             !holder_node->share_problem.empty()) {
+    // Its node cannot use the share (its link read the share after the
+    // failure and said so first): the share's fault, not the job's.
+    store_->requeue(o.job_id, false);
+    // Its staging folder, which the node could not remove without the share.
+    remove_staging_of(o.job_id, o.epoch);
+    log_->warn("job {}: {} reported '{}' ({}) while its node cannot use the share ({}): queued again for another "
+               "node (not charged)",
+               o.job_id, o.holder, o.status, o.error, holder_node->share_problem);
+    journal_.add(o.job_id, now_ms, "attempt on " + o.holder + " ended (" + o.error + ") while its node could not use "
+                                       "the share: queued again (not charged)");
   } else if (o.status == "cancelled" && stalled) {
     JobError err{ErrorKind::Timeout,
                  "no progress report for " + std::to_string(settings_.job_stall_timeout_ms / 1000) +
@@ -1061,6 +1073,10 @@ JobScheduler::NodeJoin JobScheduler::on_node_hello(const msg::node_hello& h, std
   info.scratch_free_bytes = h.scratch_free_bytes;
   info.joined_ms = now_ms;
   info.last_seen_ms = now_ms;
+  info.share_problem = share_problem_of(h.share);
+  info.share_problem_since_ms = now_ms;
+  if (!info.share_problem.empty())
+    log_->error("node {} cannot use the share: {}: it gets no job until it can", h.node_name, info.share_problem);
   nodes_.join(std::move(info));
   log_->info("node {} joined ({} at {}, {} slot(s){}{}{})", h.node_name, h.incarnation, h.host.empty() ? "?" : h.host,
              h.slots.size(), h.export_slots.empty() ? "" : ", " + std::to_string(h.export_slots.size()) + " export slot(s)",
@@ -1084,7 +1100,56 @@ void JobScheduler::on_node_disconnected(const std::string& node, const std::stri
 }
 
 bool JobScheduler::on_node_status(const msg::node_status& s, std::int64_t now_ms) {
-  return nodes_.heard_from(s.node_name, s.incarnation, s.scratch_free_bytes, s.busy_slots, now_ms);
+  if (!nodes_.heard_from(s.node_name, s.incarnation, s.scratch_free_bytes, s.busy_slots, now_ms)) return false;
+  if (NodeInfo* n = nodes_.find(s.node_name)) note_share(*n, s.share, now_ms);
+  return true;
+}
+
+std::string JobScheduler::share_problem_of(const msg::share_view& seen) const {
+  if (settings_.share_id.empty()) return "";
+  if (!seen.problem.empty()) return seen.problem;
+  if (seen.id != settings_.share_id)
+    return "its cluster.share_root holds share id '" + seen.id + "', not this coordinator's '" + settings_.share_id +
+           "' (another share mounted there?)";
+  return "";
+}
+
+void JobScheduler::note_share(NodeInfo& n, const msg::share_view& seen, std::int64_t now_ms) {
+  std::string problem = share_problem_of(seen);
+  if (problem == n.share_problem) return;
+  if (problem.empty()) {
+    log_->info("node {} can use the share again: it takes jobs again", n.name);
+  } else {
+    const auto running = std::count_if(n.slots.begin(), n.slots.end(),
+                                       [&](std::size_t i) { return !slots_[i].job_id.empty(); });
+    log_->error("node {} cannot use the share: {}: it gets no new job{}", n.name, problem,
+                running == 0 ? std::string()
+                             : "; its " + std::to_string(running) + " running job(s) move elsewhere if this lasts " +
+                                   std::to_string(settings_.node_timeout_ms) + " ms (node_timeout)");
+  }
+  if (problem.empty() != n.share_problem.empty()) n.share_problem_since_ms = now_ms;
+  n.share_problem = std::move(problem);
+}
+
+void JobScheduler::move_jobs_off_shareless_nodes(std::int64_t now_ms, SchedulerEffects& fx) {
+  if (settings_.node_timeout_ms <= 0) return;
+  for (const auto& [name, info] : nodes_.members()) {
+    if (!info.up || info.share_problem.empty() || now_ms - info.share_problem_since_ms <= settings_.node_timeout_ms)
+      continue;
+    NodeInfo& n = *nodes_.find(name);
+    for (auto i : n.slots) {
+      if (slots_[i].job_id.empty()) continue;
+      const std::string id = slots_[i].job_id, who = holder_of(i);
+      const std::uint64_t epoch = slots_[i].epoch;
+      // Cancelled there (if the node hears it: a hung mount may keep the
+      // attempt stuck); whatever it reports later is stale.
+      fx.cancels.emplace_back(i, id);
+      free_slot(i);
+      release_lease(id, who, false, "its node cannot use the share: " + n.share_problem, now_ms, fx);
+      remove_staging_of(id, epoch);
+      ++n.jobs_lost;
+    }
+  }
 }
 
 SchedulerEffects JobScheduler::on_node_lost(const std::string& node, const std::string& reason,
@@ -1149,6 +1214,7 @@ msg::cluster_state JobScheduler::cluster_state(std::int64_t now_ms) const {
     s.jobs_lost = n.jobs_lost;
     s.heartbeat_age_ms = n.local ? 0 : now_ms - n.last_seen_ms;
     s.accel = n.accel;
+    s.share_problem = n.share_problem;
     out.nodes.push_back(std::move(s));
   }
   return out;
@@ -1160,7 +1226,11 @@ nlohmann::json JobScheduler::node_views(std::int64_t now_ms) const {
     const SlotUse use = slot_use(n);
     // A node's slots are all unavailable only while its connection is down.
     const bool connected = use.total > 0 || n.slots.empty();
-    std::string health = !n.up ? "down" : !connected ? "disconnected" : n.draining ? "draining" : "up";
+    std::string health = !n.up                        ? "down"
+                         : !connected                  ? "disconnected"
+                         : !n.share_problem.empty()    ? "no-share"
+                         : n.draining                  ? "draining"
+                                                       : "up";
     out.push_back({{"name", n.name},
                    {"roles", n.roles},
                    {"host", n.local ? std::string("(coordinator)") : n.host},
@@ -1175,6 +1245,7 @@ nlohmann::json JobScheduler::node_views(std::int64_t now_ms) const {
                    {"capabilities", n.capabilities},
                    {"health", health},
                    {"down_reason", n.down_reason},
+                   {"share_problem", n.share_problem},
                    {"last_heartbeat_age_s", n.local ? 0.0 : static_cast<double>(now_ms - n.last_seen_ms) / 1000.0}});
   }
   return out;
@@ -1200,6 +1271,7 @@ SchedulerEffects JobScheduler::on_tick(std::int64_t now_ms) {
     for (const auto& node : nodes_.silent_since(now_ms, settings_.node_timeout_ms))
       lose_node(node, "no heartbeat for more than " + std::to_string(settings_.node_timeout_ms) + " ms (node_timeout)",
                 now_ms, fx);
+  move_jobs_off_shareless_nodes(now_ms, fx);
   // Leases kept across a coordinator restart whose node did not come back.
   for (auto it = orphans_.begin(); it != orphans_.end();) {
     if (now_ms < it->second.deadline_ms) {

@@ -68,6 +68,11 @@ struct SchedulerSettings {
   // to reconnect and claim them (work finished or running meanwhile is not
   // redone), then requeued.
   std::int64_t node_timeout_ms = 0;
+  // The share's id (actors/cluster/share_marker.hpp): a node that does not
+  // report it (share not mounted, another share, hung) gets no job, a
+  // failure it reports meanwhile is not charged, and its running jobs move
+  // once that lasts node_timeout_ms. "": not checked (single host).
+  std::string share_id;
   // Jobs running at once per source (the first folder of a job's files
   // under the watch root; top-level files are not limited). 0: no limit.
   int per_source_limit = 0;
@@ -221,6 +226,12 @@ private:
   SlotUse slot_use(const NodeInfo& n) const;
   // Marks the node down and takes its leases back (no dispatch: the caller's).
   void lose_node(const std::string& node, const std::string& reason, std::int64_t now_ms, SchedulerEffects& fx);
+  // The share as a node reports it: "" when it is the coordinator's, else why not.
+  std::string share_problem_of(const msg::share_view& seen) const;
+  void note_share(NodeInfo& n, const msg::share_view& seen, std::int64_t now_ms);
+  // Running jobs of nodes that could not use the share for node_timeout
+  // get new leases elsewhere (not charged); their attempts are cancelled.
+  void move_jobs_off_shareless_nodes(std::int64_t now_ms, SchedulerEffects& fx);
   // Whether `relative` exists under the output root (an error reads as no).
   bool output_exists(const std::filesystem::path& relative) const;
   // The staging tag of the job's current lease: names its staging folder,

@@ -34,6 +34,9 @@ struct NodeInfo {
   bool local = false;                   // this process: never times out
   bool draining = false;                // finishes its jobs, gets no new ones
   std::string down_reason;
+  // Why it cannot use the cluster's share ("" = it can); since when.
+  std::string share_problem;
+  std::int64_t share_problem_since_ms = 0;
 };
 
 class NodeRegistry {

@@ -64,6 +64,10 @@ std::string StatsModel::prometheus(std::int64_t now_ms) const {
   p.family("hyper2kvm_node_draining", "gauge", "1 while the node is draining: it takes no new jobs.");
   for (const auto& n : nodes_)
     p.sample("hyper2kvm_node_draining", std::uint64_t{n.draining ? 1u : 0u}, {{"node", n.name}});
+  p.family("hyper2kvm_node_share_ok", "gauge",
+           "1 while the node sees the cluster's share at its share_root, 0 while not (it gets no job).");
+  for (const auto& n : nodes_)
+    p.sample("hyper2kvm_node_share_ok", std::uint64_t{n.share_problem.empty() ? 1u : 0u}, {{"node", n.name}});
   p.family("hyper2kvm_node_slots", "gauge", "The node's converter slots, busy or free.");
   for (const auto& n : nodes_) {
     const std::uint64_t busy = n.slots_busy, total = n.slots_total;

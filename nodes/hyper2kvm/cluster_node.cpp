@@ -74,6 +74,7 @@ int run_cluster_node(const DaemonConfig& given_config, const fs::path& self_exe)
   link_settings.export_slots = exporter ? static_cast<std::size_t>(config.exports.concurrent_exports) : 0;
   link_settings.scratch_dir = config.work_dir;
   link_settings.heartbeat_interval = cluster.heartbeat_interval;
+  link_settings.share_root = cluster.share_root;
   if (converter) {
     const Accel accel = converter_accel(config);
     link_settings.accel = to_string(accel);

@@ -10,6 +10,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/cluster/share_marker.hpp"
 #include "actors/control/control_actor.hpp"
 #include "actors/converter/converter_actor.hpp"
 #include "actors/exporter/exporter_actor.hpp"
@@ -74,6 +75,7 @@ int run_daemon(const DaemonConfig& given_config, const fs::path& self_exe) {
 
   auto log = make_daemon_logger(config.log_file, config.verbose);
   std::shared_ptr<JobStore> store;
+  std::string share_id;
   FaultPlan faults;
   try {
     faults = FaultPlan::from_env();  // test-only; a malformed value stops the start
@@ -87,6 +89,9 @@ int run_daemon(const DaemonConfig& given_config, const fs::path& self_exe) {
     JobStoreOptions store_options;
     store_options.sync_writes = false;
     store = std::make_shared<JobStore>(config.state_db_path(), store_options);
+    // The share's id, which every node must find at its own share_root
+    // before it gets a job (actors/cluster/share_marker.hpp).
+    if (config.cluster.enabled) share_id = ensure_share_marker(config.cluster.share_root);
   } catch (const std::exception& e) {
     log->critical("cannot start: {}", e.what());
     std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";
@@ -135,6 +140,7 @@ int run_daemon(const DaemonConfig& given_config, const fs::path& self_exe) {
     sched.hold_remote_leases_ms = 3 * cluster.node_timeout.count() + 10'000;
     sched.remote_links_encrypted = cluster.tls.enabled();
     sched.dedup_on_converter = dedup_on_converter(config);
+    sched.share_id = share_id;
   }
   if (faults.armed()) log->warn("fault injection armed (H2K_FAULT): {} for {}", faults.point, faults.job_id);
 

@@ -35,6 +35,12 @@
 #            one with a certificate of another CA, and one speaking plain
 #            TCP, are refused and say so in their logs; the coordinator logs
 #            each refusal with the node's address and OpenSSL's reason.
+#   share    a converter whose share is not mounted joins but gets no job
+#            (`hyperctl nodes`: no-share, naming the missing marker) until
+#            it is mounted; a converter that loses its mount under a running
+#            job (umount -l): the failure that follows is not charged, the
+#            job completes on the other converter, exactly once, and the
+#            node takes jobs again once remounted.
 #   chaos    faults of random kinds, targets, moments and lengths (seeded:
 #            CHAOS_SEED=N repeats the fault sequence) while 12 VMs go
 #            through 3 converters: kill -9 and restart of a converter, the
@@ -49,7 +55,7 @@ source "$HERE/../integration/daemon-lib.sh"
 source "$HERE/../integration/wave-lib.sh"
 source "$HERE/lib/netns.sh"
 source "$HERE/cluster-lib.sh"
-PART=${1:?usage: cluster-e2e.sh spread|dedup|kill|freeze|fence|coord|tls|chaos}
+PART=${1:?usage: cluster-e2e.sh spread|dedup|kill|freeze|fence|coord|share|tls|chaos}
 [[ $EUID == 0 ]] || { echo "needs root (network namespaces)"; exit 77; }
 unset H2K_FAULT
 set -euo pipefail
@@ -385,6 +391,72 @@ for j in json.load(sys.stdin)["jobs"]: print(j["id"], j["holder"], "epoch", j["e
   python3 "$EXACTLY_ONCE" --output "$O" --watch "$Q" --jobs "$D/jobs.json" --expect "$D/expect.json" \
     || { dump_logs coord; fail "exactly-once conditions"; }
   pass "coordinator kill -9 with 3 jobs running: leases kept, nothing lost, nothing duplicated, nothing restarted"
+  ;;
+
+share)
+  SLOW_COPY=${SLOW_COPY:-8}
+  # Long: no node is lost here; the mid-job failure must be judged by the
+  # share, not outrun by the move of a node's jobs after node_timeout.
+  NODE_TIMEOUT=20
+  cluster_start_env coord conv1 conv2
+  slow_qemu_img
+  node_config coord "[coordinator, watcher]"
+  for n in conv1 conv2; do node_config "$n" converter; done
+  # 1. conv2's NFS export is not mounted: an empty local folder at its share_root.
+  cluster_share_detach conv2
+  start_node coord
+  wait_until 30 "the coordinator to answer" coord_ready
+  [[ -s "$SHARE/.hyper2kvm-share" ]] || fail "the coordinator wrote no share marker in the share"
+  start_node conv1 PATH="$D/bin:$PATH"
+  start_node conv2 PATH="$D/bin:$PATH"
+  wait_until 60 "conv1 to join" node_up conv1 || { dump_logs coord conv1; fail "conv1 did not join"; }
+  no_share() { [[ "$(node_field "$1" health 2>/dev/null)" == no-share ]]; }
+  wait_until 60 "conv2 to join without its share" no_share conv2 || { dump_logs coord conv2; fail "conv2 not shown as no-share"; }
+  ctl nodes
+  problem=$(node_field conv2 share_problem)
+  [[ $problem == *"$(cluster_share_path conv2)/.hyper2kvm-share is missing"* ]] || fail "conv2's share problem does not name its marker: $problem"
+  grep -q "cannot use the share" "$D/nodes/conv2/daemon.log" || fail "conv2 did not log that it cannot use the share"
+  stage_vm alpha qcow2
+  stage_vm beta raw
+  stage_vm gamma vmdk-streamOptimized
+  drop_vm alpha beta gamma
+  wait_until 300 "3 jobs done" all_done 3 || { dump_logs coord conv1 conv2; fail "alpha/beta/gamma not done"; }
+  for j in job-1 job-2 job-3; do
+    grep -q "job $j succeeded in .* on conv1/" "$D/nodes/coord/daemon.log" || { succeeded_on; fail "$j did not run on conv1"; }
+  done
+  ! grep -q "job-[0-9]* .*conv2/slot" "$D/nodes/coord/daemon.log" || { grep "conv2/slot" "$D/nodes/coord/daemon.log" | head; fail "a job was given to conv2 without its share"; }
+  pass "conv2 without its share joined as no-share and got none of 3 jobs"
+  # 2. Mounted: it takes jobs. conv1 loses its mount under a running job.
+  cluster_share_attach conv2
+  wait_until 30 "conv2 to see the share" node_up conv2 || { dump_logs coord conv2; fail "conv2 not up after mounting"; }
+  grep -q "node conv2 can use the share again" "$D/nodes/coord/daemon.log" || fail "the coordinator did not log conv2's share back"
+  stage_vm delta qcow2
+  stage_vm epsilon raw
+  write_expect "$D/expect.json" alpha beta gamma delta epsilon
+  start_on_conv1 delta job-4
+  sleep 2  # inside the (slowed) copy
+  cluster_share_detach_lazy conv1
+  pass "conv1's share unmounted (umount -l) while it runs job-4"
+  wait_until 60 "conv1 to be shown as no-share" no_share conv1 || { dump_logs coord conv1; fail "conv1's lost share not noticed"; }
+  drop_vm epsilon
+  wait_until 300 "5 jobs done" all_done 5 || { dump_logs coord conv1 conv2; fail "delta/epsilon not done"; }
+  grep -q "job job-4 succeeded in .* on conv2/" "$D/nodes/coord/daemon.log" || { succeeded_on; fail "job-4 did not complete on conv2"; }
+  grep -q "job job-5 succeeded in .* on conv2/" "$D/nodes/coord/daemon.log" || { succeeded_on; fail "job-5 went to conv1 without its share"; }
+  grep -E "job job-4: conv1/slot-[0-9]+ reported .* while its node cannot use the share" "$D/nodes/coord/daemon.log" | cut -c1-240 \
+    || { dump_logs coord conv1; fail "job-4's failure on conv1 was not judged as the share's"; }
+  read -r attempts interrupted < <(ctl --json job-status job-4 | python3 -c 'import json,sys; j=json.load(sys.stdin)["job"]; print(j["attempts"], j.get("interrupted", 0))')
+  echo "job-4: attempts $attempts, interrupted $interrupted"
+  [[ $attempts == 2 && $interrupted == 1 ]] || fail "job-4's failure on conv1 was charged: attempts $attempts, interrupted $interrupted"
+  ! grep -q "failed for good" "$D/nodes/coord/daemon.log" || fail "a job failed for good"
+  pass "job-4's failure on conv1 (share gone) not charged; it completed on conv2"
+  # 3. conv1 remounted: up again.
+  cluster_share_attach conv1
+  wait_until 30 "conv1 to see the share again" node_up conv1 || { dump_logs coord conv1; fail "conv1 not up after remounting"; }
+  ctl --json list-jobs >"$D/jobs.json"
+  python3 "$EXACTLY_ONCE" --output "$O" --watch "$Q" --jobs "$D/jobs.json" --expect "$D/expect.json" \
+    || { dump_logs coord; fail "exactly-once conditions"; }
+  ctl nodes
+  pass "share faults: no job to a node without the share, a failure caused by a lost mount not charged, every VM once"
   ;;
 
 tls)

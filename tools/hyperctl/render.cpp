@@ -80,11 +80,14 @@ std::string heartbeat_text(const json& node) {
   return (*age < 59.95 ? fixed1(*age) + "s" : format_duration(*age)) + " ago";
 }
 
-// "up", "draining", "down (no heartbeat for more than 15000 ms (node_timeout))".
+// "up", "draining", "down (no heartbeat for more than 15000 ms (node_timeout))",
+// "no-share (/mnt/h2k/.hyper2kvm-share is missing: ...)".
 std::string health_text(const json& node) {
   std::string health = text_field(node, "health", "?");
   if (health == "down") {
     if (std::string reason = text_field(node, "down_reason", ""); !reason.empty()) health += " (" + reason + ")";
+  } else if (health == "no-share") {
+    if (std::string reason = text_field(node, "share_problem", ""); !reason.empty()) health += " (" + reason + ")";
   }
   return health;
 }

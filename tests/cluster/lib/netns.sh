@@ -313,6 +313,15 @@ cluster_share_detach() {
   ! mountpoint -q "$path" || umount "$path"
 }
 
+# cluster_share_detach_lazy NAME: the same while the node has files open
+# there (umount -l): its open files still work, every new path lookup finds
+# the empty local directory, as after an NFS export vanished under a job.
+cluster_share_detach_lazy() {
+  local path
+  path=$(cluster_share_path "$1") || return 1
+  ! mountpoint -q "$path" || umount -l "$path"
+}
+
 cluster_share_attach() {
   local path root
   path=$(cluster_share_path "$1") || return 1

@@ -17,11 +17,15 @@
 #include <thread>
 #include <vector>
 
+#include <filesystem>
+#include <unistd.h>
+
 #include <caf/all.hpp>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/cluster/coordinator_link_actor.hpp"
+#include "actors/cluster/share_marker.hpp"
 #include "messages/register_messages.hpp"
 
 using namespace h2k;
@@ -305,6 +309,87 @@ BOOST_AUTO_TEST_CASE(a_welcome_revokes_the_lease_claimed_not_a_newer_one_that_ca
     std::this_thread::sleep_for(50ms);
   BOOST_TEST(s.find("outcomes=job-7@2,") != std::string::npos, "epoch 2's outcome reached the coordinator: " + s);
   BOOST_TEST(plan(self, link, 1) == "", "epoch 1 stays revoked");
+}
+
+// Records, in arrival order, what the node said about its share and the
+// outcomes it reported: "hello <id>|<problem>", "status <id>|<problem>",
+// "outcome <status>"; "log" answers them joined by newlines.
+struct recorder_state {
+  std::vector<std::string> seen;
+  static inline const char* name = "recording_coordinator";
+};
+
+msg::scheduler_actor::behavior_type recording_coordinator(
+    msg::scheduler_actor::stateful_pointer<recorder_state> self) {
+  return {
+      [](msg::vm_found&) {},
+      [](msg::watch_problem&) {},
+      [](msg::job_progress&) {},
+      [self](msg::job_outcome& o) { self->state.seen.push_back("outcome " + o.status); },
+      [](msg::tick_atom) {},
+      [](msg::commit_atom) {},
+      [](msg::shutdown_atom) {},
+      [](msg::job_planned&) { return msg::plan_reply{}; },
+      [](msg::publish_request&) { return false; },
+      [self](msg::control_command&) -> msg::control_reply {
+        std::string all;
+        for (const auto& line : self->state.seen) all += line + "\n";
+        return {true, all};
+      },
+      [self](msg::node_hello& h) {
+        self->state.seen.push_back("hello " + h.share.id + "|" + h.share.problem);
+        return msg::node_welcome{true, "", {}};
+      },
+      [self](msg::node_status& st) {
+        self->state.seen.push_back("status " + st.share.id + "|" + st.share.problem);
+        return true;
+      },
+  };
+}
+
+std::string recorded(caf::scoped_actor& self, const msg::scheduler_actor& coordinator) {
+  std::string out;
+  self->request(coordinator, 5s, msg::control_command{"log", "{}"})
+      .receive([&](msg::control_reply& r) { out = r.body_json; },
+               [&](caf::error& e) { BOOST_FAIL("the recorder did not answer: " + caf::to_string(e)); });
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(a_failure_goes_to_the_coordinator_behind_a_fresh_read_of_the_share) {
+  char tmpl[] = "/tmp/h2k-link-share-XXXXXX";
+  const std::filesystem::path share = ::mkdtemp(tmpl);
+  const std::string id = ensure_share_marker(share);
+  LinkSettings ls = test_link(2000ms);
+  ls.heartbeat_interval = 2000ms;  // no heartbeat status in between: the one before the outcome is the link's own
+  ls.share_root = share;
+  LinkRig rig(ls, [](caf::actor_system& sys) { return sys.spawn(recording_coordinator); });
+  caf::scoped_actor self{*rig.sys};
+  auto registered = [&] { return recorded(self, rig.coordinator).find("hello ") != std::string::npos; };
+  for (int i = 0; i < 100 && !registered(); ++i) std::this_thread::sleep_for(20ms);
+  BOOST_TEST_REQUIRE(recorded(self, rig.coordinator).rfind("hello " + id + "|\n", 0) == 0u,
+                     "the registration carries the share's id, read before it");
+  // The share goes (an unmount: the marker is not there any more), and a
+  // conversion fails because of it.
+  std::filesystem::remove(share / kShareMarkerName);
+  msg::job_outcome o;
+  o.job_id = "job-1";
+  o.epoch = 1;
+  o.holder = "conv-test/slot-1";
+  o.status = "failed";
+  o.error_kind = "io_error";
+  o.error = "cannot open the source: No such file or directory";
+  caf::anon_send(rig.link, o);
+  auto reported = [&] { return recorded(self, rig.coordinator).find("outcome failed") != std::string::npos; };
+  for (int i = 0; i < 100 && !reported(); ++i) std::this_thread::sleep_for(20ms);
+  const std::string log = recorded(self, rig.coordinator);
+  BOOST_TEST_MESSAGE(log);
+  const auto outcome = log.find("outcome failed");
+  BOOST_TEST_REQUIRE(outcome != std::string::npos, "the failure reached the coordinator");
+  const auto status = log.rfind("status ", outcome);
+  BOOST_TEST_REQUIRE(status != std::string::npos, "a status came before the failure");
+  const std::string line = log.substr(status, log.find('\n', status) - status);
+  BOOST_TEST(line.find((share / kShareMarkerName).string() + " is missing") != std::string::npos, line);
+  std::filesystem::remove_all(share);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -85,7 +85,7 @@ caf::behavior echo_actor(caf::event_based_actor* self) {
                        std::vector<converter_actor>, converter_actor, job_report_actor, job_intake_actor,
                        scheduler_actor, coordinator_link_actor, stats_actor, notifier_actor, watcher_actor,
                        control_actor, archive_request, archive_batch, archive_result, archive_report,
-                       archiver_actor>();
+                       archiver_actor, share_view, share_probe_actor>();
 }
 
 // ---------------------------------------------------------------------------
@@ -380,6 +380,7 @@ void check_node_summary(const node_summary& y, const node_summary& x, const std:
     BOOST_TEST(y.jobs_lost == x.jobs_lost);
     BOOST_TEST(y.heartbeat_age_ms == x.heartbeat_age_ms);
     BOOST_TEST(y.accel == x.accel);
+    BOOST_TEST(y.share_problem == x.share_problem);
   }
 }
 
@@ -617,8 +618,11 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
     BOOST_TEST(y.holder == x.holder);
   }
   {
-    node_status x{"east ü 1", "incarnation " + kRaw, kBig + 16, 4000000000u};
+    node_status x{"east ü 1", "incarnation " + kRaw, kBig + 16, 4000000000u,
+                  share_view{"5f0c ü", "/mnt/h2k ☃/.hyper2kvm-share: " + kRaw}};
     auto y = c.echo(x);
+    BOOST_TEST(y.share.id == x.share.id);
+    BOOST_TEST(y.share.problem == x.share.problem);
     BOOST_TEST(y.node_name == x.node_name);
     BOOST_TEST(y.incarnation == x.incarnation);
     BOOST_TEST(y.scratch_free_bytes == kBig + 16);
@@ -633,8 +637,9 @@ BOOST_AUTO_TEST_CASE(every_message_type_round_trips_through_another_process) {
   }
   {
     node_summary x{kUtf8, {"converter ☃", "watcher", kRaw}, true, true, 4000000000u, 3999999999u, kBig + 20,
-                   std::numeric_limits<std::uint64_t>::max(), -987654321012LL, "tcg ü"};
+                   std::numeric_limits<std::uint64_t>::max(), -987654321012LL, "tcg ü", "no share ö " + kRaw};
     auto y = c.echo(x);
+    BOOST_TEST(y.share_problem == x.share_problem);
     BOOST_TEST(y.name == kUtf8);
     BOOST_TEST(y.roles == x.roles);
     BOOST_TEST(y.roles.size() == 3u);
@@ -720,8 +725,11 @@ BOOST_AUTO_TEST_CASE(node_hello_brings_its_converter_slots_back_as_the_original_
                {slot1, slot2},
                {{"job a ü", kBig + 18, "east ü 1/slot-1"}, {"job b", kBig + 19, "east ü 1/slot-2"}},
                {export1},
-               {"kvm", "virtio-win ü"}};
+               {"kvm", "virtio-win ü"},
+               {"share ü " + kRaw, ""}};
   auto y = c.echo(x);
+  BOOST_TEST(y.share.id == x.share.id);
+  BOOST_TEST(y.share.problem.empty());
   BOOST_TEST(y.node_name == x.node_name);
   BOOST_TEST(y.incarnation == x.incarnation);
   BOOST_TEST(y.roles == x.roles);
@@ -805,6 +813,8 @@ BOOST_AUTO_TEST_CASE(typed_actor_handles_round_trip_as_the_original_actors) {
   check_same_actor(c.echo(control), control, *c.sys, "control_actor");
   auto archiver = c.dummy_handle<archiver_actor>();
   check_same_actor(c.echo(archiver), archiver, *c.sys, "archiver_actor");
+  auto probe = c.dummy_handle<share_probe_actor>();
+  check_same_actor(c.echo(probe), probe, *c.sys, "share_probe_actor");
 }
 
 // The failure mode this whole test exists for: a type only the SENDER has

@@ -1,0 +1,47 @@
+#pragma once
+// A node's view of its share, kept by its coordinator link: the probes it
+// asked of share_probe_actor (one at a time: a hung mount must not pile up
+// blocked reads) and what they saw. Plain data, no actors: tested on its
+// own (tests/unit/cluster).
+//
+// A probe not answered within the timeout makes the share "not responding"
+// (a hung hard NFS mount blocks the read forever) until an answer comes.
+#include <cstdint>
+#include <optional>
+
+#include "messages/node_messages.hpp"
+
+namespace h2k {
+
+class ShareWatch {
+ public:
+  explicit ShareWatch(std::int64_t answer_timeout_ms = 10000) : timeout_ms_(answer_timeout_ms) {}
+
+  // A probe to send now, numbered; nothing while one is in flight.
+  std::optional<std::uint64_t> start(std::int64_t now_ms);
+  // An answer (a late one too: the share answers again). Older probes'
+  // answers than the newest answered are ignored.
+  void answered(std::uint64_t probe, msg::share_view seen);
+  // What the node reports: the newest answer, or "not responding" while the
+  // probe in flight is older than the timeout. Before any answer: a problem
+  // ("not checked yet"), so no job goes to the node before its first probe.
+  msg::share_view current(std::int64_t now_ms) const;
+  // Whether the probe in flight is past the timeout.
+  bool overdue(std::int64_t now_ms) const;
+  // The number the next started probe gets: a failure seen now is judged by
+  // a probe numbered at least this (one already in flight may have read the
+  // share before the failure).
+  std::uint64_t next_probe() const { return started_ + 1; }
+  std::uint64_t last_answered() const { return answered_; }
+  bool in_flight() const { return in_flight_; }
+
+ private:
+  std::int64_t timeout_ms_;
+  std::uint64_t started_ = 0;
+  std::uint64_t answered_ = 0;
+  bool in_flight_ = false;
+  std::int64_t sent_ms_ = 0;
+  msg::share_view seen_{"", "not checked yet"};
+};
+
+}  // namespace h2k

@@ -1,0 +1,126 @@
+// A node's view of its share (ShareWatch: one probe at a time, "not
+// responding" past the timeout) and the marker it reads (share_marker: made
+// once by the coordinator, read by every node), on real files.
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "actors/cluster/share_marker.hpp"
+#include "actors/cluster/share_watch.hpp"
+
+using namespace h2k;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/h2k-share-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(share_watch)
+
+BOOST_AUTO_TEST_CASE(one_probe_at_a_time_and_nothing_to_report_before_the_first_answer) {
+  ShareWatch w(5000);
+  BOOST_TEST(!w.current(0).problem.empty(), "not checked yet is a problem: no job before the first read");
+  const auto p1 = w.start(0);
+  BOOST_TEST_REQUIRE(p1.has_value());
+  BOOST_TEST(!w.start(100).has_value(), "a second probe while one is in flight");
+  BOOST_TEST(w.next_probe() == *p1 + 1);
+  w.answered(*p1, msg::share_view{"abc", ""});
+  BOOST_TEST(w.current(200).problem.empty());
+  BOOST_TEST(w.current(200).id == "abc");
+  BOOST_TEST(w.last_answered() == *p1);
+  BOOST_TEST(w.start(300).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_probe_unanswered_past_the_timeout_is_a_hung_share_until_it_answers) {
+  ShareWatch w(5000);
+  w.answered(*w.start(0), msg::share_view{"abc", ""});
+  const auto p = w.start(1000);
+  BOOST_TEST(!w.overdue(5999));
+  BOOST_TEST(w.current(5999).problem.empty(), "the last answer stands while the probe may still come");
+  BOOST_TEST(w.overdue(6000));
+  const auto hung = w.current(9000);
+  BOOST_TEST(hung.problem.find("did not answer") != std::string::npos);
+  BOOST_TEST(hung.problem.find("8 s") != std::string::npos);
+  BOOST_TEST(!w.start(9000).has_value(), "no second read piles up behind a blocked one");
+  w.answered(*p, msg::share_view{"abc", ""});  // the mount is back
+  BOOST_TEST(!w.overdue(20000));
+  BOOST_TEST(w.current(20000).problem.empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_older_probes_late_answer_does_not_replace_a_newer_one) {
+  ShareWatch w(5000);
+  const auto p1 = *w.start(0);
+  w.answered(p1, msg::share_view{"", "gone"});
+  const auto p2 = *w.start(10);
+  w.answered(p2, msg::share_view{"abc", ""});
+  w.answered(p1, msg::share_view{"", "gone"});
+  BOOST_TEST(w.current(20).problem.empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_coordinator_makes_the_marker_once_and_every_reader_sees_its_id) {
+  TempDir share;
+  const std::string id = ensure_share_marker(share.path);
+  BOOST_TEST(id.size() == 32u);
+  BOOST_TEST(ensure_share_marker(share.path) == id, "a restarted coordinator keeps the share's id");
+  const auto seen = read_share_marker(share.path);
+  BOOST_TEST(seen.problem.empty());
+  BOOST_TEST(seen.id == id);
+  // Nothing else is left in the share (no temporary file).
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(share.path)) ++entries;
+  BOOST_TEST(entries == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_unmounted_share_a_missing_folder_and_an_empty_marker_are_problems_naming_the_path) {
+  TempDir share;
+  const auto unmounted = read_share_marker(share.path);
+  BOOST_TEST(unmounted.id.empty());
+  BOOST_TEST(unmounted.problem.find((share.path / ".hyper2kvm-share").string()) != std::string::npos);
+  BOOST_TEST(unmounted.problem.find("not mounted") != std::string::npos);
+
+  const auto absent = read_share_marker(share.path / "nowhere");
+  BOOST_TEST(absent.problem.find("nowhere") != std::string::npos);
+  BOOST_TEST(absent.problem.find("cluster.share_root") != std::string::npos);
+
+  std::ofstream(share.path / ".hyper2kvm-share") << "\n";
+  BOOST_TEST(read_share_marker(share.path).problem.find("is empty") != std::string::npos);
+  BOOST_CHECK_THROW(ensure_share_marker(share.path), std::runtime_error);  // not replaced: the operator decides
+}
+
+BOOST_AUTO_TEST_CASE(a_share_the_coordinator_cannot_write_stops_it_with_the_path) {
+  if (::geteuid() == 0) {
+    // root writes through permissions: a path under a regular file instead.
+    TempDir share;
+    std::ofstream(share.path / "file") << "x";
+    try {
+      ensure_share_marker(share.path / "file");
+      BOOST_FAIL("no error");
+    } catch (const std::runtime_error& e) {
+      BOOST_TEST(std::string(e.what()).find("cluster.share_root " + (share.path / "file").string()) !=
+                 std::string::npos);
+    }
+    return;
+  }
+  TempDir share;
+  fs::permissions(share.path, fs::perms::owner_read | fs::perms::owner_exec);
+  BOOST_CHECK_THROW(ensure_share_marker(share.path), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

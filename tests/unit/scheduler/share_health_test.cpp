@@ -1,0 +1,154 @@
+// Nodes that cannot use the cluster's share (not mounted at their
+// share_root, another share mounted there, or a hung mount), as the
+// coordinator's JobScheduler sees them through node_hello / node_status:
+// no job goes to them; a failure one reports meanwhile is queued again,
+// not charged; its running jobs move once that lasts node_timeout; it takes
+// jobs again once it sees the share.
+#include "tests/unit/scheduler/scheduler_test_support.hpp"
+
+using namespace h2k;
+using namespace h2k::scheduler_test;
+
+namespace {
+
+constexpr std::uint64_t kGiB = 1024ull * 1024 * 1024;
+constexpr std::int64_t kNodeTimeout = 10'000;
+const std::string kShare = "5f0c2a9e41b7d3c8";
+
+void as_coordinator(Daemon& d) {
+  d.settings.slots = 0;
+  d.settings.node = "coord";
+  d.settings.node_timeout_ms = kNodeTimeout;
+  d.settings.share_id = kShare;
+}
+
+msg::share_view sees(const std::string& id) { return msg::share_view{id, ""}; }
+msg::share_view missing() { return msg::share_view{"", "/mnt/h2k/.hyper2kvm-share is missing: not mounted"}; }
+
+msg::node_hello hello(const std::string& name, std::uint64_t scratch_free, msg::share_view share) {
+  msg::node_hello h;
+  h.node_name = name;
+  h.incarnation = "inc-" + name;
+  h.roles = {"converter"};
+  h.scratch_free_bytes = scratch_free;
+  h.slots.resize(1);
+  h.share = std::move(share);
+  return h;
+}
+
+msg::node_status status(const std::string& name, std::uint64_t scratch_free, msg::share_view share) {
+  msg::node_status s{name, "inc-" + name, scratch_free, 0};
+  s.share = std::move(share);
+  return s;
+}
+
+json node_entry(Daemon& d, const std::string& name, std::int64_t now_ms) {
+  const auto reply = d.control("nodes", json::object(), now_ms);
+  for (const auto& n : reply.body["nodes"])
+    if (n.value("name", std::string()) == name) return n;
+  BOOST_FAIL("no node " << name);
+  return {};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(share_health)
+
+BOOST_AUTO_TEST_CASE(a_node_that_does_not_see_the_share_gets_no_job_until_it_does) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  // node-a has far more scratch (it would be picked first) but no share.
+  d.sched->on_node_hello(hello("node-a", 1000 * kGiB, missing()), kT0);
+  d.sched->on_node_hello(hello("node-b", 10 * kGiB, sees(kShare)), kT0);
+  const std::string j1 = d.found("vm1.ova", kT0);
+  const std::string j2 = d.found("vm2.ova", kT0);
+  BOOST_TEST(d.job(j1).holder == "node-b/slot-1");
+  BOOST_TEST(d.state_of(j2) == JobState::Queued, "node-b's one slot is busy and node-a has no share");
+  json a = node_entry(d, "node-a", kT0);
+  BOOST_TEST(a["health"] == "no-share");
+  BOOST_TEST(a["share_problem"].get<std::string>().find("not mounted") != std::string::npos);
+  BOOST_TEST(d.sched->cluster_state(kT0).nodes.size() >= 2u);
+
+  // Another share mounted there: its marker's id is not the coordinator's.
+  BOOST_TEST(d.sched->on_node_status(status("node-a", 1000 * kGiB, sees("0123456789abcdef")), kT0 + kSecond));
+  d.commit(d.sched->on_tick(kT0 + kSecond));
+  BOOST_TEST(d.state_of(j2) == JobState::Queued);
+  a = node_entry(d, "node-a", kT0 + kSecond);
+  BOOST_TEST(a["share_problem"].get<std::string>().find("0123456789abcdef") != std::string::npos);
+
+  // Mounted: the next tick gives it the queued job.
+  BOOST_TEST(d.sched->on_node_status(status("node-a", 1000 * kGiB, sees(kShare)), kT0 + 2 * kSecond));
+  d.commit(d.sched->on_tick(kT0 + 2 * kSecond));
+  BOOST_TEST(d.job(j2).holder == "node-a/slot-1");
+  BOOST_TEST(node_entry(d, "node-a", kT0 + 2 * kSecond)["health"] == "up");
+}
+
+BOOST_AUTO_TEST_CASE(a_failure_reported_while_the_share_is_gone_is_queued_again_not_charged) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("node-a", 1000 * kGiB, sees(kShare)), kT0);
+  const std::string id = d.found("vm1.ova", kT0);
+  BOOST_TEST_REQUIRE(d.job(id).holder == "node-a/slot-1");
+  // The link reads the share after the failure and reports first.
+  BOOST_TEST(d.sched->on_node_status(status("node-a", 1000 * kGiB, missing()), kT0 + kSecond));
+  d.report(failed(id, "io_error", "cannot open the source: No such file or directory"), kT0 + kSecond);
+  Job job = d.job(id);
+  BOOST_TEST(job.state == JobState::Queued);
+  BOOST_TEST(job.charged_attempts() == 0);
+  BOOST_TEST(job.interrupted == 1);
+  // The same failure with the share in place is the job's own (charged).
+  d.sched->on_node_hello(hello("node-b", 10 * kGiB, sees(kShare)), kT0 + 2 * kSecond);
+  BOOST_TEST_REQUIRE(d.job(id).holder == "node-b/slot-1");
+  d.report(failed(id, "io_error", "cannot open the source: No such file or directory"), kT0 + 3 * kSecond);
+  job = d.job(id);
+  BOOST_TEST(job.state == JobState::RetryWait);
+  BOOST_TEST(job.charged_attempts() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(running_jobs_move_once_the_share_is_gone_for_node_timeout) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("node-a", 1000 * kGiB, sees(kShare)), kT0);
+  const std::string id = d.found("vm1.ova", kT0);
+  const std::uint64_t epoch = d.lease(id).epoch;
+  d.sched->on_node_hello(hello("node-b", 10 * kGiB, sees(kShare)), kT0);
+  // A hung mount: the node is heard from, its share not.
+  const msg::share_view hung{kShare, "cluster.share_root did not answer a read of its marker for 12 s"};
+  const std::int64_t t = kT0 + kSecond;
+  BOOST_TEST(d.sched->on_node_status(status("node-a", 1000 * kGiB, hung), t));
+  BOOST_TEST(d.sched->on_node_status(status("node-a", 1000 * kGiB, hung), t + kNodeTimeout));
+  BOOST_TEST(d.sched->on_node_status(status("node-b", 10 * kGiB, sees(kShare)), t + kNodeTimeout));
+  auto fx = d.commit(d.sched->on_tick(t + kNodeTimeout));
+  BOOST_TEST(d.job(id).holder == "node-a/slot-1", "not before node_timeout has passed");
+  BOOST_TEST(d.sched->on_node_status(status("node-a", 1000 * kGiB, hung), t + kNodeTimeout + 1));
+  fx = d.commit(d.sched->on_tick(t + kNodeTimeout + 1));
+  BOOST_TEST(fx.cancels.size() == 1u, "the stuck attempt is cancelled");
+  const Job job = d.job(id);
+  BOOST_TEST(job.holder == "node-b/slot-1");
+  BOOST_TEST(job.epoch == epoch + 1);
+  BOOST_TEST(job.interrupted == 1);
+  BOOST_TEST(job.charged_attempts() == 1, "only the attempt now running on node-b counts");
+  // node-a stays a member (it is heard from), and its late report is stale.
+  BOOST_TEST(node_entry(d, "node-a", t + kNodeTimeout + 2)["health"] == "no-share");
+  msg::job_outcome late = failed(id, "io_error");
+  late.epoch = epoch;
+  late.holder = "node-a/slot-1";
+  d.commit(d.sched->on_outcome(late, t + kNodeTimeout + 3));
+  BOOST_TEST(d.job(id).holder == "node-b/slot-1");
+  BOOST_TEST(d.job(id).interrupted == 1);
+}
+
+BOOST_AUTO_TEST_CASE(without_a_share_id_nothing_is_checked) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.settings.share_id.clear();
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("node-a", 1000 * kGiB, missing()), kT0);
+  const std::string id = d.found("vm1.ova", kT0);
+  BOOST_TEST(d.job(id).holder == "node-a/slot-1");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
