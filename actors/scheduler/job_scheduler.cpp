@@ -758,7 +758,7 @@ SchedulerEffects JobScheduler::handle_outcome(msg::job_outcome o, std::size_t sl
   }
   const std::string first = primary(*current);
   if (o.status == "exported" && current->needs_export()) {
-    handle_exported(o, *current, now_ms, fx);
+    handle_exported(o, *current, holder_node ? holder_node->share_problem : std::string(), now_ms, fx);
     return fx;
   }
   if (o.status == "exported") {
@@ -1645,8 +1645,8 @@ void JobScheduler::remove_export_dirs(const std::string& job_id, std::uint64_t k
   }
 }
 
-void JobScheduler::handle_exported(const msg::job_outcome& o, const Job& current, std::int64_t now_ms,
-                                   SchedulerEffects& fx) {
+void JobScheduler::handle_exported(const msg::job_outcome& o, const Job& current,
+                                   const std::string& holder_share_problem, std::int64_t now_ms, SchedulerEffects& fx) {
   // The folder must be this lease's own and every file inside it: the
   // exporter is trusted no further than its lease.
   const fs::path dir(o.output_path);
@@ -1661,6 +1661,15 @@ void JobScheduler::handle_exported(const msg::job_outcome& o, const Job& current
     files.push_back(rel);
   }
   if (files.empty()) problem = "the export reported no files";
+  if (!problem.empty() && !holder_share_problem.empty()) {
+    // Written where the exporter's node thought the share was: its mount
+    // went (or never was); the export runs again on a node that has it.
+    store_->requeue(current.id, false);
+    remove_export_dirs(current.id, 0);
+    log_->warn("job {}: export rejected ({}) from {}, whose node cannot use the share ({}): queued again (not charged)",
+               current.id, problem, o.holder, holder_share_problem);
+    return;
+  }
   if (!problem.empty()) {
     log_->error("job {}: export rejected: {}", current.id, problem);
     JobError err{ErrorKind::Io, "export rejected: " + problem, "export"};  // retried: a share may lag

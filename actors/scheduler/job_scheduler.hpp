@@ -265,7 +265,10 @@ private:
   msg::control_reply convert_vm(const nlohmann::json& args, std::int64_t now_ms, SchedulerEffects& fx);
   msg::control_reply job_log(const std::string& id, const nlohmann::json& args) const;
   // An exporter's "exported": the job goes to the conversion queue with its files.
-  void handle_exported(const msg::job_outcome& o, const Job& current, std::int64_t now_ms, SchedulerEffects& fx);
+  // `holder_share_problem`: why the exporter's node cannot use the share
+  // ("" = it can): a rejected export is then not charged.
+  void handle_exported(const msg::job_outcome& o, const Job& current, const std::string& holder_share_problem,
+                       std::int64_t now_ms, SchedulerEffects& fx);
   // Removes the job's export folders under <watch>/.exports except the one
   // of `keep_epoch` (0: all): stale or abandoned attempts.
   void remove_export_dirs(const std::string& job_id, std::uint64_t keep_epoch) const;

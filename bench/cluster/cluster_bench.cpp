@@ -26,7 +26,7 @@
 //
 // Internal roles (started by the above):
 //   cluster_bench coord --dir D --port P [--jobs N] [--expect-nodes K] ...
-//   cluster_bench nodes --dir D --port P --name PREFIX --count K --slots S
+//   cluster_bench nodes --dir D --port P --name PREFIX --count K --slots S [--share COORD-DIR]
 //                       [--slow-nodes M --hold-ms H] [--events F] [--samples F]
 //
 // A missed goal is a result (exit 0); exit 1 means a scenario could not run.
@@ -66,6 +66,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/cluster/coordinator_link_actor.hpp"
+#include "actors/cluster/share_marker.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/stats/stats_actor.hpp"
 #include "bench/cluster/link_noop_slot.hpp"
@@ -257,6 +258,9 @@ int coord(const Args& a) {
   s.enable_deduplication = true;
   s.archive_processed = a.num("--archive", 1) != 0;  // the daemon's default: on
   s.node = "coord";
+  // The coordinator's folder stands in for the share: the nodes read its
+  // marker every heartbeat, as the daemon's do (--share).
+  s.share_id = ensure_share_marker(dir);
   s.node_timeout_ms = node_timeout.count();
   s.hold_remote_leases_ms = 3 * node_timeout.count() + 10'000;  // as the daemon
   s.started_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -438,6 +442,7 @@ int nodes(const Args& a) {
     ls.accel = "tcg";
     ls.slots = static_cast<std::size_t>(slots);
     ls.scratch_dir = dir;
+    ls.share_root = a.str("--share");
     ls.heartbeat_interval = heartbeat;
     const auto slot_hold = k < slow_nodes ? hold : std::chrono::milliseconds(0);
     SlotFactory make_slot = [slot_hold, hooks](caf::actor_system& s, msg::job_report_actor link) {
@@ -603,7 +608,7 @@ NodeProc launch_nodes(const fs::path& dir, int port, long i, long count, long sl
   std::vector<std::string> args = {"nodes", "--dir", (dir / "scratch").string(), "--port", std::to_string(port),
                                    "--name", p.name, "--count", std::to_string(count), "--slots", std::to_string(slots),
                                    "--slow-nodes", std::to_string(slow_nodes), "--hold-ms", std::to_string(hold_ms),
-                                   "--samples", p.samples.string()};
+                                   "--samples", p.samples.string(), "--share", (dir / "coord").string()};
   if (with_events) {
     p.events = dir / ("nodes-" + std::to_string(i) + ".events");
     args.push_back("--events");

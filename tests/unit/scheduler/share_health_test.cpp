@@ -141,6 +141,32 @@ BOOST_AUTO_TEST_CASE(running_jobs_move_once_the_share_is_gone_for_node_timeout) 
   BOOST_TEST(d.job(id).interrupted == 1);
 }
 
+BOOST_AUTO_TEST_CASE(an_export_written_where_the_share_was_not_is_exported_again_not_charged) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  msg::node_hello exp = hello("exp-1", 100 * kGiB, sees(kShare));
+  exp.roles = {"exporter"};
+  exp.slots.clear();
+  exp.export_slots.resize(1);
+  d.sched->on_node_hello(exp, kT0);
+  SchedulerEffects fx;
+  auto r = d.control("convert-vm", {{"vm", "web01"}, {"vcenter", "vc.example:8989"}, {"username", "admin"}}, kT0, fx);
+  BOOST_TEST_REQUIRE(r.ok, r.body.dump());
+  const std::string id = r.body["job"]["id"].get<std::string>();
+  BOOST_TEST_REQUIRE(d.job(id).holder == "exp-1/export-1");
+  // Its mount went under the export: the files are not in the share.
+  msg::job_outcome o = d.exported(id, "web01");
+  fs::remove_all(d.watch / ".exports");
+  BOOST_TEST(d.sched->on_node_status(status("exp-1", 100 * kGiB, missing()), kT0 + kSecond));
+  d.commit(d.sched->on_outcome(o, kT0 + kSecond));
+  const Job job = d.job(id);
+  BOOST_TEST(job.state == JobState::Queued);
+  BOOST_TEST(job.needs_export());
+  BOOST_TEST(job.interrupted == 1);
+  BOOST_TEST(job.charged_attempts() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(without_a_share_id_nothing_is_checked) {
   Daemon d(0);
   as_coordinator(d);

@@ -193,6 +193,10 @@ hyper2kvm_node_up{node="conv-02"} 1
 # TYPE hyper2kvm_node_draining gauge
 hyper2kvm_node_draining{node="conv-01"} 0
 hyper2kvm_node_draining{node="conv-02"} 1
+# HELP hyper2kvm_node_share_ok 1 while the node sees the cluster's share at its share_root, 0 while not (it gets no job).
+# TYPE hyper2kvm_node_share_ok gauge
+hyper2kvm_node_share_ok{node="conv-01"} 1
+hyper2kvm_node_share_ok{node="conv-02"} 0
 # HELP hyper2kvm_node_slots The node's converter slots, busy or free.
 # TYPE hyper2kvm_node_slots gauge
 hyper2kvm_node_slots{node="conv-01",state="busy"} 0

@@ -110,6 +110,7 @@ inline msg::cluster_state two_converters() {
   msg::cluster_state c;
   c.nodes.push_back(node("conv-01", {"converter"}, false, false, 0, 0, 7, 2, 12500, "kvm"));
   c.nodes.push_back(node("conv-02", {"converter", "watcher"}, true, true, 4, 1, 3, 0, 1500, "tcg"));
+  c.nodes.back().share_problem = "/mnt/h2k/.hyper2kvm-share is missing";
   return c;
 }
 
