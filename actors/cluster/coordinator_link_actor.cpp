@@ -163,6 +163,7 @@ void probe_share(self_ptr self) {
   if (!st.share_probe) return;
   const auto probe = st.share_watch.start(steady_now_ms());
   if (!probe) return;  // one in flight: its answer starts the next one if needed
+  st.share_probed_ms = steady_now_ms();
   auto answered = [self, n = *probe](msg::share_view seen) {
     auto& st = self->state;
     st.share_watch.answered(n, std::move(seen));
@@ -399,10 +400,10 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
           if (!st.unacked_outcomes.empty() || !st.held_planned.empty() || !st.held_publish.empty()) flush_held(self);
           send_status(self);
         }
-        // The share: read again every heartbeat; failed outcomes waiting on
-        // a read that does not come (a hung mount) go out now, their node's
-        // status saying the share is not responding.
-        probe_share(self);
+        // The share: read again every share_check_interval; failed outcomes
+        // waiting on a read that does not come (a hung mount) go out now,
+        // their node's status saying the share is not responding.
+        if (steady_now_ms() - st.share_probed_ms >= st.settings.share_check_interval.count()) probe_share(self);
         if (st.share_watch.overdue(steady_now_ms())) {
           log_share_change(st);
           release_judged(self, true);

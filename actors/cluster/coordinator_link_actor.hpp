@@ -61,6 +61,9 @@ struct LinkSettings {
   // Where this host mounts the share: its marker is read every heartbeat
   // and reported (share_marker.hpp). Empty: not checked (tests' stand-ins).
   std::filesystem::path share_root;
+  // How often it is read when nothing failed (every failure reads it at
+  // once): a node without its share stops getting jobs within this.
+  std::chrono::milliseconds share_check_interval{5000};
 };
 
 struct link_state {
@@ -95,6 +98,7 @@ struct link_state {
   ShareWatch share_watch;
   msg::share_probe_actor share_probe;    // invalid when share_root is empty
   std::string share_logged;              // the problem last logged ("" = fine)
+  std::int64_t share_probed_ms = 0;      // steady clock: the last probe sent
   std::vector<std::pair<std::uint64_t, msg::job_outcome>> awaiting_share;
   static inline const char* name = "coordinator_link";
 };

@@ -1,5 +1,7 @@
 #include "nodes/hyper2kvm/cluster_node.hpp"
 
+#include <algorithm>
+
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -75,6 +77,11 @@ int run_cluster_node(const DaemonConfig& given_config, const fs::path& self_exe)
   link_settings.scratch_dir = config.work_dir;
   link_settings.heartbeat_interval = cluster.heartbeat_interval;
   link_settings.share_root = cluster.share_root;
+  // Often enough that a node's lost share is known well within node_timeout
+  // (after which its running jobs move), seldom enough to cost nothing.
+  link_settings.share_check_interval = std::clamp<std::chrono::milliseconds>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(cluster.node_timeout) / 2,
+      std::chrono::duration_cast<std::chrono::milliseconds>(cluster.heartbeat_interval), std::chrono::milliseconds(5000));
   if (converter) {
     const Accel accel = converter_accel(config);
     link_settings.accel = to_string(accel);
