@@ -11,8 +11,11 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <future>
+#include <memory>
 #include <thread>
 
+#include "actors/cluster/share_marker.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/subprocess.hpp"
 #include "engine/guest/guest_fix_runner.hpp"
@@ -191,6 +194,28 @@ int run_inspect(const std::string& source, bool json) {
   }
 }
 
+// --check-config in a cluster: whether this host sees the share (its marker,
+// actors/cluster/share_marker.hpp). Only a warning: a coordinator writes the
+// marker at its first start. A hung mount is not waited for past 5 s.
+void report_share(const std::filesystem::path& share_root) {
+  auto seen = std::make_shared<std::promise<msg::share_view>>();
+  auto result = seen->get_future();
+  std::thread([seen, share_root] { seen->set_value(read_share_marker(share_root)); }).detach();
+  if (result.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    std::fprintf(stderr, "hyper2kvm: warning: cluster.share_root %s: no answer within 5 s (a hung mount?)\n",
+                 share_root.c_str());
+    return;
+  }
+  const msg::share_view v = result.get();
+  if (v.problem.empty())
+    std::fprintf(stderr, "hyper2kvm: cluster.share_root %s: share id %s\n", share_root.c_str(), v.id.c_str());
+  else
+    std::fprintf(stderr,
+                 "hyper2kvm: warning: %s (a node gets no job until it sees the coordinator's share; the coordinator "
+                 "writes %s at its first start)\n",
+                 v.problem.c_str(), kShareMarkerName);
+}
+
 // `hyper2kvm [--config FILE] [--check-config]`: the daemon.
 int run_daemon_command(const std::string& config_file, bool check_only) {
   DaemonConfig config;
@@ -207,6 +232,7 @@ int run_daemon_command(const std::string& config_file, bool check_only) {
   }
   if (check_only) {
     std::printf("%s\n", config.to_json().dump(2).c_str());
+    if (config.cluster.enabled) report_share(config.cluster.share_root);
     std::fprintf(stderr, "hyper2kvm: configuration %s is valid\n",
                  config_file.empty() ? "(embedded default)" : config_file.c_str());
     return exit_code::kOk;

@@ -416,6 +416,8 @@ share)
   problem=$(node_field conv2 share_problem)
   [[ $problem == *"$(cluster_share_path conv2)/.hyper2kvm-share is missing"* ]] || fail "conv2's share problem does not name its marker: $problem"
   grep -q "cannot use the share" "$D/nodes/conv2/daemon.log" || fail "conv2 did not log that it cannot use the share"
+  "$H2K_BIN" --config "$D/nodes/conv2/daemon.yaml" --check-config 2>&1 >/dev/null | grep "warning: .*hyper2kvm-share is missing" \
+    || fail "--check-config on conv2 does not warn that the share is missing"
   stage_vm alpha qcow2
   stage_vm beta raw
   stage_vm gamma vmdk-streamOptimized
@@ -430,6 +432,8 @@ share)
   cluster_share_attach conv2
   wait_until 30 "conv2 to see the share" node_up conv2 || { dump_logs coord conv2; fail "conv2 not up after mounting"; }
   grep -q "node conv2 can use the share again" "$D/nodes/coord/daemon.log" || fail "the coordinator did not log conv2's share back"
+  "$H2K_BIN" --config "$D/nodes/conv2/daemon.yaml" --check-config 2>&1 >/dev/null | grep "share id $(cat "$SHARE/.hyper2kvm-share")" \
+    || fail "--check-config on conv2 does not show the share's id"
   stage_vm delta qcow2
   stage_vm epsilon raw
   write_expect "$D/expect.json" alpha beta gamma delta epsilon
