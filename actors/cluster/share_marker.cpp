@@ -69,7 +69,8 @@ msg::share_view read_share_marker(const fs::path& share_root) {
   return v;
 }
 
-std::string ensure_share_marker(const fs::path& share_root) {
+std::string ensure_share_marker(const fs::path& share_root, bool* created) {
+  if (created) *created = false;
   const fs::path marker = share_root / kShareMarkerName;
   auto fail = [&](const std::string& what, int e) {
     throw std::runtime_error("cluster.share_root " + share_root.string() + ": " + what + ": " + errno_text(e));
@@ -103,6 +104,7 @@ std::string ensure_share_marker(const fs::path& share_root) {
     const int link_errno = errno;
     ::unlink(tmp.c_str());
     if (linked == 0) {
+      if (created) *created = true;
       if (int dfd = ::open(share_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
         ::fsync(dfd);
         ::close(dfd);

@@ -25,8 +25,8 @@ msg::share_view read_share_marker(const std::filesystem::path& share_root);
 
 // The coordinator's: the share's id, read from the marker, or a new one
 // written there when there is none (to a temporary name, fsynced, then
-// linked into place: never half a marker, never one replaced). Throws
-// std::runtime_error naming the path and the reason.
-std::string ensure_share_marker(const std::filesystem::path& share_root);
+// linked into place: never half a marker, never one replaced); `created`
+// says which. Throws std::runtime_error naming the path and the reason.
+std::string ensure_share_marker(const std::filesystem::path& share_root, bool* created = nullptr);
 
 }  // namespace h2k

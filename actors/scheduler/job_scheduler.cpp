@@ -1109,8 +1109,8 @@ std::string JobScheduler::share_problem_of(const msg::share_view& seen) const {
   if (settings_.share_id.empty()) return "";
   if (!seen.problem.empty()) return seen.problem;
   if (seen.id != settings_.share_id)
-    return "its cluster.share_root holds share id '" + seen.id + "', not this coordinator's '" + settings_.share_id +
-           "' (another share mounted there?)";
+    return "its cluster.share_root holds share id '" + seen.id + "', the coordinator's '" + settings_.share_id +
+           "': they do not see the same share (one of them has it unmounted, or mounts another export)";
   return "";
 }
 

@@ -91,7 +91,16 @@ int run_daemon(const DaemonConfig& given_config, const fs::path& self_exe) {
     store = std::make_shared<JobStore>(config.state_db_path(), store_options);
     // The share's id, which every node must find at its own share_root
     // before it gets a job (actors/cluster/share_marker.hpp).
-    if (config.cluster.enabled) share_id = ensure_share_marker(config.cluster.share_root);
+    if (config.cluster.enabled) {
+      bool created = false;
+      share_id = ensure_share_marker(config.cluster.share_root, &created);
+      if (created)
+        log->warn("cluster.share_root {}: no share marker there: wrote {} (share id {}). Expected at the first start; "
+                  "otherwise the share is not mounted here and every node will report another share",
+                  config.cluster.share_root.string(), kShareMarkerName, share_id);
+      else
+        log->info("cluster.share_root {}: share id {}", config.cluster.share_root.string(), share_id);
+    }
   } catch (const std::exception& e) {
     log->critical("cannot start: {}", e.what());
     std::cerr << "hyper2kvm: cannot start: " << e.what() << "\n";

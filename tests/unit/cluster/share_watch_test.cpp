@@ -76,9 +76,12 @@ BOOST_AUTO_TEST_CASE(an_older_probes_late_answer_does_not_replace_a_newer_one) {
 
 BOOST_AUTO_TEST_CASE(the_coordinator_makes_the_marker_once_and_every_reader_sees_its_id) {
   TempDir share;
-  const std::string id = ensure_share_marker(share.path);
+  bool created = false;
+  const std::string id = ensure_share_marker(share.path, &created);
   BOOST_TEST(id.size() == 32u);
-  BOOST_TEST(ensure_share_marker(share.path) == id, "a restarted coordinator keeps the share's id");
+  BOOST_TEST(created);
+  BOOST_TEST(ensure_share_marker(share.path, &created) == id, "a restarted coordinator keeps the share's id");
+  BOOST_TEST(!created);
   const auto seen = read_share_marker(share.path);
   BOOST_TEST(seen.problem.empty());
   BOOST_TEST(seen.id == id);
