@@ -18,7 +18,6 @@
 #include <vector>
 
 #include <filesystem>
-#include <unistd.h>
 
 #include <caf/all.hpp>
 #include <spdlog/sinks/null_sink.h>
@@ -27,6 +26,7 @@
 #include "actors/cluster/coordinator_link_actor.hpp"
 #include "actors/cluster/share_marker.hpp"
 #include "messages/register_messages.hpp"
+#include "tests/unit/support/test_support.hpp"
 
 using namespace h2k;
 using namespace std::chrono_literals;
@@ -356,8 +356,8 @@ std::string recorded(caf::scoped_actor& self, const msg::scheduler_actor& coordi
 }
 
 BOOST_AUTO_TEST_CASE(a_failure_goes_to_the_coordinator_behind_a_fresh_read_of_the_share) {
-  char tmpl[] = "/tmp/h2k-link-share-XXXXXX";
-  const std::filesystem::path share = ::mkdtemp(tmpl);
+  const test::ScratchDir scratch("link-share");
+  const std::filesystem::path& share = scratch.path();
   const std::string id = ensure_share_marker(share);
   LinkSettings ls = test_link(2000ms);
   ls.heartbeat_interval = 2000ms;  // no heartbeat status in between: the one before the outcome is the link's own
@@ -389,7 +389,6 @@ BOOST_AUTO_TEST_CASE(a_failure_goes_to_the_coordinator_behind_a_fresh_read_of_th
   BOOST_TEST_REQUIRE(status != std::string::npos, "a status came before the failure");
   const std::string line = log.substr(status, log.find('\n', status) - status);
   BOOST_TEST(line.find((share / kShareMarkerName).string() + " is missing") != std::string::npos, line);
-  std::filesystem::remove_all(share);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

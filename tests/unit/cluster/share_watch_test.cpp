@@ -11,26 +11,12 @@
 
 #include "actors/cluster/share_marker.hpp"
 #include "actors/cluster/share_watch.hpp"
+#include "tests/unit/support/test_support.hpp"
 
 using namespace h2k;
 namespace fs = std::filesystem;
 
-namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/h2k-share-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path, ec);
-  }
-};
-
-}  // namespace
+using h2k::test::ScratchDir;
 
 BOOST_AUTO_TEST_SUITE(share_watch)
 
@@ -75,55 +61,56 @@ BOOST_AUTO_TEST_CASE(an_older_probes_late_answer_does_not_replace_a_newer_one) {
 }
 
 BOOST_AUTO_TEST_CASE(the_coordinator_makes_the_marker_once_and_every_reader_sees_its_id) {
-  TempDir share;
+  ScratchDir share("share");
   bool created = false;
-  const std::string id = ensure_share_marker(share.path, &created);
+  const std::string id = ensure_share_marker(share.path(), &created);
   BOOST_TEST(id.size() == 32u);
   BOOST_TEST(created);
-  BOOST_TEST(ensure_share_marker(share.path, &created) == id, "a restarted coordinator keeps the share's id");
+  BOOST_TEST(ensure_share_marker(share.path(), &created) == id, "a restarted coordinator keeps the share's id");
   BOOST_TEST(!created);
-  const auto seen = read_share_marker(share.path);
+  const auto seen = read_share_marker(share.path());
   BOOST_TEST(seen.problem.empty());
   BOOST_TEST(seen.id == id);
   // Nothing else is left in the share (no temporary file).
   std::size_t entries = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(share.path)) ++entries;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(share.path())) ++entries;
   BOOST_TEST(entries == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(an_unmounted_share_a_missing_folder_and_an_empty_marker_are_problems_naming_the_path) {
-  TempDir share;
-  const auto unmounted = read_share_marker(share.path);
+  ScratchDir share("share");
+  const auto unmounted = read_share_marker(share.path());
   BOOST_TEST(unmounted.id.empty());
-  BOOST_TEST(unmounted.problem.find((share.path / ".hyper2kvm-share").string()) != std::string::npos);
+  BOOST_TEST(unmounted.problem.find((share.path() / ".hyper2kvm-share").string()) != std::string::npos);
   BOOST_TEST(unmounted.problem.find("not mounted") != std::string::npos);
 
-  const auto absent = read_share_marker(share.path / "nowhere");
+  const auto absent = read_share_marker(share.path() / "nowhere");
   BOOST_TEST(absent.problem.find("nowhere") != std::string::npos);
   BOOST_TEST(absent.problem.find("cluster.share_root") != std::string::npos);
 
-  std::ofstream(share.path / ".hyper2kvm-share") << "\n";
-  BOOST_TEST(read_share_marker(share.path).problem.find("is empty") != std::string::npos);
-  BOOST_CHECK_THROW(ensure_share_marker(share.path), std::runtime_error);  // not replaced: the operator decides
+  std::ofstream(share.path() / ".hyper2kvm-share") << "\n";
+  BOOST_TEST(read_share_marker(share.path()).problem.find("is empty") != std::string::npos);
+  BOOST_CHECK_THROW(ensure_share_marker(share.path()), std::runtime_error);  // not replaced: the operator decides
 }
 
 BOOST_AUTO_TEST_CASE(a_share_the_coordinator_cannot_write_stops_it_with_the_path) {
   if (::geteuid() == 0) {
     // root writes through permissions: a path under a regular file instead.
-    TempDir share;
-    std::ofstream(share.path / "file") << "x";
+    ScratchDir share("share");
+    std::ofstream(share.path() / "file") << "x";
     try {
-      ensure_share_marker(share.path / "file");
+      ensure_share_marker(share.path() / "file");
       BOOST_FAIL("no error");
     } catch (const std::runtime_error& e) {
-      BOOST_TEST(std::string(e.what()).find("cluster.share_root " + (share.path / "file").string()) !=
+      BOOST_TEST(std::string(e.what()).find("cluster.share_root " + (share.path() / "file").string()) !=
                  std::string::npos);
     }
     return;
   }
-  TempDir share;
-  fs::permissions(share.path, fs::perms::owner_read | fs::perms::owner_exec);
-  BOOST_CHECK_THROW(ensure_share_marker(share.path), std::runtime_error);
+  ScratchDir share("share");
+  fs::permissions(share.path(), fs::perms::owner_read | fs::perms::owner_exec);
+  BOOST_CHECK_THROW(ensure_share_marker(share.path()), std::runtime_error);
+  fs::permissions(share.path(), fs::perms::owner_all);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -42,6 +42,16 @@ msg::node_status status(const std::string& name, std::uint64_t scratch_free, msg
   return s;
 }
 
+// A coordinator with node-a (seeing the share) running vm1.ova's job: its id.
+std::string one_job_on_node_a(Daemon& d) {
+  as_coordinator(d);
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("node-a", 1000 * kGiB, sees(kShare)), kT0);
+  const std::string id = d.found("vm1.ova", kT0);
+  BOOST_TEST_REQUIRE(d.job(id).holder == "node-a/slot-1");
+  return id;
+}
+
 json node_entry(Daemon& d, const std::string& name, std::int64_t now_ms) {
   const auto reply = d.control("nodes", json::object(), now_ms);
   for (const auto& n : reply.body["nodes"])
@@ -86,11 +96,7 @@ BOOST_AUTO_TEST_CASE(a_node_that_does_not_see_the_share_gets_no_job_until_it_doe
 
 BOOST_AUTO_TEST_CASE(a_failure_reported_while_the_share_is_gone_is_queued_again_not_charged) {
   Daemon d(0);
-  as_coordinator(d);
-  d.boot(kT0);
-  d.sched->on_node_hello(hello("node-a", 1000 * kGiB, sees(kShare)), kT0);
-  const std::string id = d.found("vm1.ova", kT0);
-  BOOST_TEST_REQUIRE(d.job(id).holder == "node-a/slot-1");
+  const std::string id = one_job_on_node_a(d);
   // The link reads the share after the failure and reports first.
   BOOST_TEST(d.sched->on_node_status(status("node-a", 1000 * kGiB, missing()), kT0 + kSecond));
   d.report(failed(id, "io_error", "cannot open the source: No such file or directory"), kT0 + kSecond);
@@ -109,10 +115,7 @@ BOOST_AUTO_TEST_CASE(a_failure_reported_while_the_share_is_gone_is_queued_again_
 
 BOOST_AUTO_TEST_CASE(running_jobs_move_once_the_share_is_gone_for_node_timeout) {
   Daemon d(0);
-  as_coordinator(d);
-  d.boot(kT0);
-  d.sched->on_node_hello(hello("node-a", 1000 * kGiB, sees(kShare)), kT0);
-  const std::string id = d.found("vm1.ova", kT0);
+  const std::string id = one_job_on_node_a(d);
   const std::uint64_t epoch = d.lease(id).epoch;
   d.sched->on_node_hello(hello("node-b", 10 * kGiB, sees(kShare)), kT0);
   // A hung mount: the node is heard from, its share not.
