@@ -1073,11 +1073,7 @@ JobScheduler::NodeJoin JobScheduler::on_node_hello(const msg::node_hello& h, std
   info.scratch_free_bytes = h.scratch_free_bytes;
   info.joined_ms = now_ms;
   info.last_seen_ms = now_ms;
-  info.share_problem = share_problem_of(h.share);
-  info.share_problem_since_ms = now_ms;
-  if (!info.share_problem.empty())
-    log_->error("node {} cannot use the share: {}: it gets no job until it can", h.node_name, info.share_problem);
-  nodes_.join(std::move(info));
+  note_share(nodes_.join(std::move(info)), h.share, now_ms);
   log_->info("node {} joined ({} at {}, {} slot(s){}{}{})", h.node_name, h.incarnation, h.host.empty() ? "?" : h.host,
              h.slots.size(), h.export_slots.empty() ? "" : ", " + std::to_string(h.export_slots.size()) + " export slot(s)",
              h.accel.empty() ? "" : ", " + h.accel,
@@ -1137,19 +1133,29 @@ void JobScheduler::move_jobs_off_shareless_nodes(std::int64_t now_ms, SchedulerE
     if (!info.up || info.share_problem.empty() || now_ms - info.share_problem_since_ms <= settings_.node_timeout_ms)
       continue;
     NodeInfo& n = *nodes_.find(name);
-    for (auto i : n.slots) {
-      if (slots_[i].job_id.empty()) continue;
-      const std::string id = slots_[i].job_id, who = holder_of(i);
-      const std::uint64_t epoch = slots_[i].epoch;
-      // Cancelled there (if the node hears it: a hung mount may keep the
-      // attempt stuck); whatever it reports later is stale.
-      fx.cancels.emplace_back(i, id);
-      free_slot(i);
-      release_lease(id, who, false, "its node cannot use the share: " + n.share_problem, now_ms, fx);
-      remove_staging_of(id, epoch);
-      ++n.jobs_lost;
-    }
+    // Cancelled there (if the node hears it: a hung mount may keep the
+    // attempt stuck); whatever it reports later is stale.
+    take_back_jobs(n, "its node cannot use the share: " + n.share_problem, true, now_ms, fx);
   }
+}
+
+std::size_t JobScheduler::take_back_jobs(NodeInfo& n, const std::string& reason, bool cancel, std::int64_t now_ms,
+                                         SchedulerEffects& fx) {
+  std::size_t moved = 0;
+  for (auto i : n.slots) {
+    if (slots_[i].job_id.empty()) continue;
+    const std::string id = slots_[i].job_id, who = holder_of(i);
+    const std::uint64_t epoch = slots_[i].epoch;
+    if (cancel) fx.cancels.emplace_back(i, id);
+    free_slot(i);
+    release_lease(id, who, false, reason, now_ms, fx);
+    // What the attempt staged on the share goes (it can never publish: its
+    // epoch is refused); a node that comes back finds it gone.
+    remove_staging_of(id, epoch);
+    ++moved;
+  }
+  n.jobs_lost += moved;
+  return moved;
 }
 
 SchedulerEffects JobScheduler::on_node_lost(const std::string& node, const std::string& reason,
@@ -1165,21 +1171,8 @@ void JobScheduler::lose_node(const std::string& node, const std::string& reason,
                              SchedulerEffects& fx) {
   NodeInfo* n = nodes_.find(node);
   if (!n || !n->up || n->local) return;
-  std::size_t moved = 0;
-  for (auto i : n->slots) {
-    auto& sl = slots_[i];
-    sl.available = false;
-    if (sl.job_id.empty()) continue;
-    const std::string id = sl.job_id, who = holder_of(i);
-    const std::uint64_t epoch = sl.epoch;
-    free_slot(i);
-    release_lease(id, who, false, "node " + node + " lost: " + reason, now_ms, fx);
-    // What the lost attempt staged on the share goes (it can never publish:
-    // its epoch is refused); a node that comes back finds it gone.
-    remove_staging_of(id, epoch);
-    ++moved;
-  }
-  n->jobs_lost += moved;
+  const std::size_t moved = take_back_jobs(*n, "node " + node + " lost: " + reason, false, now_ms, fx);
+  for (auto i : n->slots) slots_[i].available = false;
   nodes_.mark_down(node, reason);
   log_->error("node {} lost ({}): {} job(s) get a new lease elsewhere", node, reason, moved);
   msg::job_event e;

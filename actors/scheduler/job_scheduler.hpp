@@ -232,6 +232,11 @@ private:
   // Running jobs of nodes that could not use the share for node_timeout
   // get new leases elsewhere (not charged); their attempts are cancelled.
   void move_jobs_off_shareless_nodes(std::int64_t now_ms, SchedulerEffects& fx);
+  // Every running job of node `n` gets a new lease elsewhere (not charged),
+  // its staging removed; `cancel`: its attempts are told to stop. Returns
+  // how many.
+  std::size_t take_back_jobs(NodeInfo& n, const std::string& reason, bool cancel, std::int64_t now_ms,
+                             SchedulerEffects& fx);
   // Whether `relative` exists under the output root (an error reads as no).
   bool output_exists(const std::filesystem::path& relative) const;
   // The staging tag of the job's current lease: names its staging folder,
