@@ -1,1 +1,1 @@
-set(H2K_ACTOR_DEPS_scheduler h2k_storage h2k_inputs h2k_actor_common h2k_actor_control_protocol CAF::core spdlog::spdlog)
+set(H2K_ACTOR_DEPS_scheduler h2k_storage h2k_inputs h2k_actor_common h2k_actor_control_protocol h2k_actor_cluster CAF::core spdlog::spdlog)

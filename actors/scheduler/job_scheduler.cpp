@@ -1101,6 +1101,22 @@ bool JobScheduler::on_node_status(const msg::node_status& s, std::int64_t now_ms
   return true;
 }
 
+bool JobScheduler::checks_own_share() const {
+  return cluster_mode() && !settings_.share_id.empty() && !settings_.share_root.empty() &&
+         settings_.slots + settings_.export_slots > 0;
+}
+
+SchedulerEffects JobScheduler::on_own_share(const msg::share_view& seen, std::int64_t now_ms) {
+  SchedulerEffects fx;
+  if (!checks_own_share()) return fx;
+  if (NodeInfo* self = nodes_.find(settings_.node)) note_share(*self, seen, now_ms);
+  // Back: its free slots take jobs again now, not at the next tick.
+  dispatch(now_ms, fx);
+  return fx;
+}
+
+bool JobScheduler::is_own_holder(const std::string& holder) const { return parse_holder(holder).first == settings_.node; }
+
 std::string JobScheduler::share_problem_of(const msg::share_view& seen) const {
   if (settings_.share_id.empty()) return "";
   if (!seen.problem.empty()) return seen.problem;

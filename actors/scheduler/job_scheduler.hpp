@@ -73,6 +73,12 @@ struct SchedulerSettings {
   // failure it reports meanwhile is not charged, and its running jobs move
   // once that lasts node_timeout_ms. "": not checked (single host).
   std::string share_id;
+  // Where this process mounts the share, when it converts too (roles
+  // [coordinator, converter]): its own slots are held to the same check, the
+  // scheduler actor reading the marker there every share_check_interval_ms.
+  // Empty: its slots are not checked (no share_id, or no slots of its own).
+  std::filesystem::path share_root;
+  std::int64_t share_check_interval_ms = 5000;
   // Jobs running at once per source (the first folder of a job's files
   // under the watch root; top-level files are not limited). 0: no limit.
   int per_source_limit = 0;
@@ -160,6 +166,12 @@ public:
   void on_node_disconnected(const std::string& node, const std::string& reason, std::int64_t now_ms);
   // A node's heartbeat; false: this incarnation is not a member (any more).
   bool on_node_status(const msg::node_status& s, std::int64_t now_ms);
+  // Whether this process's own slots are held to the share check
+  // (SchedulerSettings::share_root), and what a read of its share saw.
+  bool checks_own_share() const;
+  SchedulerEffects on_own_share(const msg::share_view& seen, std::int64_t now_ms);
+  // Whether `holder` ("<node>/slot-<n>") is one of this process's slots.
+  bool is_own_holder(const std::string& holder) const;
   // The node died (its connection dropped) or fell silent: its jobs get new
   // leases elsewhere, not charged; whatever it sends later is stale.
   SchedulerEffects on_node_lost(const std::string& node, const std::string& reason, std::int64_t now_ms);

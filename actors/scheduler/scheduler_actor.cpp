@@ -1,5 +1,6 @@
 #include "actors/scheduler/scheduler_actor.hpp"
 
+#include "actors/cluster/share_probe_actor.hpp"
 #include "actors/common/iso_time.hpp"
 #include "actors/scheduler/source_archiver.hpp"
 
@@ -122,6 +123,49 @@ void warn_if_archiving_stalls(self_ptr self, std::int64_t now_ms) {
                (now_ms - st.archive_out_since_ms) / 1000, st.archive_waiting.size());
 }
 
+// ---- this process's own share (its own slots in a cluster) ----
+
+// Failed outcomes of its own slots whose share read has answered (all of
+// them once the read is overdue: the share is not responding) are judged
+// now, the share's state recorded before them.
+void release_outcomes_behind_share(self_ptr self) {
+  auto& st = self->state;
+  const std::int64_t now = unix_now_ms();
+  const bool all = st.share_watch.overdue(steady_now_ms());
+  guarded(self, "own share", [&] { apply(self, st.core->on_own_share(st.share_watch.current(steady_now_ms()), now)); });
+  for (auto it = st.awaiting_share.begin(); it != st.awaiting_share.end();) {
+    if (!all && it->first > st.share_watch.last_answered()) {
+      ++it;
+      continue;
+    }
+    msg::job_outcome o = std::move(it->second);
+    it = st.awaiting_share.erase(it);
+    guarded(self, "job_outcome", [&] { apply(self, st.core->on_outcome(o, unix_now_ms())); });
+  }
+}
+
+void probe_own_share(self_ptr self) {
+  auto& st = self->state;
+  if (!st.share_probe) return;
+  const auto probe = st.share_watch.start(steady_now_ms());
+  if (!probe) return;  // one in flight already
+  st.share_probed_ms = steady_now_ms();
+  auto answered = [self, n = *probe](msg::share_view seen) {
+    auto& st = self->state;
+    st.share_watch.answered(n, std::move(seen));
+    release_outcomes_behind_share(self);
+    // A failure that came in while this read was out waits for the next.
+    if (!st.awaiting_share.empty()) probe_own_share(self);
+  };
+  // No timeout here: ShareWatch declares the share "not responding" once the
+  // read is overdue (the tick checks), and a late answer still counts.
+  self->request(st.share_probe, caf::infinite, msg::probe_atom::value)
+      .then([answered](msg::share_view& seen) mutable { answered(std::move(seen)); },
+            [answered](caf::error& e) mutable {
+              answered(msg::share_view{"", "the share probe failed: " + caf::to_string(e)});
+            });
+}
+
 void spawn_slot(self_ptr self, std::size_t i) {
   auto& st = self->state;
   auto& make = st.core->slot_is_exporter(i) ? st.make_exporter : st.make_converter;
@@ -220,6 +264,12 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
   for (std::size_t i = 0; i < n; ++i) spawn_slot(self, i);
   st.core->set_slots_alive(alive_slots(self));
   spawn_archiver(self);
+  if (st.core->checks_own_share()) {
+    // Linked: it leaves with the scheduler; detached: a read on a hung
+    // mount blocks its own thread only.
+    st.share_probe = self->spawn<caf::linked + caf::detached>(share_probe_actor_fn, st.core->settings().share_root);
+    probe_own_share(self);
+  }
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source == self->state.archiver.address()) {
       // Its batch died with it: those jobs keep their marks until the next
@@ -284,7 +334,16 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         });
       },
       [=](msg::job_outcome& o) {
-        guarded(self, "job_outcome", [&] { apply(self, self->state.core->on_outcome(o, unix_now_ms())); });
+        auto& st = self->state;
+        // One of its own slots failed while the share is checked: the share
+        // may be the cause; judged after a read of it made since.
+        if (st.share_probe && o.status == "failed" && o.error_kind != to_string(ErrorKind::MissingCapability) &&
+            st.core->is_own_holder(o.holder)) {
+          st.awaiting_share.emplace_back(st.share_watch.next_probe(), std::move(o));
+          probe_own_share(self);
+          return;
+        }
+        guarded(self, "job_outcome", [&] { apply(self, st.core->on_outcome(o, unix_now_ms())); });
       },
       [=](msg::tick_atom) {
         guarded(self, "tick", [&] {
@@ -300,6 +359,11 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         // writes until a sync) is durable within a tick.
         if (!self->state.commit_scheduled) commit_soon(self);
         warn_if_archiving_stalls(self, unix_now_ms());
+        if (self->state.share_probe) {
+          auto& st = self->state;
+          if (steady_now_ms() - st.share_probed_ms >= st.core->settings().share_check_interval_ms) probe_own_share(self);
+          if (st.share_watch.overdue(steady_now_ms())) release_outcomes_behind_share(self);
+        }
         // Heartbeat ages for the metrics, and what commits held back.
         if (self->state.core->cluster_mode() || self->state.cluster_state_stale)
           send_cluster_state(self, unix_now_ms(), true);

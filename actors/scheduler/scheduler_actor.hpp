@@ -21,6 +21,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include "actors/cluster/share_watch.hpp"
 #include "actors/scheduler/job_scheduler.hpp"
 #include "actors/scheduler/tick_gap_credit.hpp"
 #include "messages/interfaces.hpp"
@@ -71,6 +72,15 @@ struct scheduler_state {
   // sent at most every kClusterStateEveryMs by commits, the rest by the tick.
   std::int64_t cluster_state_sent_ms = 0;
   bool cluster_state_stale = false;
+  // This process's own slots in a cluster (roles [coordinator, converter])
+  // are held to the share check as a node's are by its link
+  // (coordinator_link_actor): the marker read on a detached probe, one read
+  // at a time, and a failure of one of its slots judged only after a read
+  // made since (a lost mount fails every job fast: not the jobs' fault).
+  msg::share_probe_actor share_probe;
+  ShareWatch share_watch;
+  std::int64_t share_probed_ms = 0;  // steady clock
+  std::vector<std::pair<std::uint64_t, msg::job_outcome>> awaiting_share;  // probe number, outcome
   static inline const char* name = "scheduler";
 };
 

@@ -2,6 +2,7 @@
 
 #include "actors/common/iso_time.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -150,6 +151,11 @@ int run_daemon(const DaemonConfig& given_config, const fs::path& self_exe) {
     sched.remote_links_encrypted = cluster.tls.enabled();
     sched.dedup_on_converter = dedup_on_converter(config);
     sched.share_id = share_id;
+    // Its own slots, if it converts or exports too, are held to the same
+    // check as a node's, read as often (cluster_node.cpp).
+    sched.share_root = cluster.share_root;
+    sched.share_check_interval_ms = std::clamp<std::int64_t>(cluster.node_timeout.count() / 2,
+                                                             cluster.heartbeat_interval.count(), 5000);
   }
   if (faults.armed()) log->warn("fault injection armed (H2K_FAULT): {} for {}", faults.point, faults.job_id);
 

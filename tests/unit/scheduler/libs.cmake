@@ -1,1 +1,1 @@
-set(H2K_TEST_LIBS_scheduler h2k_actor_scheduler h2k_actor_stats)
+set(H2K_TEST_LIBS_scheduler h2k_actor_scheduler h2k_actor_stats h2k_actor_cluster)

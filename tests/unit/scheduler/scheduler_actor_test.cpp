@@ -14,6 +14,7 @@
 #include <caf/all.hpp>
 #include <spdlog/sinks/ringbuffer_sink.h>
 
+#include "actors/cluster/share_marker.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/scheduler/source_archiver.hpp"
 #include "actors/stats/stats_actor.hpp"
@@ -36,6 +37,10 @@ struct TestSlots {
   int completer = 0;  // spawn number of the slot that published
   std::uint64_t epoch = 0;
   std::string holder, folder;
+  // Set: the first assignment unmounts the share (the marker moved aside)
+  // and fails as a lost mount makes a conversion fail.
+  fs::path unmount_marker_on_first;
+  std::atomic<bool> unmounted{false};
 };
 
 // A converter that converts nothing but follows the protocol the real one
@@ -56,6 +61,18 @@ msg::converter_actor::behavior_type test_converter(msg::converter_actor::pointer
           throw std::runtime_error("test converter: made to throw on " + assigned.job_id);
         }
         const msg::job_assignment job = assigned;
+        if (!t->unmount_marker_on_first.empty() && !t->unmounted.exchange(true)) {
+          fs::rename(t->unmount_marker_on_first, fs::path(t->unmount_marker_on_first) += ".away");
+          msg::job_outcome o;
+          o.job_id = job.job_id;
+          o.epoch = job.epoch;
+          o.holder = job.holder;
+          o.status = "failed";
+          o.error_kind = "io_error";
+          o.error = "Could not open " + job.sources.front() + ": No such file or directory";
+          self->send(scheduler, o);
+          return;
+        }
         auto fail = [=](const std::string& why) {
           msg::job_outcome o;
           o.job_id = job.job_id;
@@ -157,7 +174,13 @@ struct ActorDaemon {
   // The scheduler's warnings and errors, as the daemon's log would show them.
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> log_lines = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256);
 
-  explicit ActorDaemon(bool throw_first, bool with_stats = false, bool with_held_archive = false) {
+  fs::path share = dir / "share";  // own_share: the share's mount point here
+  std::string share_id;
+
+  // own_share: a coordinator that converts too (roles [coordinator,
+  // converter]), its share at `share`, read every 200 ms.
+  explicit ActorDaemon(bool throw_first, bool with_stats = false, bool with_held_archive = false,
+                       bool own_share = false) {
     fs::create_directories(watch);
     fs::create_directories(out);
     slots->output_root = out;
@@ -174,6 +197,15 @@ struct ActorDaemon {
     s.retry.max_retries = 2;
     s.version = "9.9.9-test";
     s.started_at_ms = unix_now();
+    if (own_share) {
+      fs::create_directories(share);
+      share_id = ensure_share_marker(share);
+      s.node = "coord";
+      s.node_timeout_ms = 60'000;
+      s.share_id = share_id;
+      s.share_root = share;
+      s.share_check_interval_ms = 200;
+    }
     auto t = slots;
     ConverterFactory factory = [t](caf::actor_system& sys, msg::scheduler_actor s) {
       return sys.spawn(test_converter, s, t);
@@ -304,6 +336,39 @@ BOOST_AUTO_TEST_CASE(a_slot_that_throws_is_replaced_and_its_job_completes_on_the
   d.drop("app01.ova");
   BOOST_TEST(d.wait_for([&] { return d.store->counters().by_state.done == 3u; }),
              d.store->counters().by_state.done << " done");
+}
+
+// Roles [coordinator, converter]: the share goes away under the
+// coordinator's own running job, which then fails ("Could not open"). The
+// scheduler reads the share before it judges that failure, so the job is
+// queued again uncharged, its own slot gets nothing more while the marker is
+// missing, and takes the job again once the share is back.
+BOOST_AUTO_TEST_CASE(a_failure_of_its_own_slot_after_its_share_went_away_is_not_charged) {
+  ActorDaemon d(false, false, false, true);
+  d.slots->unmount_marker_on_first = d.share / kShareMarkerName;
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.slots->spawned == 2; }));
+  // The first read of the share (made at start) has answered: the failure
+  // below is judged by a read made after it, not by this one.
+  std::this_thread::sleep_for(300ms);
+  d.drop("web01.ova");
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.slots->unmounted.load(); }));
+  BOOST_TEST_REQUIRE(d.wait_for([&] {
+    auto j = d.store->get("job-1");
+    return j && j->state == JobState::Queued && j->interrupted == 1;
+  }), "job-1 is " << to_string(d.state_of("job-1")));
+  Job job = *d.store->get("job-1");
+  BOOST_TEST(job.charged_attempts() == 0, "the share's failure, not the job's");
+  BOOST_TEST(d.logged("cannot use the share") >= 1u);
+  // No slot of its own takes it while the marker is missing.
+  std::this_thread::sleep_for(1s);
+  BOOST_TEST(d.state_of("job-1") == JobState::Queued);
+  // Mounted again: the job runs and completes, charged once.
+  fs::rename(fs::path(d.share / kShareMarkerName) += ".away", d.share / kShareMarkerName);
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.state_of("job-1") == JobState::Done; }),
+                     "job-1 is " << to_string(d.state_of("job-1")));
+  job = *d.store->get("job-1");
+  BOOST_TEST(job.attempts == 2);
+  BOOST_TEST(job.charged_attempts() == 1);
 }
 
 BOOST_AUTO_TEST_CASE(stale_and_duplicate_outcomes_from_outside_are_counted_and_change_nothing) {

@@ -180,4 +180,48 @@ BOOST_AUTO_TEST_CASE(without_a_share_id_nothing_is_checked) {
   BOOST_TEST(d.job(id).holder == "node-a/slot-1");
 }
 
+// Roles [coordinator, converter]: the coordinator's own slot is held to the
+// check as a node's is, by what its scheduler actor reads at its own share_root.
+BOOST_AUTO_TEST_CASE(the_coordinators_own_slots_are_held_to_the_share_check_too) {
+  Daemon d(1);
+  as_coordinator(d);
+  d.settings.slots = 1;
+  d.settings.share_root = d.dir / "share";
+  d.boot(kT0);
+  BOOST_TEST_REQUIRE(d.sched->checks_own_share());
+  BOOST_TEST(d.sched->is_own_holder("coord/slot-1"));
+  BOOST_TEST(!d.sched->is_own_holder("node-a/slot-1"));
+  // Its share went away (unmounted under the running daemon).
+  d.commit(d.sched->on_own_share(missing(), kT0));
+  const std::string j1 = d.found("vm1.ova", kT0);
+  BOOST_TEST(d.state_of(j1) == JobState::Queued, "its own slot is free, but it cannot use the share");
+  BOOST_TEST(node_entry(d, "coord", kT0)["health"] == "no-share");
+  // A node that sees the share takes the job.
+  d.sched->on_node_hello(hello("node-a", 10 * kGiB, sees(kShare)), kT0 + kSecond);
+  BOOST_TEST(d.job(j1).holder == "node-a/slot-1");
+  // Back: its own slot takes the next job at once.
+  d.commit(d.sched->on_own_share(sees(kShare), kT0 + 2 * kSecond));
+  const std::string j2 = d.found("vm2.ova", kT0 + 2 * kSecond);
+  BOOST_TEST(d.job(j2).holder == "coord/slot-1");
+  // Lost again, and its job fails for it (the scheduler actor reads the
+  // share before it passes the failure on): queued again, not charged.
+  d.commit(d.sched->on_own_share(missing(), kT0 + 3 * kSecond));
+  d.report(failed(j2, "io_error", "cannot open the source: No such file or directory"), kT0 + 3 * kSecond);
+  const Job job = d.job(j2);
+  BOOST_TEST(job.state == JobState::Queued);
+  BOOST_TEST(job.charged_attempts() == 0);
+  BOOST_TEST(job.interrupted == 1);
+}
+
+BOOST_AUTO_TEST_CASE(the_coordinators_own_slots_are_not_checked_without_its_share_root) {
+  Daemon d(1);
+  as_coordinator(d);
+  d.settings.slots = 1;
+  d.boot(kT0);
+  BOOST_TEST(!d.sched->checks_own_share());
+  d.commit(d.sched->on_own_share(missing(), kT0));
+  const std::string id = d.found("vm1.ova", kT0);
+  BOOST_TEST(d.job(id).holder == "coord/slot-1");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
