@@ -61,18 +61,6 @@ msg::converter_actor::behavior_type test_converter(msg::converter_actor::pointer
           throw std::runtime_error("test converter: made to throw on " + assigned.job_id);
         }
         const msg::job_assignment job = assigned;
-        if (!t->unmount_marker_on_first.empty() && !t->unmounted.exchange(true)) {
-          fs::rename(t->unmount_marker_on_first, fs::path(t->unmount_marker_on_first) += ".away");
-          msg::job_outcome o;
-          o.job_id = job.job_id;
-          o.epoch = job.epoch;
-          o.holder = job.holder;
-          o.status = "failed";
-          o.error_kind = "io_error";
-          o.error = "Could not open " + job.sources.front() + ": No such file or directory";
-          self->send(scheduler, o);
-          return;
-        }
         auto fail = [=](const std::string& why) {
           msg::job_outcome o;
           o.job_id = job.job_id;
@@ -83,6 +71,10 @@ msg::converter_actor::behavior_type test_converter(msg::converter_actor::pointer
           o.error = why;
           self->send(scheduler, o);
         };
+        if (!t->unmount_marker_on_first.empty() && !t->unmounted.exchange(true)) {
+          fs::rename(t->unmount_marker_on_first, fs::path(t->unmount_marker_on_first) += ".away");
+          return fail("Could not open " + job.sources.front() + ": No such file or directory");
+        }
         self->request(scheduler, 10s, msg::job_planned{job.job_id, job.epoch, job.holder, job.output_subdir, "web01", ""})
             .then(
                 [=](msg::plan_reply& plan) {
