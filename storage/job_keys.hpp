@@ -43,6 +43,7 @@ inline constexpr std::string_view kPathsV2 = "meta/paths_v2";  // records hold n
 inline constexpr std::string_view kInstance = "meta/instance";
 inline constexpr std::string_view kNextSeq = "meta/next_seq";
 inline constexpr std::string_view kRetriesScheduled = "meta/retries_scheduled";
+inline constexpr std::string_view kShareId = "meta/share_id";
 
 int priority_rank(JobPriority p);  // high 0, normal 1, low 2
 // Jobs in their export phase wait in their own queue (ranks 3..5), so

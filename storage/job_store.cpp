@@ -788,6 +788,15 @@ void JobStore::sync() {
 
 const std::string& JobStore::instance_id() const { return impl_->instance_id; }
 
+std::string JobStore::share_id() const { return impl_->read(std::string(keys::kShareId)).value_or(""); }
+
+void JobStore::remember_share_id(const std::string& id) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  auto s = impl_->db->Put(wo, std::string(keys::kShareId), id);
+  if (!s.ok()) impl_->fail("writing " + std::string(keys::kShareId), s);
+}
+
 std::vector<std::pair<std::string, std::string>> JobStore::watch_sources() const {
   std::vector<std::pair<std::string, std::string>> out;
   impl_->scan(std::string(keys::kSource), [&](const rocksdb::Slice& key, const rocksdb::Slice& value) {

@@ -181,6 +181,13 @@ public:
   // staging folders, so a sweep never touches another daemon's.
   const std::string& instance_id() const;
 
+  // A cluster coordinator's share id (actors/cluster/share_marker.hpp),
+  // recorded at the first start that found or made the share's marker: a
+  // later start refuses a share that does not hold it. "": none recorded.
+  std::string share_id() const;
+  // Records it at once (synced: not waiting for a group commit).
+  void remember_share_id(const std::string& id);
+
   // (job id, primary source) of every job still holding files in the watch
   // folder (queued, retry_wait, running, done until archived): an index, so
   // start-up does not parse every queued record.

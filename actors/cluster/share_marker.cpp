@@ -117,4 +117,22 @@ std::string ensure_share_marker(const fs::path& share_root, bool* created) {
                            " keeps changing");
 }
 
+std::string open_coordinator_share(const fs::path& share_root, const std::string& remembered, bool* created) {
+  if (created) *created = false;
+  if (remembered.empty()) return ensure_share_marker(share_root, created);
+  const msg::share_view seen = read_share_marker(share_root);
+  const std::string marker = (share_root / kShareMarkerName).string();
+  if (!seen.problem.empty())
+    throw std::runtime_error("cluster.share_root: " + seen.problem + "; this coordinator's state (state_dir) belongs to " +
+                             "share " + remembered + ": mount the share at " + share_root.string() +
+                             " and start again (to make this folder the share instead, write " + remembered +
+                             " into " + marker + ")");
+  if (seen.id != remembered)
+    throw std::runtime_error("cluster.share_root: " + marker + " holds share id " + seen.id +
+                             ", but this coordinator's state (state_dir) belongs to share " + remembered +
+                             ": another share is mounted at " + share_root.string() +
+                             " (mount the right one; to adopt this one, write " + remembered + " into " + marker + ")");
+  return seen.id;
+}
+
 }  // namespace h2k

@@ -29,4 +29,14 @@ msg::share_view read_share_marker(const std::filesystem::path& share_root);
 // says which. Throws std::runtime_error naming the path and the reason.
 std::string ensure_share_marker(const std::filesystem::path& share_root, bool* created = nullptr);
 
+// The coordinator's share at its start. `remembered`: the id its state
+// recorded at an earlier start ("" at the first start, or with state older
+// than this record). Without one: ensure_share_marker. With one, the marker
+// must be there and hold it: a coordinator started with its share not
+// mounted would otherwise write a marker of its own into the empty mount
+// point, every node would report another share, and no job would run until
+// someone noticed. Throws std::runtime_error naming the marker and the fix.
+std::string open_coordinator_share(const std::filesystem::path& share_root, const std::string& remembered,
+                                   bool* created = nullptr);
+
 }  // namespace h2k

@@ -94,10 +94,12 @@ int run_daemon(const DaemonConfig& given_config, const fs::path& self_exe) {
     // before it gets a job (actors/cluster/share_marker.hpp).
     if (config.cluster.enabled) {
       bool created = false;
-      share_id = ensure_share_marker(config.cluster.share_root, &created);
+      const std::string remembered = store->share_id();
+      share_id = open_coordinator_share(config.cluster.share_root, remembered, &created);
+      if (remembered.empty()) store->remember_share_id(share_id);
       if (created)
-        log->warn("cluster.share_root {}: no share marker there: wrote {} (share id {}). Expected at the first start; "
-                  "otherwise the share is not mounted here and every node will report another share",
+        log->warn("cluster.share_root {}: no share marker there: wrote {} (share id {}): a new share. Later starts "
+                  "refuse a share_root without this id (an unmounted share)",
                   config.cluster.share_root.string(), kShareMarkerName, share_id);
       else
         log->info("cluster.share_root {}: share id {}", config.cluster.share_root.string(), share_id);

@@ -77,6 +77,41 @@ BOOST_AUTO_TEST_CASE(the_coordinator_makes_the_marker_once_and_every_reader_sees
   BOOST_TEST(entries == 1u);
 }
 
+// A restarted coordinator whose state remembers the share: an unmounted
+// share (an empty mount point) or another share stops it, naming the marker;
+// it never writes a marker of its own there.
+BOOST_AUTO_TEST_CASE(a_coordinator_that_remembers_its_share_refuses_a_share_root_without_its_id) {
+  ScratchDir share("share");
+  bool created = false;
+  const std::string id = open_coordinator_share(share.path(), "", &created);
+  BOOST_TEST(created, "the first start makes the marker");
+  BOOST_TEST(open_coordinator_share(share.path(), id, &created) == id);
+  BOOST_TEST(!created);
+
+  ScratchDir empty_mount_point("unmounted");
+  const std::string marker = (empty_mount_point.path() / ".hyper2kvm-share").string();
+  try {
+    open_coordinator_share(empty_mount_point.path(), id, &created);
+    BOOST_FAIL("a share_root without the marker was accepted");
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    BOOST_TEST(what.find(marker + " is missing") != std::string::npos, what);
+    BOOST_TEST(what.find("belongs to share " + id) != std::string::npos, what);
+    BOOST_TEST(what.find("mount the share") != std::string::npos, what);
+  }
+  BOOST_TEST(!fs::exists(marker), "no marker of its own written into the empty mount point");
+
+  std::ofstream(marker) << "0123456789abcdef\n";
+  try {
+    open_coordinator_share(empty_mount_point.path(), id, &created);
+    BOOST_FAIL("another share's marker was accepted");
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    BOOST_TEST(what.find("holds share id 0123456789abcdef") != std::string::npos, what);
+    BOOST_TEST(what.find("another share is mounted") != std::string::npos, what);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(an_unmounted_share_a_missing_folder_and_an_empty_marker_are_problems_naming_the_path) {
   ScratchDir share("share");
   const auto unmounted = read_share_marker(share.path());

@@ -512,6 +512,18 @@ BOOST_AUTO_TEST_CASE(group_commit_sync_and_the_instance_id) {
   BOOST_TEST(second.instance_id() != instance);
 }
 
+// A coordinator's share id survives a restart (a kill -9 too: written synced).
+BOOST_AUTO_TEST_CASE(the_share_id_is_remembered_across_a_restart) {
+  TempDir t;
+  {
+    JobStore store(t.db(), JobStoreOptions{false});
+    BOOST_TEST(store.share_id().empty(), "none at the first start");
+    store.remember_share_id("5f0c2a9e41b7d3c8");
+  }
+  JobStore store(t.db(), JobStoreOptions{false});
+  BOOST_TEST(store.share_id() == "5f0c2a9e41b7d3c8");
+}
+
 
 // The scheduler archives every done job of a group commit, then clears their
 // marks with one write: each job leaves the archive list and the watch
