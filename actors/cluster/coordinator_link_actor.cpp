@@ -142,17 +142,9 @@ void log_share_change(link_state& st) {
 // Failed outcomes whose share probe has answered (all of them when the
 // probe is overdue: the share is not responding) go out, behind a status
 // that tells the coordinator what the probe saw.
-void release_judged(self_ptr self, bool all) {
+void release_judged(self_ptr self) {
   auto& st = self->state;
-  std::vector<msg::job_outcome> ready;
-  for (auto it = st.awaiting_share.begin(); it != st.awaiting_share.end();) {
-    if (!all && it->first > st.share_watch.last_answered()) {
-      ++it;
-      continue;
-    }
-    ready.push_back(std::move(it->second));
-    it = st.awaiting_share.erase(it);
-  }
+  std::vector<msg::job_outcome> ready = st.awaiting_share.take_judged(st.share_watch, steady_now_ms());
   if (ready.empty()) return;
   send_status(self);
   for (auto& o : ready) send_outcome(self, std::move(o));
@@ -168,7 +160,7 @@ void probe_share(self_ptr self) {
     auto& st = self->state;
     st.share_watch.answered(n, std::move(seen));
     log_share_change(st);
-    release_judged(self, false);
+    release_judged(self);
     if (!st.awaiting_share.empty()) probe_share(self);
     if (st.coordinator && !st.welcomed) hello(self);  // it waited for the first read
   };
@@ -406,7 +398,7 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
         if (steady_now_ms() - st.share_probed_ms >= st.settings.share_check_interval.count()) probe_share(self);
         if (st.share_watch.overdue(steady_now_ms())) {
           log_share_change(st);
-          release_judged(self, true);
+          release_judged(self);
         }
         self->delayed_send(self, st.settings.heartbeat_interval, msg::tick_atom::value);
       },
@@ -420,8 +412,8 @@ msg::coordinator_link_actor::behavior_type coordinator_link_actor_fn(self_ptr se
         auto& st = self->state;
         // A failure may be the share's, not the job's: judged after a read
         // of the share made since (see link_state::awaiting_share).
-        if (st.share_probe && o.status == "failed" && o.error_kind != to_string(ErrorKind::MissingCapability)) {
-          st.awaiting_share.emplace_back(st.share_watch.next_probe(), std::move(o));
+        if (st.share_probe && OutcomesAwaitingShare::must_wait(o)) {
+          st.awaiting_share.hold(std::move(o), st.share_watch);
           probe_share(self);
           return;
         }

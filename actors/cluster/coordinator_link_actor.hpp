@@ -99,7 +99,7 @@ struct link_state {
   msg::share_probe_actor share_probe;    // invalid when share_root is empty
   std::string share_logged;              // the problem last logged ("" = fine)
   std::int64_t share_probed_ms = 0;      // steady clock: the last probe sent
-  std::vector<std::pair<std::uint64_t, msg::job_outcome>> awaiting_share;
+  OutcomesAwaitingShare awaiting_share;
   static inline const char* name = "coordinator_link";
 };
 

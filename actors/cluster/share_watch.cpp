@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "engine/core/error.hpp"
+
 namespace h2k {
 
 std::optional<std::uint64_t> ShareWatch::start(std::int64_t now_ms) {
@@ -24,6 +26,24 @@ msg::share_view ShareWatch::current(std::int64_t now_ms) const {
   if (!overdue(now_ms)) return seen_;
   return msg::share_view{seen_.id, "cluster.share_root did not answer a read of its marker for " +
                                        std::to_string((now_ms - sent_ms_) / 1000) + " s (a hung mount?)"};
+}
+
+bool OutcomesAwaitingShare::must_wait(const msg::job_outcome& o) {
+  return o.status == "failed" && o.error_kind != to_string(ErrorKind::MissingCapability);
+}
+
+std::vector<msg::job_outcome> OutcomesAwaitingShare::take_judged(const ShareWatch& watch, std::int64_t now_ms) {
+  const bool all = watch.overdue(now_ms);
+  std::vector<msg::job_outcome> ready;
+  for (auto it = held_.begin(); it != held_.end();) {
+    if (!all && it->first > watch.last_answered()) {
+      ++it;
+      continue;
+    }
+    ready.push_back(std::move(it->second));
+    it = held_.erase(it);
+  }
+  return ready;
 }
 
 }  // namespace h2k

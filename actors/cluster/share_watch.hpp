@@ -8,7 +8,10 @@
 // (a hung hard NFS mount blocks the read forever) until an answer comes.
 #include <cstdint>
 #include <optional>
+#include <utility>
+#include <vector>
 
+#include "messages/messages.hpp"
 #include "messages/node_messages.hpp"
 
 namespace h2k {
@@ -42,6 +45,24 @@ class ShareWatch {
   bool in_flight_ = false;
   std::int64_t sent_ms_ = 0;
   msg::share_view seen_{"", "not checked yet"};
+};
+
+// Failed outcomes held until a read of the share made since has answered:
+// a lost mount fails every job fast, and such a failure is the share's, not
+// the job's. Used by a node's link and by a coordinator's own slots.
+class OutcomesAwaitingShare {
+ public:
+  // Whether `o` must wait for a read (a failure, other than a missing
+  // capability, which says nothing about the share).
+  static bool must_wait(const msg::job_outcome& o);
+  void hold(msg::job_outcome o, const ShareWatch& watch) { held_.emplace_back(watch.next_probe(), std::move(o)); }
+  // Those whose read has answered (all of them once the read in flight is
+  // overdue: the share is not responding), in the order they came.
+  std::vector<msg::job_outcome> take_judged(const ShareWatch& watch, std::int64_t now_ms);
+  bool empty() const { return held_.empty(); }
+
+ private:
+  std::vector<std::pair<std::uint64_t, msg::job_outcome>> held_;  // probe number, outcome
 };
 
 }  // namespace h2k

@@ -1109,9 +1109,12 @@ bool JobScheduler::checks_own_share() const {
 SchedulerEffects JobScheduler::on_own_share(const msg::share_view& seen, std::int64_t now_ms) {
   SchedulerEffects fx;
   if (!checks_own_share()) return fx;
-  if (NodeInfo* self = nodes_.find(settings_.node)) note_share(*self, seen, now_ms);
+  NodeInfo* self = nodes_.find(settings_.node);
+  if (!self) return fx;
+  const bool was_ok = self->share_problem.empty();
+  note_share(*self, seen, now_ms);
   // Back: its free slots take jobs again now, not at the next tick.
-  dispatch(now_ms, fx);
+  if (!was_ok && self->share_problem.empty()) dispatch(now_ms, fx);
   return fx;
 }
 

@@ -130,18 +130,13 @@ void warn_if_archiving_stalls(self_ptr self, std::int64_t now_ms) {
 // now, the share's state recorded before them.
 void release_outcomes_behind_share(self_ptr self) {
   auto& st = self->state;
-  const std::int64_t now = unix_now_ms();
-  const bool all = st.share_watch.overdue(steady_now_ms());
-  guarded(self, "own share", [&] { apply(self, st.core->on_own_share(st.share_watch.current(steady_now_ms()), now)); });
-  for (auto it = st.awaiting_share.begin(); it != st.awaiting_share.end();) {
-    if (!all && it->first > st.share_watch.last_answered()) {
-      ++it;
-      continue;
-    }
-    msg::job_outcome o = std::move(it->second);
-    it = st.awaiting_share.erase(it);
+  guarded(self, "own share", [&] {
+    SchedulerEffects fx = st.core->on_own_share(st.share_watch.current(steady_now_ms()), unix_now_ms());
+    // Most reads change nothing: no commit for them.
+    if (!fx.assignments.empty() || !fx.cancels.empty() || !fx.events.empty()) apply(self, std::move(fx));
+  });
+  for (auto& o : st.awaiting_share.take_judged(st.share_watch, steady_now_ms()))
     guarded(self, "job_outcome", [&] { apply(self, st.core->on_outcome(o, unix_now_ms())); });
-  }
 }
 
 void probe_own_share(self_ptr self) {
@@ -337,9 +332,8 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         auto& st = self->state;
         // One of its own slots failed while the share is checked: the share
         // may be the cause; judged after a read of it made since.
-        if (st.share_probe && o.status == "failed" && o.error_kind != to_string(ErrorKind::MissingCapability) &&
-            st.core->is_own_holder(o.holder)) {
-          st.awaiting_share.emplace_back(st.share_watch.next_probe(), std::move(o));
+        if (st.share_probe && OutcomesAwaitingShare::must_wait(o) && st.core->is_own_holder(o.holder)) {
+          st.awaiting_share.hold(std::move(o), st.share_watch);
           probe_own_share(self);
           return;
         }

@@ -80,7 +80,7 @@ struct scheduler_state {
   msg::share_probe_actor share_probe;
   ShareWatch share_watch;
   std::int64_t share_probed_ms = 0;  // steady clock
-  std::vector<std::pair<std::uint64_t, msg::job_outcome>> awaiting_share;  // probe number, outcome
+  OutcomesAwaitingShare awaiting_share;
   static inline const char* name = "scheduler";
 };
 
