@@ -46,4 +46,26 @@ std::vector<msg::job_outcome> OutcomesAwaitingShare::take_judged(const ShareWatc
   return ready;
 }
 
+std::vector<IntakeAwaitingShare::Report> IntakeAwaitingShare::take_released(const ShareWatch& watch, bool usable) {
+  std::vector<Report> ready;
+  if (!usable) return ready;
+  for (auto it = held_.begin(); it != held_.end();) {
+    if (it->first > watch.last_answered()) {
+      ++it;
+      continue;
+    }
+    ready.push_back(std::move(it->second));
+    it = held_.erase(it);
+  }
+  return ready;
+}
+
+bool IntakeAwaitingShare::needs_probe(const ShareWatch& watch) const {
+  // The reads that will answer: up to the one in flight, if any.
+  const std::uint64_t covered = watch.in_flight() ? watch.next_probe() - 1 : watch.last_answered();
+  for (const auto& h : held_)
+    if (h.first > covered) return true;
+  return false;
+}
+
 }  // namespace h2k

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "messages/messages.hpp"
@@ -63,6 +64,27 @@ class OutcomesAwaitingShare {
 
  private:
   std::vector<std::pair<std::uint64_t, msg::job_outcome>> held_;  // probe number, outcome
+};
+
+// Watchers' reports (a VM found, a problem file) held by a coordinator
+// until a read of its own share made since has found the share usable: an
+// unmounted share hides every file, and a report dropped as "no longer in
+// the queue" is not sent again (a watcher reports a file once). Unlike
+// failed outcomes, nothing is released while the share stays unusable.
+class IntakeAwaitingShare {
+ public:
+  using Report = std::variant<msg::vm_found, msg::watch_problem>;
+  void hold(Report r, const ShareWatch& watch) { held_.emplace_back(watch.next_probe(), std::move(r)); }
+  // Those whose read has answered, when `usable` (what the newest answer
+  // says), in the order they came; none otherwise.
+  std::vector<Report> take_released(const ShareWatch& watch, bool usable);
+  // Whether one waits for a read not started yet (start one).
+  bool needs_probe(const ShareWatch& watch) const;
+  bool empty() const { return held_.empty(); }
+  std::size_t size() const { return held_.size(); }
+
+ private:
+  std::vector<std::pair<std::uint64_t, Report>> held_;  // probe number, report
 };
 
 }  // namespace h2k

@@ -326,7 +326,8 @@ void JobScheduler::on_archived(const std::vector<msg::archive_result>& results) 
   std::vector<std::string> archived;
   for (const auto& r : results) {
     if (r.error.empty()) archived.push_back(r.job_id);
-    else log_->error("job {}: cannot archive its sources: {} (the next start tries again)", r.job_id, r.error);
+    else log_->error("job {}: cannot archive its sources: {} (tried again later; its files stay known meanwhile)",
+                     r.job_id, r.error);
   }
   // One write for the whole group, unsynced: a lost mark only repeats the
   // move at the next start, which finds the files already gone.
@@ -336,7 +337,7 @@ void JobScheduler::on_archived(const std::vector<msg::archive_result>& results) 
 void JobScheduler::archive_pending_sources(const std::vector<std::string>& job_ids) {
   std::vector<msg::archive_result> results;
   for (const auto& request : archive_requests(job_ids))
-    results.push_back(archive_job_sources(settings_.watch_root, request, settings_.faults, *log_));
+    results.push_back(archive_job_sources(settings_.watch_root, request, settings_.faults, *log_, archive_share()));
   on_archived(results);
 }
 
@@ -522,7 +523,7 @@ void JobScheduler::finish_if_idle(SchedulerEffects& fx) {
   if ((mode_ == "draining" || mode_ == "stopping") && running() == 0 && orphans_.empty()) fx.finished = true;
 }
 
-SchedulerEffects JobScheduler::on_found(const msg::vm_found& vm, std::int64_t now_ms) {
+SchedulerEffects JobScheduler::on_found(const msg::vm_found& vm, std::int64_t now_ms, bool* missing) {
   SchedulerEffects fx;
   if (vm.sources.empty()) return fx;
   const std::string& first = vm.sources.front();
@@ -530,12 +531,10 @@ SchedulerEffects JobScheduler::on_found(const msg::vm_found& vm, std::int64_t no
   // A report from a scan made before a job archived these files (or before
   // someone removed them) arrives late: files no longer in the queue are not
   // a VM to convert.
-  for (const auto& s : vm.sources) {
-    std::error_code ec;
-    if (!fs::exists(fs::symlink_status(settings_.watch_root / s, ec))) {
-      log_->info("{}: no longer in the queue (already archived or removed): not queued", s);
-      return fx;
-    }
+  if (sources_missing(vm.sources)) {
+    if (missing) *missing = true;
+    else log_->info("{}: no longer in the queue (already archived or removed): not queued", first);
+    return fx;
   }
   if (settings_.enable_deduplication && !vm.dedup_key.empty()) {
     if (auto previous = store_->dedup_index().find(vm.dedup_key)) {
@@ -567,20 +566,18 @@ SchedulerEffects JobScheduler::on_found(const msg::vm_found& vm, std::int64_t no
   return fx;
 }
 
-SchedulerEffects JobScheduler::on_problem(const msg::watch_problem& p, std::int64_t now_ms) {
+SchedulerEffects JobScheduler::on_problem(const msg::watch_problem& p, std::int64_t now_ms, bool* missing) {
   SchedulerEffects fx;
   if (!p.permanent) {
     log_->warn("{}", p.reason);
     return fx;
   }
-  {
-    // Several watchers may report the same file: the first report moves it
-    // to .errors/; later ones find it gone and are not reported twice.
-    std::error_code ec;
-    if (!fs::exists(fs::symlink_status(settings_.watch_root / p.file, ec))) {
-      log_->debug("{}: already set aside: problem report ignored", p.file);
-      return fx;
-    }
+  // Several watchers may report the same file: the first report moves it
+  // to .errors/; later ones find it gone and are not reported twice.
+  if (sources_missing({p.file})) {
+    if (missing) *missing = true;
+    else log_->debug("{}: already set aside: problem report ignored", p.file);
+    return fx;
   }
   log_->error("rejected {}: {}", p.file, p.reason);
   FailureContext ctx;
@@ -688,6 +685,27 @@ void JobScheduler::fail_for_good(Job job, const JobError& error, const std::vect
   msg::job_event e = event_for(job, "failed", now_ms);
   const fs::path errors = settings_.watch_root / ".errors";
   store_->sync();  // the failure is durable before the files move
+  const std::string name = job.needs_export() && job.export_source ? fs::path(job.export_source->vm).filename().string()
+                                                                     : ctx.file.filename().string();
+  if (watches_own_share() && !own_share_ok()) {
+    // Its share is not there here: the sources would look gone (not moved)
+    // and the report would land in an empty mount point. Both wait for the
+    // share; its files stay known meanwhile (never taken for a new VM).
+    if (in_watch(job)) active_sources_[primary(job)] = job.id;
+    failure_files_waiting_.push_back({job.id, build_error_report(ctx), name});
+    log_->error("job {} failed for good ({}, phase {}): {}; its sources go to {} with its report once this "
+                "coordinator can use its share again ({})",
+                job.id, to_string(error.kind), error.phase, error.reason, errors.string(), own_share_problem_);
+  } else {
+    set_aside_failed(job, build_error_report(ctx), name);
+    log_->error("job {} failed for good ({}, phase {}): {}; see {}", job.id, to_string(error.kind), error.phase,
+                error.reason, (errors / (name + ".error.json")).string());
+  }
+  fx.events.push_back(std::move(e));
+}
+
+void JobScheduler::set_aside_failed(Job job, const nlohmann::json& report, const std::string& name) {
+  const fs::path errors = settings_.watch_root / ".errors";
   if (in_watch(job)) {
     auto moved = move_sources(settings_.watch_root, strings(job.sources), errors);
     if (!moved.empty()) {
@@ -697,12 +715,7 @@ void JobScheduler::fail_for_good(Job job, const JobError& error, const std::vect
     }
   }
   if (job.needs_export()) remove_export_dirs(job.id, 0);  // nothing half-exported stays in the queue
-  const std::string name = job.needs_export() && job.export_source ? fs::path(job.export_source->vm).filename().string()
-                                                                     : ctx.file.filename().string();
-  publish_error_report(errors, name, build_error_report(ctx));
-  log_->error("job {} failed for good ({}, phase {}): {}; see {}", job.id, to_string(error.kind), error.phase,
-              error.reason, (errors / (name + ".error.json")).string());
-  fx.events.push_back(std::move(e));
+  publish_error_report(errors, name, report);
 }
 
 SchedulerEffects JobScheduler::on_outcome(const msg::job_outcome& o, std::int64_t now_ms) {
@@ -1101,13 +1114,58 @@ bool JobScheduler::on_node_status(const msg::node_status& s, std::int64_t now_ms
   return true;
 }
 
+ArchiveShare JobScheduler::archive_share() const {
+  return watches_own_share() ? ArchiveShare{settings_.share_root, settings_.share_id} : ArchiveShare{};
+}
+
+bool JobScheduler::watches_own_share() const {
+  return cluster_mode() && !settings_.share_id.empty() && !settings_.share_root.empty();
+}
+
 bool JobScheduler::checks_own_share() const {
-  return cluster_mode() && !settings_.share_id.empty() && !settings_.share_root.empty() &&
-         settings_.slots + settings_.export_slots > 0;
+  return watches_own_share() && settings_.slots + settings_.export_slots > 0;
+}
+
+bool JobScheduler::sources_missing(const std::vector<std::string>& sources) const {
+  for (const auto& s : sources) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(settings_.watch_root / s, ec))) return true;
+  }
+  return false;
 }
 
 SchedulerEffects JobScheduler::on_own_share(const msg::share_view& seen, std::int64_t now_ms) {
   SchedulerEffects fx;
+  if (!watches_own_share()) return fx;
+  const std::string problem = share_problem_of(seen);
+  if (problem != own_share_problem_) {
+    if (problem.empty()) {
+      log_->info("this coordinator can use its share at {} again: archiving, failed jobs' files and new VMs go on",
+                 settings_.share_root.string());
+    } else {
+      log_->error("this coordinator cannot use its share: {}: done jobs' sources stay in the queue, failed jobs' "
+                  "files and reports and VMs found meanwhile wait until it is back",
+                  problem);
+    }
+    own_share_problem_ = problem;
+    if (own_share_ok()) {
+      // Failed jobs whose files waited: set aside now, unless someone
+      // queued the job again meanwhile (retry-job).
+      auto waiting = std::move(failure_files_waiting_);
+      failure_files_waiting_.clear();
+      for (auto& w : waiting) {
+        auto job = store_->get(w.job_id);
+        if (!job || job->state != JobState::Failed) continue;
+        if (in_watch(*job)) active_sources_.erase(primary(*job));
+        try {
+          set_aside_failed(*job, w.report, w.name);
+          log_->info("job {}: its sources set aside and its error report written now that the share is back", job->id);
+        } catch (const std::exception& e) {
+          log_->error("job {}: cannot set its files aside: {}", job->id, e.what());
+        }
+      }
+    }
+  }
   if (!checks_own_share()) return fx;
   NodeInfo* self = nodes_.find(settings_.node);
   if (!self) return fx;
@@ -1446,7 +1504,8 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
                  {"max_concurrent_exports", std::count_if(slots_.begin(), slots_.end(), [](const Slot& sl) { return sl.available && sl.exporter; })},
                  {"slots_alive", slots_alive_}, {"stale_results", stale_results_},
                  {"cluster", settings_.node_timeout_ms > 0}, {"nodes_up", nodes_.up_count()},
-                 {"nodes_total", nodes_.members().size()}, {"leases_awaiting_nodes", orphans_.size()}});
+                 {"nodes_total", nodes_.members().size()}, {"leases_awaiting_nodes", orphans_.size()},
+                 {"share_problem", own_share_problem_}, {"failures_awaiting_share", failure_files_waiting_.size()}});
     }
     if (cmd == "nodes") return ok({{"nodes", node_views(now_ms)}});
     if (cmd == "drain-node" || cmd == "undrain-node") {

@@ -27,6 +27,7 @@
 #include "actors/common/fault_injection.hpp"
 #include "actors/scheduler/job_journal.hpp"
 #include "actors/scheduler/node_registry.hpp"
+#include "actors/scheduler/source_archiver.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/messages.hpp"
 #include "storage/dedup_key.hpp"
@@ -73,10 +74,12 @@ struct SchedulerSettings {
   // failure it reports meanwhile is not charged, and its running jobs move
   // once that lasts node_timeout_ms. "": not checked (single host).
   std::string share_id;
-  // Where this process mounts the share, when it converts too (roles
-  // [coordinator, converter]): its own slots are held to the same check, the
-  // scheduler actor reading the marker there every share_check_interval_ms.
-  // Empty: its slots are not checked (no share_id, or no slots of its own).
+  // Where this coordinator mounts the share (with share_id): the scheduler
+  // actor reads the marker there every share_check_interval_ms. While it
+  // is missing or another's, the files this process moves there wait
+  // (archiving, a failed job's sources and report, intake of files it
+  // cannot see), and its own slots, if it converts too, get no job.
+  // Empty: not checked (single host).
   std::filesystem::path share_root;
   std::int64_t share_check_interval_ms = 5000;
   // Jobs running at once per source (the first folder of a job's files
@@ -115,8 +118,12 @@ public:
   // marked done when their output was published), then the first dispatch.
   SchedulerEffects start(std::int64_t now_ms);
 
-  SchedulerEffects on_found(const msg::vm_found& vm, std::int64_t now_ms);
-  SchedulerEffects on_problem(const msg::watch_problem& p, std::int64_t now_ms);
+  // A watcher's report. Files it names that are not in the queue (any
+  // more) make it moot; `missing`, when given, is set instead and nothing
+  // is done: the caller first makes sure its share is there (an unmounted
+  // share hides every file, and a dropped report is not sent again).
+  SchedulerEffects on_found(const msg::vm_found& vm, std::int64_t now_ms, bool* missing = nullptr);
+  SchedulerEffects on_problem(const msg::watch_problem& p, std::int64_t now_ms, bool* missing = nullptr);
   // Reserves the job's output folder; returns it (relative to the output
   // root), or "" for a stale lease or a store failure.
   msg::plan_reply on_planned(const msg::job_planned& p, std::int64_t now_ms, SchedulerEffects& fx);
@@ -166,10 +173,22 @@ public:
   void on_node_disconnected(const std::string& node, const std::string& reason, std::int64_t now_ms);
   // A node's heartbeat; false: this incarnation is not a member (any more).
   bool on_node_status(const msg::node_status& s, std::int64_t now_ms);
-  // Whether this process's own slots are held to the share check
-  // (SchedulerSettings::share_root), and what a read of its share saw.
+  // Whether this coordinator reads its own share (SchedulerSettings::
+  // share_root), whether its own slots are held to that check too, and what
+  // a read of its share saw. Before the first read: usable (the start
+  // checked it).
+  bool watches_own_share() const;
   bool checks_own_share() const;
   SchedulerEffects on_own_share(const msg::share_view& seen, std::int64_t now_ms);
+  bool own_share_ok() const { return own_share_problem_.empty(); }
+  // What the archiver checks before and after its moves (source_archiver.hpp).
+  ArchiveShare archive_share() const;
+  const std::string& own_share_problem() const { return own_share_problem_; }
+  // Whether one of these files (relative to the watch root) is not where
+  // this process looks: gone from the queue, or its share not mounted here.
+  bool sources_missing(const std::vector<std::string>& sources) const;
+  // Jobs failed for good whose sources and error report wait for the share.
+  std::size_t failures_awaiting_share() const { return failure_files_waiting_.size(); }
   // Whether `holder` ("<node>/slot-<n>") is one of this process's slots.
   bool is_own_holder(const std::string& holder) const;
   // The node died (its connection dropped) or fell silent: its jobs get new
@@ -270,6 +289,9 @@ private:
   void fail_for_good(Job job, const JobError& error, const std::vector<std::string>& log_tail,
                      const std::vector<std::string>& details, std::int64_t now_ms,
                      SchedulerEffects& fx);
+  // The file half of a failure: its sources to .errors/, its export
+  // folders removed, its report written there (named `name`).
+  void set_aside_failed(Job job, const nlohmann::json& report, const std::string& name);
   std::string archive_dir_for(const Job& job, std::int64_t now_ms) const;
   std::optional<std::size_t> slot_of(const std::string& job_id) const;
   std::vector<Job> queued_in_order() const;  // high before normal before low, FIFO within
@@ -339,6 +361,16 @@ private:
   // in the store, a log or a view); a restart forgets them, and the
   // exporter then uses its own credentials (vsphere.credentials_file).
   std::map<std::string, std::string> export_passwords_;
+  // This coordinator's view of its own share ("" = usable), and the failed
+  // jobs whose files wait for it (memory only: after a restart their files
+  // are in the queue, found again by the watcher).
+  std::string own_share_problem_;
+  struct FailureFiles {
+    std::string job_id;
+    nlohmann::json report;
+    std::string name;
+  };
+  std::vector<FailureFiles> failure_files_waiting_;
 };
 
 }  // namespace h2k

@@ -5,6 +5,8 @@
 #include "actors/scheduler/source_archiver.hpp"
 
 #include <chrono>
+#include <type_traits>
+#include <variant>
 
 #include <caf/all.hpp>
 
@@ -51,6 +53,8 @@ void guarded(self_ptr self, const char* what, Fn&& fn) {
   }
 }
 
+void probe_own_share(self_ptr self);
+
 void spawn_archiver(self_ptr self) {
   auto& st = self->state;
   const auto& settings = st.core->settings();
@@ -60,11 +64,22 @@ void spawn_archiver(self_ptr self) {
   if (st.make_archiver)
     st.archiver = st.make_archiver(self->system(), owner);
   else
-    st.archiver = self->spawn<caf::detached>(source_archiver_fn, owner, settings.watch_root, settings.faults, st.log);
+    st.archiver = self->spawn<caf::detached>(source_archiver_fn, owner, settings.watch_root, settings.faults, st.log,
+                                             st.core->archive_share());
   self->monitor(st.archiver);
 }
 
-bool archiving(const scheduler_state& st) { return st.archive_batch_out != 0 || !st.archive_waiting.empty(); }
+// Whether archive moves can go out now: not while this coordinator's share
+// is unusable (they would find nothing to move).
+bool may_archive(const scheduler_state& st) { return !st.share_probe || st.core->own_share_ok(); }
+
+// Moves under way, or waiting to go out (a stop waits for them a while).
+bool archiving(const scheduler_state& st) {
+  return st.archive_batch_out != 0 || (!st.archive_waiting.empty() && may_archive(st));
+}
+
+// A failed archive move is tried again this much later (or as soon as the share is back).
+constexpr std::int64_t kArchiveRetryMs = 60'000;
 
 // Sends the jobs waiting as one batch, unless a batch is out already (its
 // answer sends the next one). The report comes back as one store write.
@@ -72,7 +87,7 @@ bool archiving(const scheduler_state& st) { return st.archive_batch_out != 0 || 
 // VM), and if this process dies first, start-up finishes the moves.
 void send_archive_batch(self_ptr self) {
   auto& st = self->state;
-  if (st.archive_batch_out != 0 || st.archive_waiting.empty()) return;
+  if (st.archive_batch_out != 0 || st.archive_waiting.empty() || !may_archive(st)) return;
   std::vector<std::string> ids = std::move(st.archive_waiting);
   st.archive_waiting.clear();
   std::vector<msg::archive_request> requests;
@@ -94,7 +109,18 @@ void send_archive_batch(self_ptr self) {
   self->request(st.archiver, caf::infinite, msg::archive_batch{std::move(requests)})
       .then(
           [=](msg::archive_report& report) {
-            guarded(self, "recording archived sources", [&] { self->state.core->on_archived(report.jobs); });
+            auto& s = self->state;
+            guarded(self, "recording archived sources", [&] { s.core->on_archived(report.jobs); });
+            bool failed = false;
+            for (const auto& r : report.jobs)
+              if (!r.error.empty()) {
+                s.archive_failed.push_back(r.job_id);
+                failed = true;
+              }
+            if (failed) {
+              s.archive_retry_at_ms = unix_now_ms() + kArchiveRetryMs;
+              probe_own_share(self);  // the share's state decides when they go again
+            }
             commit_soon(self);  // not only when the next job moves
             settle();
           },
@@ -108,6 +134,42 @@ void archive(self_ptr self, std::vector<std::string>& job_ids) {
   auto& st = self->state;
   for (auto& id : job_ids) st.archive_waiting.push_back(std::move(id));
   send_archive_batch(self);
+}
+
+// The failed moves go again (their jobs keep archive_pending until one works).
+void retry_failed_archives(self_ptr self) {
+  auto& st = self->state;
+  if (st.archive_failed.empty()) return;
+  std::vector<std::string> ids = std::move(st.archive_failed);
+  st.archive_failed.clear();
+  archive(self, ids);
+}
+
+// A watcher's report, handled now, or held while this coordinator cannot
+// see the files it names (its share unusable or not mounted here).
+template <class Report>
+void take_report(self_ptr self, Report& report, bool may_hold) {
+  auto& st = self->state;
+  const bool watched = st.share_probe && may_hold;
+  if (watched && !st.core->own_share_ok()) {
+    st.intake_waiting.hold(std::move(report), st.share_watch);
+    return;
+  }
+  bool missing = false;
+  guarded(self, "a watcher's report", [&] {
+    SchedulerEffects fx;
+    if constexpr (std::is_same_v<Report, msg::vm_found>)
+      fx = st.core->on_found(report, unix_now_ms(), watched ? &missing : nullptr);
+    else
+      fx = st.core->on_problem(report, unix_now_ms(), watched ? &missing : nullptr);
+    apply(self, std::move(fx));
+  });
+  if (missing) {
+    // Gone from the queue, or the share went away since the last read:
+    // a read made from now on tells.
+    st.intake_waiting.hold(std::move(report), st.share_watch);
+    probe_own_share(self);
+  }
 }
 
 // A batch out for long: the share (or a move) is stuck. Dispatch goes on; say
@@ -130,6 +192,7 @@ void warn_if_archiving_stalls(self_ptr self, std::int64_t now_ms) {
 // now, the share's state recorded before them.
 void release_outcomes_behind_share(self_ptr self) {
   auto& st = self->state;
+  const bool was_ok = st.core->own_share_ok();
   guarded(self, "own share", [&] {
     SchedulerEffects fx = st.core->on_own_share(st.share_watch.current(steady_now_ms()), unix_now_ms());
     // Most reads change nothing: no commit for them.
@@ -137,6 +200,16 @@ void release_outcomes_behind_share(self_ptr self) {
   });
   for (auto& o : st.awaiting_share.take_judged(st.share_watch, steady_now_ms()))
     guarded(self, "job_outcome", [&] { apply(self, st.core->on_outcome(o, unix_now_ms())); });
+  // Reports held for a read that found the share there: handled now (files
+  // still missing are really gone).
+  for (auto& r : st.intake_waiting.take_released(st.share_watch, st.core->own_share_ok()))
+    std::visit([&](auto& report) { take_report(self, report, false); }, r);
+  if (!was_ok && st.core->own_share_ok()) {
+    // Back: what waited for it goes now.
+    commit_soon(self);  // failed jobs' files set aside: where they went is recorded
+    retry_failed_archives(self);
+    send_archive_batch(self);
+  }
 }
 
 void probe_own_share(self_ptr self) {
@@ -149,8 +222,9 @@ void probe_own_share(self_ptr self) {
     auto& st = self->state;
     st.share_watch.answered(n, std::move(seen));
     release_outcomes_behind_share(self);
-    // A failure that came in while this read was out waits for the next.
-    if (!st.awaiting_share.empty()) probe_own_share(self);
+    // A failure (or a report) that came in while this read was out waits
+    // for the next.
+    if (!st.awaiting_share.empty() || st.intake_waiting.needs_probe(st.share_watch)) probe_own_share(self);
   };
   // No timeout here: ShareWatch declares the share "not responding" once the
   // read is overdue (the tick checks), and a late answer still counts.
@@ -259,7 +333,7 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
   for (std::size_t i = 0; i < n; ++i) spawn_slot(self, i);
   st.core->set_slots_alive(alive_slots(self));
   spawn_archiver(self);
-  if (st.core->checks_own_share()) {
+  if (st.core->watches_own_share()) {
     // Linked: it leaves with the scheduler; detached: a read on a hung
     // mount blocks its own thread only.
     st.share_probe = self->spawn<caf::linked + caf::detached>(share_probe_actor_fn, st.core->settings().share_root);
@@ -314,12 +388,8 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
   guarded(self, "start-up recovery", [&] { apply(self, st.core->start(unix_now_ms())); });
   self->delayed_send(self, std::chrono::seconds(1), msg::tick_atom::value);
   return {
-      [=](msg::vm_found& vm) {
-        guarded(self, "vm_found", [&] { apply(self, self->state.core->on_found(vm, unix_now_ms())); });
-      },
-      [=](msg::watch_problem& p) {
-        guarded(self, "watch_problem", [&] { apply(self, self->state.core->on_problem(p, unix_now_ms())); });
-      },
+      [=](msg::vm_found& vm) { take_report(self, vm, true); },
+      [=](msg::watch_problem& p) { take_report(self, p, true); },
       [=](msg::job_progress& p) {
         guarded(self, "job_progress", [&] {
           SchedulerEffects fx;
@@ -353,6 +423,8 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         // writes until a sync) is durable within a tick.
         if (!self->state.commit_scheduled) commit_soon(self);
         warn_if_archiving_stalls(self, unix_now_ms());
+        if (!self->state.archive_failed.empty() && unix_now_ms() >= self->state.archive_retry_at_ms)
+          retry_failed_archives(self);
         if (self->state.share_probe) {
           auto& st = self->state;
           if (steady_now_ms() - st.share_probed_ms >= st.core->settings().share_check_interval_ms) probe_own_share(self);

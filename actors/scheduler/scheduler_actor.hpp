@@ -77,10 +77,18 @@ struct scheduler_state {
   // (coordinator_link_actor): the marker read on a detached probe, one read
   // at a time, and a failure of one of its slots judged only after a read
   // made since (a lost mount fails every job fast: not the jobs' fault).
+  // A coordinator without slots reads its share all the same: it moves
+  // files there (archiving, failures set aside) and checks that the files
+  // watchers report are there; on an unmounted share all would look gone.
   msg::share_probe_actor share_probe;
   ShareWatch share_watch;
   std::int64_t share_probed_ms = 0;  // steady clock
   OutcomesAwaitingShare awaiting_share;
+  IntakeAwaitingShare intake_waiting;
+  // Jobs whose archive moves failed (the share away, a file server error):
+  // sent again when the share is back, or at archive_retry_at_ms.
+  std::vector<std::string> archive_failed;
+  std::int64_t archive_retry_at_ms = 0;
   static inline const char* name = "scheduler";
 };
 

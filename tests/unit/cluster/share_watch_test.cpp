@@ -60,6 +60,37 @@ BOOST_AUTO_TEST_CASE(an_older_probes_late_answer_does_not_replace_a_newer_one) {
   BOOST_TEST(w.current(20).problem.empty());
 }
 
+// A coordinator's intake: a watcher's report held for a read started after
+// it, released only by an answer that finds the share usable, never while
+// it stays unusable (a dropped report is not sent again).
+BOOST_AUTO_TEST_CASE(held_reports_go_out_only_after_a_later_read_found_the_share_usable) {
+  ShareWatch w(5000);
+  IntakeAwaitingShare intake;
+  const auto p1 = *w.start(0);
+  msg::vm_found a;
+  a.sources = {"a.ova"};
+  intake.hold(a, w);  // while p1 is out: p1 may have read before the change
+  BOOST_TEST(intake.needs_probe(w), "held after the read in flight started: needs the next one");
+  w.answered(p1, msg::share_view{"abc", ""});
+  BOOST_TEST(intake.take_released(w, true).empty(), "p1 started before the report");
+  const auto p2 = *w.start(10);
+  BOOST_TEST(!intake.needs_probe(w), "p2 is out and covers it");
+  msg::watch_problem b;
+  b.file = "b.vmdk";
+  intake.hold(b, w);
+  w.answered(p2, msg::share_view{"", "/mnt/h2k/.hyper2kvm-share is missing"});
+  BOOST_TEST(intake.take_released(w, false).empty(), "nothing goes while the share is unusable");
+  BOOST_TEST(intake.size() == 2u);
+  const auto p3 = *w.start(20);
+  w.answered(p3, msg::share_view{"abc", ""});
+  BOOST_TEST(!intake.needs_probe(w));
+  auto out = intake.take_released(w, true);
+  BOOST_TEST_REQUIRE(out.size() == 2u);
+  BOOST_TEST(std::get<msg::vm_found>(out[0]).sources.front() == "a.ova", "in the order they came");
+  BOOST_TEST(std::get<msg::watch_problem>(out[1]).file == "b.vmdk");
+  BOOST_TEST(intake.empty());
+}
+
 BOOST_AUTO_TEST_CASE(the_coordinator_makes_the_marker_once_and_every_reader_sees_its_id) {
   ScratchDir share("share");
   bool created = false;

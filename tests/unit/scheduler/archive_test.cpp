@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 
+#include "actors/cluster/share_marker.hpp"
 #include "actors/scheduler/source_archiver.hpp"
 #include "actors/scheduler/source_files.hpp"
 #include "scheduler_test_support.hpp"
@@ -164,6 +165,47 @@ BOOST_AUTO_TEST_CASE(moving_sources_to_another_filesystem_copies_and_never_overw
   BOOST_TEST(read_file(dest / "web.ova.1") == "second web");
   BOOST_TEST(!fs::exists(root / "web.ova"), "the source left the queue");
   fs::remove_all(other);
+}
+
+// In a cluster the archiver checks the coordinator's share before its
+// moves: on an unmounted share (an empty mount point) every source looks
+// gone, and "nothing to move" must not pass for archived.
+BOOST_AUTO_TEST_CASE(an_unmounted_share_is_an_archive_error_not_an_empty_move) {
+  h2k::test::ScratchDir dir{"archive-share"};
+  const fs::path share = dir / "mnt";
+  const fs::path watch = share / "queue";
+  fs::create_directories(watch);
+  write_file(watch / "web.ova", "web bytes");
+  const std::string id = ensure_share_marker(share);
+  msg::archive_request r;
+  r.job_id = "job-1";
+  r.sources = {"web.ova"};
+  r.archive_dir = ".processed/2026-12-07";
+  const ArchiveShare expected{share, id};
+
+  // Unmounted: the export's files are elsewhere; an empty folder here.
+  fs::rename(share, dir / "away");
+  fs::create_directories(share);
+  auto res = archive_job_sources(watch, r, FaultPlan{}, *quiet_logger(), expected);
+  BOOST_TEST(!res.error.empty());
+  BOOST_TEST(res.error.find((share / ".hyper2kvm-share").string()) != std::string::npos, res.error);
+  BOOST_TEST(res.moved.empty());
+  BOOST_TEST(fs::is_empty(share), "nothing written into the bare mount point");
+  // Another export mounted there.
+  fs::remove(share);
+  fs::create_directories(share / "queue");
+  write_file(share / "queue" / "web.ova", "other bytes");
+  write_file(share / ".hyper2kvm-share", "0123456789abcdef\n");
+  res = archive_job_sources(watch, r, FaultPlan{}, *quiet_logger(), expected);
+  BOOST_TEST(res.error.find("0123456789abcdef") != std::string::npos, res.error);
+  BOOST_TEST(fs::exists(share / "queue" / "web.ova"), "another share's file moved");
+  // Its own share back: moved.
+  fs::remove_all(share);
+  fs::rename(dir / "away", share);
+  res = archive_job_sources(watch, r, FaultPlan{}, *quiet_logger(), expected);
+  BOOST_TEST(res.error.empty(), res.error);
+  BOOST_TEST(fs::exists(watch / r.archive_dir / "web.ova"));
+  BOOST_TEST(!fs::exists(watch / "web.ova"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -41,6 +42,9 @@ struct TestSlots {
   // and fails as a lost mount makes a conversion fail.
   fs::path unmount_marker_on_first;
   std::atomic<bool> unmounted{false};
+  // Called once, after the first slot published and before it reports.
+  std::function<void()> after_first_publish;
+  std::atomic<bool> published_once{false};
 };
 
 // A converter that converts nothing but follows the protocol the real one
@@ -92,6 +96,7 @@ msg::converter_actor::behavior_type test_converter(msg::converter_actor::pointer
                               t->holder = job.holder;
                               t->folder = folder;
                             }
+                            if (t->after_first_publish && !t->published_once.exchange(true)) t->after_first_publish();
                             msg::job_outcome o;
                             o.job_id = job.job_id;
                             o.epoch = job.epoch;
@@ -170,9 +175,11 @@ struct ActorDaemon {
   std::string share_id;
 
   // own_share: a coordinator that converts too (roles [coordinator,
-  // converter]), its share at `share`, read every 200 ms.
+  // converter]), its share at `share`, read every 200 ms; queue_on_share:
+  // its queue is on that share (share/queue), as in a real cluster.
   explicit ActorDaemon(bool throw_first, bool with_stats = false, bool with_held_archive = false,
-                       bool own_share = false) {
+                       bool own_share = false, bool queue_on_share = false) {
+    if (queue_on_share) watch = share / "queue";
     fs::create_directories(watch);
     fs::create_directories(out);
     slots->output_root = out;
@@ -246,6 +253,18 @@ struct ActorDaemon {
     vm.file_type = fs::path(name).extension().string().substr(1);
     vm.total_bytes = 8 + name.size();
     caf::anon_send(scheduler, vm);
+  }
+
+  // The share's export is unmounted here: an empty folder at its mount
+  // point (the files are still on the "server", at share.away); and back.
+  fs::path away = dir / "share.away";
+  void unmount_share() {
+    fs::rename(share, away);
+    fs::create_directories(share);
+  }
+  void mount_share() {
+    fs::remove(share);  // empty: nothing may have been written into the bare mount point
+    fs::rename(away, share);
   }
 
   // Waits (bounded) until `pred` holds.
@@ -361,6 +380,43 @@ BOOST_AUTO_TEST_CASE(a_failure_of_its_own_slot_after_its_share_went_away_is_not_
   job = *d.store->get("job-1");
   BOOST_TEST(job.attempts == 2);
   BOOST_TEST(job.charged_attempts() == 1);
+}
+
+// Its share unmounted under it, a coordinator neither records a done job's
+// sources as archived (the archiver would find "nothing to move") nor drops
+// a watcher's report of files it cannot see (a watcher reports a file
+// once): both wait until its share is back, then happen, once.
+BOOST_AUTO_TEST_CASE(archiving_and_intake_wait_while_the_coordinators_share_is_unmounted) {
+  ActorDaemon d(false, false, false, true, true);
+  d.slots->after_first_publish = [&d] { d.unmount_share(); };
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.slots->spawned == 2; }));
+  d.drop("web01.ova");
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.state_of("job-1") == JobState::Done; }),
+                     "job-1 is " << to_string(d.state_of("job-1")));
+  // Done, but its sources could not be moved: still marked, still in the queue.
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.logged("cannot archive its sources") >= 1; }));
+  BOOST_TEST(!d.store->get("job-1")->archive_pending.empty(), "recorded as archived with its files in the queue");
+  BOOST_TEST(fs::exists(d.away / "queue" / "web01.ova"));
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.status().value("share_problem", std::string()) != ""; }));
+  BOOST_TEST(d.logged("this coordinator cannot use its share") >= 1u);
+  // A watcher elsewhere (its mount is fine) reports a new VM meanwhile.
+  write_file(d.away / "queue" / "db02.ova", "bytes of db02.ova");
+  msg::vm_found vm;
+  vm.sources = {"db02.ova"};
+  vm.file_type = "ova";
+  vm.total_bytes = 17;
+  caf::anon_send(d.scheduler, vm);
+  std::this_thread::sleep_for(1s);
+  BOOST_TEST(!d.store->get("job-2").has_value(), "no job for files it cannot see");
+  BOOST_TEST(!d.store->get("job-1")->archive_pending.empty());
+  // Mounted again: the report is taken (once), the sources archived.
+  d.mount_share();
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.state_of("job-2") == JobState::Done && d.store->get("job-2"); }),
+                     "the report held while the share was away was lost");
+  BOOST_TEST_REQUIRE(d.wait_for([&] { return d.store->get("job-1")->archive_pending.empty(); }));
+  BOOST_TEST(!fs::exists(d.watch / "web01.ova"));
+  BOOST_TEST(!d.store->get("job-3").has_value());
+  BOOST_TEST(d.status().value("share_problem", std::string("?")) == "");
 }
 
 BOOST_AUTO_TEST_CASE(stale_and_duplicate_outcomes_from_outside_are_counted_and_change_nothing) {

@@ -224,4 +224,80 @@ BOOST_AUTO_TEST_CASE(the_coordinators_own_slots_are_not_checked_without_its_shar
   BOOST_TEST(d.job(id).holder == "coord/slot-1");
 }
 
+// A coordinator that converts nothing reads its share too (it moves files
+// there): a job failing for good while the share is not mounted there keeps
+// its files, known, until it is back; then they go to .errors/ with the
+// report. A watcher's report of files it cannot see is left to the caller
+// (the scheduler actor holds it until a read of the share says it is there).
+BOOST_AUTO_TEST_CASE(a_coordinator_without_slots_sets_a_failed_jobs_files_aside_only_with_its_share) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.settings.share_root = d.dir.path();  // the queue is d.dir/queue
+  d.boot(kT0);
+  BOOST_TEST_REQUIRE(d.sched->watches_own_share());
+  BOOST_TEST(!d.sched->checks_own_share(), "no slots of its own to hold back");
+  BOOST_TEST(d.sched->own_share_ok(), "usable until a read says otherwise (the start checked it)");
+  d.sched->on_node_hello(hello("node-a", 10 * kGiB, sees(kShare)), kT0);
+  const std::string id = d.found("broken.ova", kT0);
+  BOOST_TEST_REQUIRE(d.job(id).holder == "node-a/slot-1");
+
+  d.commit(d.sched->on_own_share(missing(), kT0 + kSecond));
+  BOOST_TEST(!d.sched->own_share_ok());
+  const auto st = d.control("status", json::object(), kT0 + kSecond);
+  BOOST_TEST(st.body["share_problem"].get<std::string>().find("not mounted") != std::string::npos);
+  d.report(failed(id, "invalid_input", "broken.ova: not a tar archive"), kT0 + 2 * kSecond);
+  BOOST_TEST(d.state_of(id) == JobState::Failed);
+  BOOST_TEST(fs::exists(d.watch / "broken.ova"), "moved while the share was away");
+  BOOST_TEST(!fs::exists(d.watch / ".errors" / "broken.ova.error.json"));
+  BOOST_TEST(d.sched->failures_awaiting_share() == 1u);
+  BOOST_TEST(d.control("status", json::object(), kT0 + 2 * kSecond).body["failures_awaiting_share"] == 1);
+  // Its files stay known: a watcher reporting them makes no new job.
+  msg::vm_found again;
+  again.sources = {"broken.ova"};
+  again.file_type = "ova";
+  BOOST_TEST(d.sched->on_found(again, kT0 + 3 * kSecond).events.empty());
+  BOOST_TEST(d.store->counters().by_state.total() == 1u);
+
+  // Back: set aside, with the report, and recorded where they went.
+  d.commit(d.sched->on_own_share(sees(kShare), kT0 + 4 * kSecond));
+  BOOST_TEST(d.sched->own_share_ok());
+  BOOST_TEST(d.sched->failures_awaiting_share() == 0u);
+  BOOST_TEST(!fs::exists(d.watch / "broken.ova"));
+  BOOST_TEST(fs::exists(d.watch / ".errors" / "broken.ova"));
+  const json report = read_json(d.watch / ".errors" / "broken.ova.error.json");
+  BOOST_TEST(report["error_kind"] == "invalid_input");
+  BOOST_TEST(d.job(id).sources.front() == ".errors/broken.ova");
+
+  // Files that are not there: told to the caller, nothing done; without
+  // the out-parameter, dropped as before (gone from the queue).
+  msg::vm_found gone;
+  gone.sources = {"gone.ova"};
+  gone.file_type = "ova";
+  bool is_missing = false;
+  BOOST_TEST(d.sched->on_found(gone, kT0 + 5 * kSecond, &is_missing).events.empty());
+  BOOST_TEST(is_missing);
+  BOOST_TEST(d.sched->on_found(gone, kT0 + 5 * kSecond).events.empty());
+  BOOST_TEST(d.store->counters().by_state.total() == 1u);
+}
+
+// A job that is queued again (retry-job) while its files wait is no longer
+// failed: the share coming back does not move its files.
+BOOST_AUTO_TEST_CASE(a_failed_job_queued_again_while_its_files_wait_keeps_them) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.settings.share_root = d.dir.path();
+  d.boot(kT0);
+  d.sched->on_node_hello(hello("node-a", 10 * kGiB, sees(kShare)), kT0);
+  const std::string id = d.found("broken.ova", kT0);
+  d.commit(d.sched->on_own_share(missing(), kT0 + kSecond));
+  d.report(failed(id, "invalid_input", "broken.ova: not a tar archive"), kT0 + 2 * kSecond);
+  BOOST_TEST_REQUIRE(d.state_of(id) == JobState::Failed);
+  const auto r = d.control("retry-job", json{{"job_id", id}}, kT0 + 3 * kSecond);
+  BOOST_TEST_REQUIRE(r.ok, r.body.dump());
+  d.commit(d.sched->on_own_share(sees(kShare), kT0 + 4 * kSecond));
+  BOOST_TEST(fs::exists(d.watch / "broken.ova"));
+  BOOST_TEST(!fs::exists(d.watch / ".errors" / "broken.ova.error.json"));
+  BOOST_TEST(d.state_of(id) != JobState::Failed);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
