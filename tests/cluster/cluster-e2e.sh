@@ -40,7 +40,10 @@
 #            it is mounted; a converter that loses its mount under a running
 #            job (umount -l): the failure that follows is not charged, the
 #            job completes on the other converter, exactly once, and the
-#            node takes jobs again once remounted.
+#            node takes jobs again once remounted. Then the coordinator
+#            loses its own mount while a node runs a job: the job's sources
+#            stay in the queue, marked, until it is back, then are archived
+#            once (no second job for them).
 #   chaos    faults of random kinds, targets, moments and lengths (seeded:
 #            CHAOS_SEED=N repeats the fault sequence) while 12 VMs go
 #            through 3 converters: kill -9 and restart of a converter, the
@@ -456,11 +459,42 @@ share)
   # 3. conv1 remounted: up again.
   cluster_share_attach conv1
   wait_until 30 "conv1 to see the share again" node_up conv1 || { dump_logs coord conv1; fail "conv1 not up after remounting"; }
+  # 4. The coordinator (no slots of its own) loses its mount while job-6
+  # runs on a node: the job completes, but its sources are not recorded as
+  # archived while the coordinator cannot see them (they would be taken for
+  # a new VM once the share is back); archived once it is.
+  stage_vm zeta qcow2
+  write_expect "$D/expect.json" alpha beta gamma delta epsilon zeta
+  drop_vm zeta
+  job6_running() { ctl --json list-jobs --state running | grep -q '"job-6"'; }
+  wait_until 60 "job-6 to run" job6_running || { dump_logs coord; fail "job-6 did not start"; }
+  cluster_share_detach_lazy coord
+  pass "the coordinator's share unmounted (umount -l) while job-6 runs"
+  coord_share_lost() { ctl --json status | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin).get("share_problem") else 1)'; }
+  wait_until 30 "the coordinator to see its share gone" coord_share_lost || { dump_logs coord; fail "the coordinator did not notice its share gone"; }
+  ctl status | grep "Share: UNUSABLE: .*hyper2kvm-share is missing" || fail "hyperctl status does not show the coordinator's share problem"
+  job6_field() { ctl --json job-status job-6 | python3 -c 'import json,sys; print(json.load(sys.stdin)["job"].get(sys.argv[1]) or "")' "$1"; }
+  job6_done() { [[ "$(job6_field state)" == done ]]; }
+  wait_until 120 "job-6 done" job6_done || { dump_logs coord conv1 conv2; fail "job-6 not done with the coordinator's share gone"; }
+  sleep 3  # time for an archive attempt, were one to go out
+  [[ -n "$(job6_field archive_pending)" ]] || fail "job-6 recorded as archived while the coordinator could not see its share"
+  [[ -e "$Q/$(primary_of zeta)" ]] || fail "zeta's source left the queue while the coordinator could not see it: $(ls -R "$Q" | head)"
+  pass "job-6 done; its sources wait in the queue, still marked for archiving"
+  cluster_share_attach coord
+  job6_archived() { [[ -z "$(job6_field archive_pending)" ]]; }
+  wait_until 30 "job-6's sources archived" job6_archived || { dump_logs coord; fail "job-6 not archived after the share came back"; }
+  [[ ! -e "$Q/$(primary_of zeta)" ]] || fail "zeta's source still in the queue"
+  grep -q "this coordinator can use its share at .* again" "$D/nodes/coord/daemon.log" || fail "the coordinator did not log its share back"
+  sleep 5  # its watcher scans the remounted queue: nothing there may become a job
+  ctl --json list-jobs >"$D/jobs.json"
+  python3 -c 'import json,sys; n=len(json.load(open(sys.argv[1]))["jobs"]); sys.exit(0 if n == 6 else "%d jobs for 6 VMs" % n)' "$D/jobs.json" \
+    || { dump_logs coord; fail "a VM became a second job after the coordinator's share came back"; }
+  pass "the coordinator's share back: job-6's sources archived, once, no second job"
   ctl --json list-jobs >"$D/jobs.json"
   python3 "$EXACTLY_ONCE" --output "$O" --watch "$Q" --jobs "$D/jobs.json" --expect "$D/expect.json" \
     || { dump_logs coord; fail "exactly-once conditions"; }
   ctl nodes
-  pass "share faults: no job to a node without the share, a failure caused by a lost mount not charged, every VM once"
+  pass "share faults: no job to a node without the share, a failure caused by a lost mount not charged, the coordinator's lost mount waited for, every VM once"
   ;;
 
 tls)

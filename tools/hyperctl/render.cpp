@@ -136,6 +136,14 @@ std::string render_status(const json& reply) {
     if (auto awaiting = number_field(reply, "leases_awaiting_nodes"); awaiting && *awaiting > 0)
       nodes += "; " + count_field(reply, "leases_awaiting_nodes") + " lease(s) awaiting their nodes";
     out += line("Nodes", nodes);
+    // This coordinator's own view of the share: archiving and intake wait on it.
+    const std::string share = text_field(reply, "share_problem", "");
+    if (!share.empty()) {
+      std::string waits = share;
+      if (auto failed = number_field(reply, "failures_awaiting_share"); failed && *failed > 0)
+        waits += "; " + count_field(reply, "failures_awaiting_share") + " failed job(s)' files waiting";
+      out += line("Share", "UNUSABLE: " + waits);
+    }
   }
   if (reply.contains("stale_results")) out += line("Stale reports dropped", count_field(reply, "stale_results"));
   out += line("Version", text_field(reply, "version"));

@@ -86,6 +86,7 @@ struct FakeDaemon {
   // Read on the server's thread (set before hyperctl runs).
   std::atomic<bool> cluster{false};           // status: a coordinator with cluster_nodes(), or a single host
   std::atomic<long long> leases_awaiting{1};  // status in a cluster: leases kept for nodes not back yet
+  std::atomic<bool> share_lost{false};        // status in a cluster: the coordinator's own share unusable
   // While held, stats is not answered (a daemon stuck elsewhere) until
   // release_stats(), at the latest after a minute.
   std::mutex gate_mutex;
@@ -109,6 +110,8 @@ struct FakeDaemon {
         reply["nodes_up"] = 3;  // coord, conv-a and the draining conv-c
         reply["nodes_total"] = 4;
         reply["leases_awaiting_nodes"] = leases_awaiting.load();
+        reply["share_problem"] = share_lost ? "/mnt/h2k/.hyper2kvm-share is missing (not mounted?)" : "";
+        reply["failures_awaiting_share"] = share_lost ? 2 : 0;
       }
       return reply;
     }
@@ -506,6 +509,13 @@ BOOST_AUTO_TEST_CASE(status_in_a_cluster_counts_the_nodes_up_and_the_leases_awai
   f.daemon.leases_awaiting = 0;
   r = f.hyperctl({"status"});
   BOOST_TEST(contains(r.out, "  Nodes: 3 of 4 up\n"), r.out);
+  BOOST_TEST(!contains(r.out, "Share"), r.out);
+  // The coordinator's own share gone: said, with what waits on it.
+  f.daemon.share_lost = true;
+  r = f.hyperctl({"status"});
+  BOOST_TEST(contains(r.out, "  Share: UNUSABLE: /mnt/h2k/.hyper2kvm-share is missing (not mounted?); 2 failed "
+                             "job(s)' files waiting\n"),
+             r.out);
 }
 
 BOOST_AUTO_TEST_CASE(status_node_prints_that_nodes_entry) {
