@@ -48,7 +48,8 @@
 #            CHAOS_SEED=N repeats the fault sequence) while 12 VMs go
 #            through 3 converters: kill -9 and restart of a converter, the
 #            watcher or the coordinator, SIGSTOP of a converter or of the
-#            coordinator, a converter's link cut silently; faults overlap,
+#            coordinator, a converter's link cut silently, a converter's
+#            share unmounted under its open files (umount -l); faults overlap,
 #            and last shorter or longer than node_timeout. Then everything
 #            heals: every VM published exactly once, no attempt charged (no
 #            fault was a job's own), no staging left, every node back up.
@@ -581,6 +582,7 @@ chaos)
       dead) start "$n" ;;
       frozen) kill -CONT "${NODE_PID[$n]}" ;;
       cut) cluster_link_up "$n" ;;
+      noshare) cluster_share_attach "$n" ;;
     esac
     note "heal $n (was $was)"
     STATE[$n]=up
@@ -594,6 +596,7 @@ chaos)
       dead) kill -9 "${NODE_PID[$n]}" ;;
       frozen) kill -STOP "${NODE_PID[$n]}" ;;
       cut) cluster_link_down "$n" ;;
+      noshare) cluster_share_detach_lazy "$n" ;;  # its export vanishes under its open files
     esac
     STATE[$n]=$kind
     HEAL_AT[$n]=$(( $(now_ms) + len ))
@@ -611,22 +614,23 @@ print(12 - len([j for j in jobs if j["state"] == "done" and not j.get("archive_p
     for n in "${!HEAL_AT[@]}"; do (( $(now_ms) >= HEAL_AT[$n] )) && heal "$n"; done
     if (( $(now_ms) >= next_fault )); then
       next_fault=$(( $(now_ms) + $(ms_between 700 3500) ))
-      r=$((RANDOM % 10))
-      if (( r <= 6 )); then
+      r=$((RANDOM % 11))
+      if (( r <= 7 )); then
         n=${CONVS[$((RANDOM % 3))]}
         if [[ ${STATE[$n]} == up ]]; then
           faults=$((faults + 1))
           case $r in
             0|1|2) inject "$n" dead 300 4000 ;;
             3|4) inject "$n" frozen 500 $((2 * NODE_TIMEOUT * 1000)) ;;
-            *) inject "$n" cut 500 $((2 * NODE_TIMEOUT * 1000)) ;;
+            5|6) inject "$n" cut 500 $((2 * NODE_TIMEOUT * 1000)) ;;
+            *) inject "$n" noshare 500 $((2 * NODE_TIMEOUT * 1000)) ;;
           esac
         fi
-      elif (( r == 7 )); then
+      elif (( r == 8 )); then
         [[ ${STATE[watch1]} == up ]] && { faults=$((faults + 1)); inject watch1 dead 300 3000; }
       elif [[ ${STATE[coord]} == up ]]; then
         faults=$((faults + 1))
-        if (( r == 8 && coord_kills < 4 )); then
+        if (( r == 9 && coord_kills < 4 )); then
           coord_kills=$((coord_kills + 1))
           inject coord dead 200 2500
         else
