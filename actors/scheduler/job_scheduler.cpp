@@ -179,10 +179,31 @@ void JobScheduler::note_stale(const std::string& what, const std::string& job_id
 }
 
 void JobScheduler::remove_staging_of(const std::string& job_id, std::uint64_t epoch) {
+  if (watches_own_share() && !own_share_ok()) {
+    // Not to be seen from here now (nothing would be found): removed when
+    // the share is back.
+    staging_waiting_.emplace(job_id, epoch);
+    return;
+  }
   auto removed = sweep_staging(settings_.output_root, store_->instance_id(), [&](const StagingName& n) {
     return n.job_id == job_id && n.epoch == epoch;
   });
   for (const auto& p : removed) log_->warn("removed the staging folder {} of a stale attempt", p.string());
+}
+
+void JobScheduler::remove_waiting_staging() {
+  if (staging_waiting_.empty()) return;
+  auto waiting = std::move(staging_waiting_);
+  staging_waiting_.clear();
+  try {
+    // One walk of the output folder for all of them.
+    auto removed = sweep_staging(settings_.output_root, store_->instance_id(), [&](const StagingName& n) {
+      return waiting.count({n.job_id, n.epoch}) > 0;
+    });
+    for (const auto& p : removed) log_->warn("removed the staging folder {} of a stale attempt", p.string());
+  } catch (const std::exception& e) {
+    log_->error("cannot remove the staging folders of {} stale attempt(s): {}", waiting.size(), e.what());
+  }
 }
 
 void JobScheduler::fence_lost_publish(const Job& job, const std::string& who) {
@@ -520,7 +541,9 @@ std::string JobScheduler::export_request_of(const Job& job, bool with_password) 
 
 void JobScheduler::finish_if_idle(SchedulerEffects& fx) {
   // Leases still awaiting their node (after a restart) are running work too.
-  if ((mode_ == "draining" || mode_ == "stopping") && running() == 0 && orphans_.empty()) fx.finished = true;
+  if ((mode_ == "draining" || mode_ == "stopping") && running() == 0 && orphans_.empty() &&
+      leases_awaiting_share_.empty())
+    fx.finished = true;
 }
 
 SchedulerEffects JobScheduler::on_found(const msg::vm_found& vm, std::int64_t now_ms, bool* missing) {
@@ -920,6 +943,18 @@ void JobScheduler::release_lease(const std::string& id, const std::string& who, 
   try {
     auto before = store_->get(id);
     if (!before || before->state != JobState::Running) return;
+    if (was_allowed_to_publish(*before) && watches_own_share() && !own_share_ok()) {
+      // Whether it published, or must be fenced off, is on the share, which
+      // this coordinator cannot see now: a look would find "not published,
+      // nothing to fence", and the job would run again while its holder may
+      // still rename into place. Judged when the share is back; running,
+      // in no slot, until then (its holder's later word is stale).
+      if (leases_awaiting_share_.emplace(id, LeaseAwaitingShare{who, charged, reason}).second)
+        log_->warn("job {}: {} stopped ({}) after it was allowed to publish; whether it did is on the share, which "
+                   "this coordinator cannot use now: judged when it is back",
+                   id, who, reason);
+      return;
+    }
     const int budget = settings_.retry.enabled ? settings_.retry.max_retries + 1 : 1;
     // Before looking for its output: a holder cut off or frozen after the
     // permission could otherwise rename its staging into place after the
@@ -1148,6 +1183,14 @@ SchedulerEffects JobScheduler::on_own_share(const msg::share_view& seen, std::in
                   problem);
     }
     own_share_problem_ = problem;
+    if (own_share_ok() && !leases_awaiting_share_.empty()) {
+      auto parked = std::move(leases_awaiting_share_);
+      leases_awaiting_share_.clear();
+      for (const auto& [id, l] : parked) release_lease(id, l.holder, l.charged, l.reason, now_ms, fx);
+      finish_if_idle(fx);
+      dispatch(now_ms, fx);
+    }
+    if (own_share_ok()) remove_waiting_staging();
     if (own_share_ok()) {
       // Failed jobs whose files waited: set aside now, unless someone
       // queued the job again meanwhile (retry-job).
@@ -1505,7 +1548,8 @@ msg::control_reply JobScheduler::on_control(const msg::control_command& c, std::
                  {"slots_alive", slots_alive_}, {"stale_results", stale_results_},
                  {"cluster", settings_.node_timeout_ms > 0}, {"nodes_up", nodes_.up_count()},
                  {"nodes_total", nodes_.members().size()}, {"leases_awaiting_nodes", orphans_.size()},
-                 {"share_problem", own_share_problem_}, {"failures_awaiting_share", failure_files_waiting_.size()}});
+                 {"share_problem", own_share_problem_}, {"failures_awaiting_share", failure_files_waiting_.size()},
+                 {"leases_awaiting_share", leases_awaiting_share_.size()}});
     }
     if (cmd == "nodes") return ok({{"nodes", node_views(now_ms)}});
     if (cmd == "drain-node" || cmd == "undrain-node") {

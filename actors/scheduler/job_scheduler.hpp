@@ -189,6 +189,8 @@ public:
   bool sources_missing(const std::vector<std::string>& sources) const;
   // Jobs failed for good whose sources and error report wait for the share.
   std::size_t failures_awaiting_share() const { return failure_files_waiting_.size(); }
+  // Leases taken back after their publish permission, judged when the share is back.
+  std::size_t leases_awaiting_share() const { return leases_awaiting_share_.size(); }
   // Whether `holder` ("<node>/slot-<n>") is one of this process's slots.
   bool is_own_holder(const std::string& holder) const;
   // The node died (its connection dropped) or fell silent: its jobs get new
@@ -277,6 +279,8 @@ private:
   // is in place, not written by another attempt (its report's staging tag).
   bool published_by_current_epoch(const Job& job) const;
   void remove_staging_of(const std::string& job_id, std::uint64_t epoch);
+  // Those remove_staging_of put off while the share was not usable here.
+  void remove_waiting_staging();
   // The lost holder of `job` (lease `job.epoch`) was allowed to publish and
   // may not have renamed yet: takes its staging folder out of its reach.
   void fence_lost_publish(const Job& job, const std::string& who);
@@ -371,6 +375,16 @@ private:
     std::string name;
   };
   std::vector<FailureFiles> failure_files_waiting_;
+  // Leases taken back while this coordinator cannot see its share, whose
+  // holder was allowed to publish (release_lease): judged when it is back.
+  struct LeaseAwaitingShare {
+    std::string holder;
+    bool charged = false;
+    std::string reason;
+  };
+  std::map<std::string, LeaseAwaitingShare> leases_awaiting_share_;
+  // Staging folders of stale attempts (job, epoch) to remove once the share is back.
+  std::set<std::pair<std::string, std::uint64_t>> staging_waiting_;
 };
 
 }  // namespace h2k

@@ -91,11 +91,18 @@ struct AllowedToPublish {
   fs::path staging;
 };
 
-AllowedToPublish allowed_to_publish_on_node_a(Daemon& d) {
+// `share_id`: the coordinator checks the share (its own too, at d.dir) and
+// both nodes see it.
+AllowedToPublish allowed_to_publish_on_node_a(Daemon& d, const std::string& share_id = "") {
   as_coordinator(d);
+  d.settings.share_id = share_id;
+  if (!share_id.empty()) d.settings.share_root = d.dir.path();
   d.boot(kT0);
-  d.sched->on_node_hello(hello("node-a", "inc-a", 1, 1000 * kGiB), kT0);
-  d.sched->on_node_hello(hello("node-b", "inc-b", 1, 100 * kGiB), kT0);
+  auto a = hello("node-a", "inc-a", 1, 1000 * kGiB);
+  auto b = hello("node-b", "inc-b", 1, 100 * kGiB);
+  a.share = b.share = msg::share_view{share_id, ""};
+  d.sched->on_node_hello(a, kT0);
+  d.sched->on_node_hello(b, kT0);
   AllowedToPublish r;
   r.id = d.found("vm1.ova", kT0);
   BOOST_TEST_REQUIRE(d.job(r.id).holder == "node-a/slot-1");
@@ -451,6 +458,84 @@ BOOST_AUTO_TEST_CASE(a_node_lost_just_after_its_rename_leaves_the_job_done_not_r
   BOOST_TEST(fs::exists(d.out / folder / "disk.qcow2.part"));
   const auto ks = kinds(lost);
   BOOST_TEST((std::find(ks.begin(), ks.end(), "succeeded") != ks.end()));
+}
+
+// The coordinator's own mount of the share is gone when a node is lost
+// after its publish permission: a look would find neither its output nor
+// its staging (an empty mount point) and run the job again while the node
+// may still rename into place. The lease waits for the share instead, then
+// is judged: published meanwhile -> done, once; not -> fenced, run again.
+BOOST_AUTO_TEST_CASE(a_lease_lost_after_its_publish_permission_waits_for_the_coordinators_share) {
+  for (const bool renamed : {true, false}) {
+    BOOST_TEST_CONTEXT("node-a renamed during the outage: " << renamed) {
+      Daemon d(0);
+      const std::string share = "5f0c2a9e41b7d3c8";
+      const auto [id, folder, staging] = allowed_to_publish_on_node_a(d, share);
+      // Unmounted at the coordinator: its output folder is not where it looks.
+      const fs::path elsewhere = d.dir / "output.on-the-server";
+      fs::rename(d.out, elsewhere);
+      d.commit(d.sched->on_own_share(msg::share_view{"", "/mnt/h2k/.hyper2kvm-share is missing"}, kT0 + 3 * kSecond));
+      auto lost = d.commit(d.sched->on_node_lost("node-a", "silent for 10 s", kT0 + 13 * kSecond));
+      BOOST_TEST(lost.assignments.empty(), "the job ran again while its publish could not be judged");
+      BOOST_TEST(d.job(id).state == JobState::Running);
+      BOOST_TEST(d.job(id).epoch == 1u);
+      BOOST_TEST(d.sched->leases_awaiting_share() == 1u);
+      BOOST_TEST(d.control("status").body["leases_awaiting_share"] == 1);
+      const fs::path staged = elsewhere / fs::path(staging).lexically_relative(d.out);
+      if (renamed) fs::rename(staged, elsewhere / folder);  // node-a, through its own mount
+      // Mounted again.
+      fs::rename(elsewhere, d.out);
+      auto back = d.commit(d.sched->on_own_share(msg::share_view{share, ""}, kT0 + 20 * kSecond));
+      BOOST_TEST(d.sched->leases_awaiting_share() == 0u);
+      const Job job = d.job(id);
+      if (renamed) {
+        BOOST_TEST(job.state == JobState::Done);
+        BOOST_TEST(job.output_path == fs::path(folder));
+        BOOST_TEST(job.attempts == 1);
+        BOOST_TEST(back.assignments.empty());
+      } else {
+        BOOST_TEST_REQUIRE(back.assignments.size() == 1u);
+        BOOST_TEST(back.assignments.front().second.holder == "node-b/slot-1");
+        BOOST_TEST(back.assignments.front().second.epoch == 2u);
+        BOOST_TEST(job.interrupted == 1, "the node's loss, not the job's failure");
+        BOOST_TEST(job.charged_attempts() == 1, "only the attempt now running counts");
+        BOOST_TEST(::rename(staging.c_str(), (d.out / folder).c_str()) == -1, "node-a's late rename found its staging");
+        BOOST_TEST(!fs::exists(d.out / folder));
+      }
+    }
+  }
+}
+
+// A node lost before any publish permission while the coordinator's share
+// is away: its job runs again at once (it can never publish), and its
+// staging folder, which the coordinator cannot see now, goes once the
+// share is back (node-a, killed, will not remove it).
+BOOST_AUTO_TEST_CASE(a_lost_attempts_staging_is_removed_when_the_coordinators_share_is_back) {
+  Daemon d(0);
+  const std::string share = "5f0c2a9e41b7d3c8";
+  as_coordinator(d);
+  d.settings.share_id = share;
+  d.settings.share_root = d.dir.path();
+  d.boot(kT0);
+  auto a = hello("node-a", "inc-a", 1, 1000 * kGiB);
+  auto b = hello("node-b", "inc-b", 1, 100 * kGiB);
+  a.share = b.share = msg::share_view{share, ""};
+  d.sched->on_node_hello(a, kT0);
+  d.sched->on_node_hello(b, kT0);
+  const std::string id = d.found("vm1.ova", kT0);
+  const std::string folder = d.plan(id, "vm1", kT0 + kSecond);
+  const fs::path staging = make_staging(d.out / fs::path(folder).parent_path(), "vm1", id, 1, d.store->instance_id());
+  const fs::path elsewhere = d.dir / "output.on-the-server";
+  fs::rename(d.out, elsewhere);
+  d.commit(d.sched->on_own_share(msg::share_view{"", "/mnt/h2k/.hyper2kvm-share is missing"}, kT0 + 2 * kSecond));
+  auto lost = d.commit(d.sched->on_node_lost("node-a", "killed", kT0 + 3 * kSecond));
+  BOOST_TEST_REQUIRE(lost.assignments.size() == 1u, "no publish permission: nothing to wait for");
+  BOOST_TEST(lost.assignments.front().second.holder == "node-b/slot-1");
+  const fs::path staged = elsewhere / staging.lexically_relative(d.out);
+  BOOST_TEST(fs::exists(staged));
+  fs::rename(elsewhere, d.out);
+  d.commit(d.sched->on_own_share(msg::share_view{share, ""}, kT0 + 4 * kSecond));
+  BOOST_TEST(!fs::exists(staging), "the dead attempt's staging was left on the share");
 }
 
 // A dropped connection is not a lost node: the node's process may live
