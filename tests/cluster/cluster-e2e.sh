@@ -48,8 +48,9 @@
 #            CHAOS_SEED=N repeats the fault sequence) while 12 VMs go
 #            through 3 converters: kill -9 and restart of a converter, the
 #            watcher or the coordinator, SIGSTOP of a converter or of the
-#            coordinator, a converter's link cut silently, a converter's
-#            share unmounted under its open files (umount -l); faults overlap,
+#            coordinator, a converter's link cut silently, the share
+#            unmounted under a converter's or the coordinator's open files
+#            (umount -l); faults overlap,
 #            and last shorter or longer than node_timeout. Then everything
 #            heals: every VM published exactly once, no attempt charged (no
 #            fault was a job's own), no staging left, every node back up.
@@ -614,7 +615,7 @@ print(12 - len([j for j in jobs if j["state"] == "done" and not j.get("archive_p
     for n in "${!HEAL_AT[@]}"; do (( $(now_ms) >= HEAL_AT[$n] )) && heal "$n"; done
     if (( $(now_ms) >= next_fault )); then
       next_fault=$(( $(now_ms) + $(ms_between 700 3500) ))
-      r=$((RANDOM % 11))
+      r=$((RANDOM % 12))
       if (( r <= 7 )); then
         n=${CONVS[$((RANDOM % 3))]}
         if [[ ${STATE[$n]} == up ]]; then
@@ -633,6 +634,8 @@ print(12 - len([j for j in jobs if j["state"] == "done" and not j.get("archive_p
         if (( r == 9 && coord_kills < 4 )); then
           coord_kills=$((coord_kills + 1))
           inject coord dead 200 2500
+        elif (( r == 11 )); then
+          inject coord noshare 1000 $((2 * NODE_TIMEOUT * 1000 + 4000))
         else
           inject coord frozen 500 5000
         fi
