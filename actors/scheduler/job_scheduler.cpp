@@ -179,20 +179,18 @@ void JobScheduler::note_stale(const std::string& what, const std::string& job_id
 }
 
 void JobScheduler::remove_staging_of(const std::string& job_id, std::uint64_t epoch) {
-  if (watches_own_share() && !own_share_ok()) {
-    // Not to be seen from here now (nothing would be found): removed when
-    // the share is back.
-    staging_waiting_.emplace(job_id, epoch);
-    return;
-  }
-  auto removed = sweep_staging(settings_.output_root, store_->instance_id(), [&](const StagingName& n) {
-    return n.job_id == job_id && n.epoch == epoch;
-  });
-  for (const auto& p : removed) log_->warn("removed the staging folder {} of a stale attempt", p.string());
+  // Not now: after the commit that makes the lease's release durable
+  // (remove_waiting_staging). A coordinator that died in between would
+  // otherwise restart with the lease still its holder's, kept for it, while
+  // the files it was writing are gone: it would publish what is left.
+  staging_waiting_.emplace(job_id, epoch);
 }
 
 void JobScheduler::remove_waiting_staging() {
   if (staging_waiting_.empty()) return;
+  // Not to be seen from here while the share is not usable (nothing would
+  // be found): kept until it is back.
+  if (watches_own_share() && !own_share_ok()) return;
   auto waiting = std::move(staging_waiting_);
   staging_waiting_.clear();
   try {
@@ -1190,7 +1188,6 @@ SchedulerEffects JobScheduler::on_own_share(const msg::share_view& seen, std::in
       finish_if_idle(fx);
       dispatch(now_ms, fx);
     }
-    if (own_share_ok()) remove_waiting_staging();
     if (own_share_ok()) {
       // Failed jobs whose files waited: set aside now, unless someone
       // queued the job again meanwhile (retry-job).

@@ -187,6 +187,11 @@ public:
   // Whether one of these files (relative to the watch root) is not where
   // this process looks: gone from the queue, or its share not mounted here.
   bool sources_missing(const std::vector<std::string>& sources) const;
+  // The caller's commit made the store durable: the staging folders of the
+  // stale attempts noted since (remove_staging_of) go now, in one walk of
+  // the output folder (while this coordinator's share is unusable, they
+  // wait for it).
+  void remove_waiting_staging();
   // Jobs failed for good whose sources and error report wait for the share.
   std::size_t failures_awaiting_share() const { return failure_files_waiting_.size(); }
   // Leases taken back after their publish permission, judged when the share is back.
@@ -278,9 +283,9 @@ private:
   // The job's current epoch was allowed to publish and its reserved folder
   // is in place, not written by another attempt (its report's staging tag).
   bool published_by_current_epoch(const Job& job) const;
+  // The staging folder of a stale attempt goes once the release of its
+  // lease is durable: remove_waiting_staging, after the commit.
   void remove_staging_of(const std::string& job_id, std::uint64_t epoch);
-  // Those remove_staging_of put off while the share was not usable here.
-  void remove_waiting_staging();
   // The lost holder of `job` (lease `job.epoch`) was allowed to publish and
   // may not have renamed yet: takes its staging folder out of its reach.
   void fence_lost_publish(const Job& job, const std::string& who);
@@ -383,7 +388,8 @@ private:
     std::string reason;
   };
   std::map<std::string, LeaseAwaitingShare> leases_awaiting_share_;
-  // Staging folders of stale attempts (job, epoch) to remove once the share is back.
+  // Staging folders of stale attempts (job, epoch) to remove after the
+  // next commit (or once the share is back).
   std::set<std::pair<std::string, std::uint64_t>> staging_waiting_;
 };
 

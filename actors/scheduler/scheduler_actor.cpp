@@ -284,6 +284,9 @@ void commit(self_ptr self) {
     self->delayed_send(self, std::chrono::seconds(1), msg::commit_atom::value);
     return;
   }
+  // Durable now: stale attempts' staging folders may go (not before: see
+  // JobScheduler::remove_staging_of).
+  guarded(self, "removing stale staging", [&] { st.core->remove_waiting_staging(); });
   SchedulerEffects fx = std::move(st.pending);
   st.pending = SchedulerEffects{};
   for (auto& deliver : st.replies) deliver();

@@ -4,6 +4,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -124,6 +125,25 @@ StagingDir::~StagingDir() {
   if (committed_) return;
   std::error_code ec;
   fs::remove_all(path_, ec);
+}
+
+std::vector<std::string> StagingDir::files() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(path_, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec)) out.push_back(it->path().lexically_relative(path_).string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void StagingDir::require_files(const std::vector<std::string>& expected) const {
+  for (const auto& name : expected) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path_ / name, ec))
+      throw ConversionError(ErrorKind::Io, (path_ / name).string(),
+                            "staged for publishing but gone from the staging folder (removed by another process?): "
+                            "not published");
+  }
 }
 
 void StagingDir::commit() {

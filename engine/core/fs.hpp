@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace h2k {
 
@@ -36,6 +37,10 @@ public:
 
   const fs::path& path() const { return path_; }
   const fs::path& final_path() const { return final_; }
+  // The regular files in it now (names relative to it, sorted).
+  std::vector<std::string> files() const;
+  // Throws a ConversionError naming the first of `expected` no longer in it.
+  void require_files(const std::vector<std::string>& expected) const;
   // Renames the staging dir to the final path; fails if the final path exists.
   void commit();
 

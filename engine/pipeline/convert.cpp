@@ -256,7 +256,12 @@ ConversionResult convert_vm(const ConvertRequest& request, const ProgressSink& p
     result.finished_at = iso_now();
     atomic_write_file(staging.path() / "report.json", build_report(result, request).dump(2) + "\n");
     cancel.throw_if_cancelled(request.source.string());
+    const auto staged = staging.files();
     if (request.before_publish) request.before_publish();
+    // The permission may take a while (a coordinator restarting): what was
+    // staged must still all be there, or a folder missing its disks would
+    // be published (a staging folder removed by another process meanwhile).
+    staging.require_files(staged);
     staging.commit();
     if (request.after_publish) request.after_publish();
   });

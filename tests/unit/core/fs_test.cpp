@@ -71,6 +71,30 @@ BOOST_AUTO_TEST_CASE(commit_publishes_and_never_overwrites) {
   BOOST_TEST(read_text_file(t.path / "web01" / "report.json") == "{}");
 }
 
+// What was staged must still be there at publish time: a staging folder
+// emptied meanwhile (another process removed it) is not published.
+BOOST_AUTO_TEST_CASE(a_staged_file_gone_before_the_publish_is_an_error_naming_it) {
+  TempDir t;
+  StagingDir s(t.path, "web01");
+  std::ofstream(s.path() / "web01-disk1.qcow2") << "disk";
+  fs::create_directories(s.path() / "sub");
+  std::ofstream(s.path() / "sub" / "nvram.fd") << "vars";
+  std::ofstream(s.path() / "report.json") << "{}";
+  const auto staged = s.files();
+  BOOST_TEST(staged == (std::vector<std::string>{"report.json", "sub/nvram.fd", "web01-disk1.qcow2"}),
+             boost::test_tools::per_element());
+  BOOST_CHECK_NO_THROW(s.require_files(staged));
+  fs::remove(s.path() / "web01-disk1.qcow2");
+  try {
+    s.require_files(staged);
+    BOOST_FAIL("expected an error");
+  } catch (const ConversionError& e) {
+    BOOST_TEST(std::string(e.what()).find("web01-disk1.qcow2") != std::string::npos, e.what());
+    BOOST_TEST(e.kind() == ErrorKind::Io);
+  }
+  BOOST_TEST(!fs::exists(t.path / "web01"));
+}
+
 BOOST_AUTO_TEST_CASE(free_space_of_a_missing_path_uses_its_parent) {
   BOOST_TEST(free_space("/tmp/does/not/exist/yet") > 0u);
 }

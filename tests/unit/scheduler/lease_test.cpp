@@ -80,6 +80,8 @@ BOOST_AUTO_TEST_CASE(a_stale_and_a_duplicate_outcome_are_dropped_counted_and_cha
   BOOST_TEST(d.sched->running() == 1u);
   BOOST_TEST(fs::exists(d.watch / "web01.ova"));
   BOOST_TEST(!fs::exists(d.watch / ".errors"));
+  BOOST_TEST(fs::exists(stale_staging), "removed before the commit (a crash would keep the lease, not its files)");
+  d.commit(stale);
   BOOST_TEST(!fs::exists(stale_staging), "what the stale attempt staged is removed");
   BOOST_TEST(fs::exists(live_staging / "disk.qcow2.part"), "the current attempt's staging is kept");
   BOOST_TEST(d.control("status").body["stale_results"] == 1);

@@ -227,6 +227,7 @@ struct Daemon {
   // state durable: sync, then move the sources of the jobs marked done.
   SchedulerEffects commit(SchedulerEffects fx) {
     store->sync();
+    sched->remove_waiting_staging();
     if (archive_on_commit) sched->archive_pending_sources(fx.archives);
     return fx;
   }
