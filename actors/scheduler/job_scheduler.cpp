@@ -404,8 +404,13 @@ SchedulerEffects JobScheduler::start(std::int64_t now_ms) {
   // Staging folders of this daemon's attempts: none is running now, but on
   // the nodes of kept leases; a fenced one is dead even then (this process
   // died between the fence and its removal).
-  for (const auto& p : sweep_staging(settings_.output_root, store_->instance_id(),
-                                     [&](const StagingName& n) { return n.fenced || !orphans_.count(n.job_id); }))
+  // An older epoch's of a kept lease is dead too (its removal, noted after
+  // its lease moved, died with the process before the commit that runs it).
+  auto dead = [&](const StagingName& n) {
+    auto o = orphans_.find(n.job_id);
+    return n.fenced || o == orphans_.end() || o->second.epoch != n.epoch;
+  };
+  for (const auto& p : sweep_staging(settings_.output_root, store_->instance_id(), dead))
     log_->warn("removed the unfinished output {} (left by an interrupted conversion)", p.string());
   for (auto& [id, source] : store_->watch_sources()) active_sources_[source] = id;
   // Done jobs whose archiving was interrupted: finish it now, exactly once

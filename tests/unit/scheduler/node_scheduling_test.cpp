@@ -437,6 +437,9 @@ BOOST_AUTO_TEST_CASE(a_fenced_folder_left_by_a_coordinator_crash_is_removed_at_t
   const std::string other = d.found("vm2.ova", kT0 + 3 * kSecond);
   BOOST_TEST_REQUIRE(d.job(other).holder == "node-b/slot-1");
   const fs::path live = make_staging(d.out / fs::path(folder).parent_path(), "vm2", other, 1, d.store->instance_id());
+  // An older attempt of vm2's job (epoch 0 stands for one whose lease moved
+  // and whose removal, waiting for a commit, died with the coordinator).
+  const fs::path older = make_staging(d.out / fs::path(folder).parent_path(), "vm2", other, 0, d.store->instance_id());
 
   d.settings.hold_remote_leases_ms = 30'000;
   d.restart(kT0 + 10 * kSecond);
@@ -444,6 +447,7 @@ BOOST_AUTO_TEST_CASE(a_fenced_folder_left_by_a_coordinator_crash_is_removed_at_t
   BOOST_TEST(d.job(id).epoch == 1u);
   BOOST_TEST(!fs::exists(f.path), "the fenced folder survived the restart");
   BOOST_TEST(fs::exists(live), "the sweep took the staging of a lease kept for its node");
+  BOOST_TEST(!fs::exists(older), "an older attempt of a kept lease's job survived the restart");
   BOOST_TEST(::rename(staging.c_str(), (d.out / folder).c_str()) == -1, "node-a's late rename found its staging");
 }
 
