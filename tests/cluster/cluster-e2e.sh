@@ -328,9 +328,12 @@ fence)
   # conv1 thaws at once: its engine goes on with the rename it was allowed,
   # while job-1's new attempt is still copying on conv2.
   kill -CONT "${NODE_PID[conv1]}"
+  # Its engine finds what it staged gone (it checks before the rename), or
+  # the rename itself fails: either way nothing is published.
+  late='(cannot publish output|gone from the staging folder)'
   tried() {
-    grep -q "job job-1: outcome 'failed' (.*cannot publish output.*) of a revoked lease (epoch 1) dropped" "$D/nodes/conv1/daemon.log" ||
-      grep -q "stale outcome 'failed' (.*cannot publish output.*) for job job-1 (epoch 1, conv1/" "$D/nodes/coord/daemon.log"
+    grep -Eq "job job-1: outcome 'failed' \(.*$late.*\) of a revoked lease \(epoch 1\) dropped" "$D/nodes/conv1/daemon.log" ||
+      grep -Eq "stale outcome 'failed' \(.*$late.*\) for job job-1 \(epoch 1, conv1/" "$D/nodes/coord/daemon.log"
   }
   # The failure is dropped by conv1's link (the lease was revoked when it
   # registered again) or, if it got there first, by the coordinator (stale).
