@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unistd.h>
 
+#include "actors/cluster/share_marker.hpp"
 #include "actors/common/error_report.hpp"
 #include "actors/common/iso_time.hpp"
 #include "actors/control_protocol/control_protocol.hpp"
@@ -191,6 +192,13 @@ void JobScheduler::remove_waiting_staging() {
   // Not to be seen from here while the share is not usable (nothing would
   // be found): kept until it is back.
   if (watches_own_share() && !own_share_ok()) return;
+  // Read before and after the walk as well: the share may have gone since
+  // the last probe, and a walk of an empty mount point finds nothing (the
+  // removals would be forgotten).
+  auto share_gone = [&] {
+    return watches_own_share() && !share_problem_of(read_share_marker(settings_.share_root)).empty();
+  };
+  if (share_gone()) return;
   auto waiting = std::move(staging_waiting_);
   staging_waiting_.clear();
   try {
@@ -202,6 +210,7 @@ void JobScheduler::remove_waiting_staging() {
   } catch (const std::exception& e) {
     log_->error("cannot remove the staging folders of {} stale attempt(s): {}", waiting.size(), e.what());
   }
+  if (share_gone()) staging_waiting_.insert(waiting.begin(), waiting.end());  // tried again once it is back
 }
 
 void JobScheduler::fence_lost_publish(const Job& job, const std::string& who) {

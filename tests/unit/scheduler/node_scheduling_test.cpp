@@ -97,7 +97,10 @@ struct AllowedToPublish {
 void coordinator_with_nodes_a_and_b(Daemon& d, const std::string& share_id = "") {
   as_coordinator(d);
   d.settings.share_id = share_id;
-  if (!share_id.empty()) d.settings.share_root = d.dir.path();
+  if (!share_id.empty()) {
+    d.settings.share_root = d.dir.path();
+    write_file(d.dir / ".hyper2kvm-share", share_id + "\n");  // what the coordinator made at its first start
+  }
   d.boot(kT0);
   auto a = hello("node-a", "inc-a", 1, 1000 * kGiB);
   auto b = hello("node-b", "inc-b", 1, 100 * kGiB);
