@@ -69,6 +69,15 @@ msg::share_view read_share_marker(const fs::path& share_root) {
   return v;
 }
 
+std::string share_mismatch(const fs::path& share_root, const std::string& expected_id) {
+  const msg::share_view seen = read_share_marker(share_root);
+  if (!seen.problem.empty()) return seen.problem;
+  if (seen.id != expected_id)
+    return (share_root / kShareMarkerName).string() + " holds share id '" + seen.id + "', not this coordinator's '" +
+           expected_id + "'";
+  return "";
+}
+
 std::string ensure_share_marker(const fs::path& share_root, bool* created) {
   if (created) *created = false;
   const fs::path marker = share_root / kShareMarkerName;

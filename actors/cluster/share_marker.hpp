@@ -23,6 +23,12 @@ inline constexpr const char* kShareMarkerName = ".hyper2kvm-share";
 // What this host sees at `share_root`: the id, or the problem naming the path.
 msg::share_view read_share_marker(const std::filesystem::path& share_root);
 
+// Why `share_root` is not the share `expected_id` names, as this host sees
+// it now ("" when it is): the marker unreadable, missing, or another id.
+// A coordinator reads it around its own moves on the share (an unmounted
+// share looks empty: "nothing to move" must not pass for done).
+std::string share_mismatch(const std::filesystem::path& share_root, const std::string& expected_id);
+
 // The coordinator's: the share's id, read from the marker, or a new one
 // written there when there is none (to a temporary name, fsynced, then
 // linked into place: never half a marker, never one replaced); `created`

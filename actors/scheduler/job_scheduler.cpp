@@ -195,9 +195,7 @@ void JobScheduler::remove_waiting_staging() {
   // Read before and after the walk as well: the share may have gone since
   // the last probe, and a walk of an empty mount point finds nothing (the
   // removals would be forgotten).
-  auto share_gone = [&] {
-    return watches_own_share() && !share_problem_of(read_share_marker(settings_.share_root)).empty();
-  };
+  auto share_gone = [&] { return watches_own_share() && !share_mismatch(settings_.share_root, settings_.share_id).empty(); };
   if (share_gone()) return;
   auto waiting = std::move(staging_waiting_);
   staging_waiting_.clear();

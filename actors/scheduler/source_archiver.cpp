@@ -13,15 +13,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Why the share is not the one expected here ("" when it is).
+// Why the share is not the one expected here ("" when it is, or unchecked).
 std::string share_problem(const ArchiveShare& share) {
-  if (share.id.empty()) return "";
-  const msg::share_view seen = read_share_marker(share.root);
-  if (!seen.problem.empty()) return seen.problem;
-  if (seen.id != share.id)
-    return (share.root / kShareMarkerName).string() + " holds share id '" + seen.id + "', not this coordinator's '" +
-           share.id + "'";
-  return "";
+  return share.id.empty() ? "" : share_mismatch(share.root, share.id);
 }
 
 }  // namespace
