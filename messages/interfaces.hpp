@@ -78,6 +78,7 @@ using scheduler_actor = caf::typed_actor<
     caf::reacts_to<job_outcome>,
     caf::reacts_to<tick_atom>,
     caf::reacts_to<commit_atom>,                  // self-sent: one fsync, then the batched effects go out
+    caf::reacts_to<silence_atom, std::int64_t>,   // self-sent at the first moment a node may fall silent
     caf::reacts_to<shutdown_atom>,                // leave now (after drain/stop has finished)
     caf::replies_to<job_planned>::with<plan_reply>,   // the reserved output folder ("" = stale lease)
     caf::replies_to<publish_request>::with<bool>,     // true once recorded durably

@@ -28,6 +28,7 @@ using save_atom = caf::atom_constant<caf::atom("save")>;      // stats: coalesce
 using commit_atom = caf::atom_constant<caf::atom("commit")>;  // scheduler: group commit point (self-sent)
 using probe_atom = caf::atom_constant<caf::atom("probe")>;    // cluster node: read the share's marker now
 using done_atom = caf::atom_constant<caf::atom("done")>;      // converter: its worker has reported (self-sent)
+using silence_atom = caf::atom_constant<caf::atom("silence")>;  // scheduler: a node may fall silent now (self-sent)
 
 // --- watcher -> scheduler ------------------------------------------------
 

@@ -1385,14 +1385,35 @@ void JobScheduler::on_coordinator_pause(std::int64_t paused_ms, std::int64_t now
   for (auto& [id, o] : orphans_) o.deadline_ms += paused_ms;
 }
 
+std::optional<std::int64_t> JobScheduler::next_silence_check_ms() const {
+  if (settings_.node_timeout_ms <= 0) return std::nullopt;
+  return nodes_.first_silence_at(settings_.node_timeout_ms);
+}
+
+bool JobScheduler::lose_silent_nodes(std::int64_t now_ms, SchedulerEffects& fx) {
+  if (settings_.node_timeout_ms <= 0) return false;
+  const auto silent = nodes_.silent_since(now_ms, settings_.node_timeout_ms);
+  for (const auto& node : silent)
+    lose_node(node, "no heartbeat for more than " + std::to_string(settings_.node_timeout_ms) + " ms (node_timeout)",
+              now_ms, fx);
+  return !silent.empty();
+}
+
+SchedulerEffects JobScheduler::on_silence_check(std::int64_t now_ms) {
+  SchedulerEffects fx;
+  // As on_tick: every silent node is down before its jobs are leased again.
+  if (lose_silent_nodes(now_ms, fx)) {
+    dispatch(now_ms, fx);
+    finish_if_idle(fx);
+  }
+  return fx;
+}
+
 SchedulerEffects JobScheduler::on_tick(std::int64_t now_ms) {
   SchedulerEffects fx;
   // Silent nodes: all of this tick's are down before any job is leased
   // again (dispatch at the end), so none goes to a node lost in the same tick.
-  if (settings_.node_timeout_ms > 0)
-    for (const auto& node : nodes_.silent_since(now_ms, settings_.node_timeout_ms))
-      lose_node(node, "no heartbeat for more than " + std::to_string(settings_.node_timeout_ms) + " ms (node_timeout)",
-                now_ms, fx);
+  lose_silent_nodes(now_ms, fx);
   move_jobs_off_shareless_nodes(now_ms, fx);
   // Leases kept across a coordinator restart whose node did not come back.
   for (auto it = orphans_.begin(); it != orphans_.end();) {

@@ -133,6 +133,12 @@ public:
   void on_progress(const msg::job_progress& p, std::int64_t now_ms, SchedulerEffects& fx);
   SchedulerEffects on_outcome(const msg::job_outcome& o, std::int64_t now_ms);
   SchedulerEffects on_tick(std::int64_t now_ms);
+  // Node silence is judged at each tick and, so that a dead node's jobs
+  // move at node_timeout and not up to a tick later, also at the moment the
+  // first node would fall silent (wall clock; none without remote nodes or
+  // node_timeout): the caller checks then with on_silence_check.
+  std::optional<std::int64_t> next_silence_check_ms() const;
+  SchedulerEffects on_silence_check(std::int64_t now_ms);
   // The coordinator itself did not run for `paused_ms` (stopped, starved,
   // or its wall clock stepped forward; see tick_gap_credit.hpp): that long
   // is not counted as silence against its nodes, as a report gap against
@@ -264,6 +270,8 @@ private:
   SlotUse slot_use(const NodeInfo& n) const;
   // Marks the node down and takes its leases back (no dispatch: the caller's).
   void lose_node(const std::string& node, const std::string& reason, std::int64_t now_ms, SchedulerEffects& fx);
+  // Every node silent past node_timeout is lost; true if any was.
+  bool lose_silent_nodes(std::int64_t now_ms, SchedulerEffects& fx);
   // The share as a node reports it: "" when it is the coordinator's, else why not.
   std::string share_problem_of(const msg::share_view& seen) const;
   void note_share(NodeInfo& n, const msg::share_view& seen, std::int64_t now_ms);

@@ -54,6 +54,13 @@ std::vector<std::string> NodeRegistry::silent_since(std::int64_t now_ms, std::in
   return out;
 }
 
+std::optional<std::int64_t> NodeRegistry::first_silence_at(std::int64_t timeout_ms) const {
+  std::optional<std::int64_t> first;
+  for (const auto& [name, n] : nodes_)
+    if (n.up && !n.local) first = std::min(first.value_or(n.last_seen_ms + timeout_ms + 1), n.last_seen_ms + timeout_ms + 1);
+  return first;
+}
+
 std::size_t NodeRegistry::up_count() const {
   std::size_t c = 0;
   for (const auto& [name, n] : nodes_) c += n.up ? 1 : 0;

@@ -57,6 +57,9 @@ public:
   void excuse_silence(std::int64_t paused_ms, std::int64_t now_ms);
   // Remote nodes that are up but silent for longer than `timeout_ms`.
   std::vector<std::string> silent_since(std::int64_t now_ms, std::int64_t timeout_ms) const;
+  // The first moment one of them would be (silent_since non-empty), if
+  // any remote node is up: last heartbeat + timeout + 1 ms.
+  std::optional<std::int64_t> first_silence_at(std::int64_t timeout_ms) const;
   // Every member, by name (the dispatch path walks it per assignment).
   const std::map<std::string, NodeInfo>& members() const { return nodes_; }
   std::size_t up_count() const;

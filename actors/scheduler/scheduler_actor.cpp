@@ -55,6 +55,38 @@ void guarded(self_ptr self, const char* what, Fn&& fn) {
 
 void probe_own_share(self_ptr self);
 
+// Arms a check at the first moment a node may fall silent
+// (JobScheduler::next_silence_check_ms), unless one is armed for that
+// moment or before: a dead node's jobs then move at node_timeout, not up
+// to a tick (1 s) later.
+void arm_silence_check(self_ptr self) {
+  auto& st = self->state;
+  const auto at = st.core->next_silence_check_ms();
+  if (!at || (st.silence_check_at_ms != 0 && st.silence_check_at_ms <= *at)) return;
+  st.silence_check_at_ms = *at;
+  // Never sooner than 20 ms: a check that finds nothing to do cannot spin.
+  const auto wait = std::max<std::int64_t>(20, *at - unix_now_ms());
+  self->delayed_send(self, std::chrono::milliseconds(wait), msg::silence_atom::value, *at);
+}
+
+void check_silence(self_ptr self, std::int64_t armed_at) {
+  auto& st = self->state;
+  if (st.silence_check_at_ms != armed_at) return;  // replaced by an earlier one, which re-armed
+  st.silence_check_at_ms = 0;
+  // A tick overdue, or the wall clock ahead of the monotonic one since the
+  // last tick: this coordinator was stopped or starved, or its clock
+  // stepped. The next tick credits that time (tick_gap_credit.hpp) before
+  // it judges silence, and arms the next check.
+  const std::int64_t steady = steady_now_ms(), wall = unix_now_ms();
+  const std::int64_t since_tick = steady - st.last_tick_steady_ms;
+  if (st.last_tick_steady_ms == 0 || since_tick > 1500 || (wall - st.last_tick_wall_ms) - since_tick > 500) return;
+  guarded(self, "silence check", [&] {
+    auto fx = st.core->on_silence_check(wall);
+    if (!fx.assignments.empty() || !fx.cancels.empty() || !fx.events.empty() || fx.finished) apply(self, std::move(fx));
+  });
+  arm_silence_check(self);
+}
+
 void spawn_archiver(self_ptr self) {
   auto& st = self->state;
   const auto& settings = st.core->settings();
@@ -415,7 +447,9 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
       [=](msg::tick_atom) {
         guarded(self, "tick", [&] {
           const std::int64_t now = unix_now_ms();
-          self->state.core->on_coordinator_pause(self->state.tick_gap.on_tick(steady_now_ms(), now), now);
+          self->state.last_tick_steady_ms = steady_now_ms();
+          self->state.last_tick_wall_ms = now;
+          self->state.core->on_coordinator_pause(self->state.tick_gap.on_tick(self->state.last_tick_steady_ms, now), now);
           auto fx = self->state.core->on_tick(now);
           // Ticks only matter when something changed; keep stats quiet otherwise.
           if (!fx.assignments.empty() || !fx.cancels.empty() || !fx.kill_slots.empty() || !fx.events.empty() ||
@@ -436,8 +470,10 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
         // Heartbeat ages for the metrics, and what commits held back.
         if (self->state.core->cluster_mode() || self->state.cluster_state_stale)
           send_cluster_state(self, unix_now_ms(), true);
+        arm_silence_check(self);
         self->delayed_send(self, std::chrono::seconds(1), msg::tick_atom::value);
       },
+      [=](msg::silence_atom, std::int64_t armed_at) { check_silence(self, armed_at); },
       [=](msg::commit_atom) { commit(self); },
       [=](msg::shutdown_atom) {
         commit(self);

@@ -50,6 +50,7 @@ msg::scheduler_actor::behavior_type stand_in_coordinator(msg::scheduler_actor::s
       [](msg::job_outcome&) {},
       [](msg::tick_atom) {},
       [](msg::commit_atom) {},
+      [](msg::silence_atom, std::int64_t) {},
       [](msg::shutdown_atom) {},
       [self](msg::job_planned& p) -> caf::typed_response_promise<msg::plan_reply> {
         auto rp = self->make_response_promise<msg::plan_reply>();
@@ -177,6 +178,7 @@ msg::scheduler_actor::behavior_type revoking_coordinator(msg::scheduler_actor::s
       [self, tag](msg::job_outcome& o) { self->state.outcomes.push_back(tag(o.job_id, o.epoch)); },
       [](msg::tick_atom) {},
       [](msg::commit_atom) {},
+      [](msg::silence_atom, std::int64_t) {},
       [](msg::shutdown_atom) {},
       [self, tag](msg::job_planned& p) {
         self->state.planned.push_back(tag(p.job_id, p.epoch));
@@ -328,6 +330,7 @@ msg::scheduler_actor::behavior_type recording_coordinator(
       [self](msg::job_outcome& o) { self->state.seen.push_back("outcome " + o.status); },
       [](msg::tick_atom) {},
       [](msg::commit_atom) {},
+      [](msg::silence_atom, std::int64_t) {},
       [](msg::shutdown_atom) {},
       [](msg::job_planned&) { return msg::plan_reply{}; },
       [](msg::publish_request&) { return false; },

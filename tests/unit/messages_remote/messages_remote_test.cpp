@@ -314,6 +314,7 @@ scheduler_actor::behavior_type dummy_scheduler() {
       [](const job_outcome&) {},
       [](tick_atom) {},
       [](commit_atom) {},
+      [](silence_atom, std::int64_t) {},
       [](shutdown_atom) {},
       [](const job_planned&) { return plan_reply{}; },
       [](const publish_request&) { return false; },

@@ -608,6 +608,48 @@ BOOST_AUTO_TEST_CASE(a_dropped_connection_never_restored_loses_the_node_at_node_
   BOOST_TEST(d.job(id).interrupted == 1);
 }
 
+// The silence check between ticks: due at the first moment a node can be
+// silent (its last heartbeat + node_timeout + 1 ms), it loses exactly the
+// nodes silent by then and leases their jobs elsewhere at once, so a dead
+// node's job moves at node_timeout rather than up to a tick later.
+BOOST_AUTO_TEST_CASE(the_silence_check_is_due_when_the_first_node_can_fall_silent_and_moves_its_job) {
+  Daemon d(0);
+  as_coordinator(d);
+  d.boot(kT0);
+  BOOST_TEST(!d.sched->next_silence_check_ms().has_value());  // no remote node: nothing to watch
+  d.sched->on_node_hello(hello("node-a", "inc-a", 1, 1000 * kGiB), kT0);
+  d.sched->on_node_hello(hello("node-b", "inc-b", 1, 10 * kGiB), kT0);
+  const std::string id = d.found("vm1.ova", kT0);
+  BOOST_TEST_REQUIRE(d.job(id).holder == "node-a/slot-1");
+  BOOST_TEST(d.sched->next_silence_check_ms().value_or(-1) == kT0 + kNodeTimeout + 1);
+
+  // node-b's heartbeats go on, node-a's stop at kT0 + 400 (killed).
+  BOOST_TEST(d.sched->on_node_status(status("node-a", "inc-a", 1000 * kGiB, 1), kT0 + 400));
+  BOOST_TEST(d.sched->on_node_status(status("node-b", "inc-b", 10 * kGiB, 0), kT0 + 900));
+  BOOST_TEST(d.sched->next_silence_check_ms().value_or(-1) == kT0 + 400 + kNodeTimeout + 1);
+
+  // A check before that moment loses nobody.
+  auto early = d.sched->on_silence_check(kT0 + 400 + kNodeTimeout);
+  BOOST_TEST(early.events.empty());
+  BOOST_TEST(early.assignments.empty());
+  BOOST_TEST(d.job(id).holder == "node-a/slot-1");
+
+  // At it: node-a is lost and its job goes to node-b, uncharged, epoch 2;
+  // node-b (heard 500 ms later) is still up.
+  BOOST_TEST(d.sched->on_node_status(status("node-b", "inc-b", 10 * kGiB, 0), kT0 + 400 + kNodeTimeout));
+  auto due = d.sched->on_silence_check(kT0 + 400 + kNodeTimeout + 1);
+  const auto ks = kinds(due);
+  BOOST_TEST((std::find(ks.begin(), ks.end(), "node_lost") != ks.end()));
+  BOOST_TEST_REQUIRE(due.assignments.size() == 1u);
+  BOOST_TEST(due.assignments[0].second.job_id == id);
+  BOOST_TEST(due.assignments[0].second.holder == "node-b/slot-1");
+  BOOST_TEST(due.assignments[0].second.epoch == 2u);
+  BOOST_TEST(d.job(id).interrupted == 1);
+  BOOST_TEST(d.job(id).attempts == 2);  // the lost one is not charged: interrupted
+  // Next due: node-b's own deadline; the lost node is not watched any more.
+  BOOST_TEST(d.sched->next_silence_check_ms().value_or(-1) == kT0 + 400 + 2 * kNodeTimeout + 1);
+}
+
 // 4.
 BOOST_AUTO_TEST_CASE(a_node_silent_past_node_timeout_is_lost_and_its_job_requeued) {
   Daemon d(0);
