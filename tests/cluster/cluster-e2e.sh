@@ -15,7 +15,7 @@
 #            takes work (the other converter drained meanwhile).
 #   freeze   kill -STOP of a converter, then its link taken down silently
 #            (no TCP reset) on the other: each is declared dead about
-#            node_timeout (+ a tick) later (asserted: within twice
+#            node_timeout later (asserted: within twice
 #            node_timeout, so a loaded CI host does not fail it), its job
 #            moved; after kill -CONT / link up, the old holder's late work
 #            is rejected (revoked or stale)
