@@ -55,10 +55,11 @@ std::vector<std::string> NodeRegistry::silent_since(std::int64_t now_ms, std::in
 }
 
 std::optional<std::int64_t> NodeRegistry::first_silence_at(std::int64_t timeout_ms) const {
-  std::optional<std::int64_t> first;
+  std::optional<std::int64_t> earliest_heard;
   for (const auto& [name, n] : nodes_)
-    if (n.up && !n.local) first = std::min(first.value_or(n.last_seen_ms + timeout_ms + 1), n.last_seen_ms + timeout_ms + 1);
-  return first;
+    if (n.up && !n.local) earliest_heard = std::min(earliest_heard.value_or(n.last_seen_ms), n.last_seen_ms);
+  if (!earliest_heard) return std::nullopt;
+  return *earliest_heard + timeout_ms + 1;  // silent_since: "longer than" the timeout
 }
 
 std::size_t NodeRegistry::up_count() const {

@@ -53,6 +53,12 @@ void guarded(self_ptr self, const char* what, Fn&& fn) {
   }
 }
 
+// Whether a handler's effects are worth a commit and the stats it sends.
+bool has_effects(const SchedulerEffects& fx) {
+  return !fx.assignments.empty() || !fx.cancels.empty() || !fx.kill_slots.empty() || !fx.events.empty() ||
+         fx.finished;
+}
+
 void probe_own_share(self_ptr self);
 
 // Arms a check at the first moment a node may fall silent
@@ -73,16 +79,13 @@ void check_silence(self_ptr self, std::int64_t armed_at) {
   auto& st = self->state;
   if (st.silence_check_at_ms != armed_at) return;  // replaced by an earlier one, which re-armed
   st.silence_check_at_ms = 0;
-  // A tick overdue, or the wall clock ahead of the monotonic one since the
-  // last tick: this coordinator was stopped or starved, or its clock
-  // stepped. The next tick credits that time (tick_gap_credit.hpp) before
-  // it judges silence, and arms the next check.
-  const std::int64_t steady = steady_now_ms(), wall = unix_now_ms();
-  const std::int64_t since_tick = steady - st.last_tick_steady_ms;
-  if (st.last_tick_steady_ms == 0 || since_tick > 1500 || (wall - st.last_tick_wall_ms) - since_tick > 500) return;
+  // Stopped or starved since the last tick, or the clock stepped: the next
+  // tick credits that time before it judges silence, and arms the next check.
+  const std::int64_t wall = unix_now_ms();
+  if (!st.tick_gap.running_since_last_tick(steady_now_ms(), wall)) return;
   guarded(self, "silence check", [&] {
     auto fx = st.core->on_silence_check(wall);
-    if (!fx.assignments.empty() || !fx.cancels.empty() || !fx.events.empty() || fx.finished) apply(self, std::move(fx));
+    if (has_effects(fx)) apply(self, std::move(fx));
   });
   arm_silence_check(self);
 }
@@ -447,14 +450,10 @@ msg::scheduler_actor::behavior_type scheduler_actor_fn(self_ptr self, SchedulerS
       [=](msg::tick_atom) {
         guarded(self, "tick", [&] {
           const std::int64_t now = unix_now_ms();
-          self->state.last_tick_steady_ms = steady_now_ms();
-          self->state.last_tick_wall_ms = now;
-          self->state.core->on_coordinator_pause(self->state.tick_gap.on_tick(self->state.last_tick_steady_ms, now), now);
+          self->state.core->on_coordinator_pause(self->state.tick_gap.on_tick(steady_now_ms(), now), now);
           auto fx = self->state.core->on_tick(now);
           // Ticks only matter when something changed; keep stats quiet otherwise.
-          if (!fx.assignments.empty() || !fx.cancels.empty() || !fx.kill_slots.empty() || !fx.events.empty() ||
-              fx.finished)
-            apply(self, std::move(fx));
+          if (has_effects(fx)) apply(self, std::move(fx));
         });
         // Anything written outside a handler that commits (the store buffers
         // writes until a sync) is durable within a tick.

@@ -66,12 +66,8 @@ struct scheduler_state {
   // Ticks come every second: a longer gap is time this coordinator was not
   // there to hear its nodes (tick_gap_credit.hpp).
   TickGapCredit tick_gap{1000};
-  // The last tick's clock readings (steady, wall): a silence check between
-  // ticks is made only while ticks come on time and the wall clock kept
-  // pace, since only the tick credits a pause of this coordinator.
-  std::int64_t last_tick_steady_ms = 0;
-  std::int64_t last_tick_wall_ms = 0;
-  // The wall-clock time the armed silence check is for (0: none armed).
+  // The wall-clock time the armed silence check is for (0: none armed); it
+  // is made only while tick_gap.running_since_last_tick.
   std::int64_t silence_check_at_ms = 0;
   bool commit_scheduled = false;
   bool queue_changed = false;

@@ -22,22 +22,30 @@ class TickGapCredit {
   // the coordinator running (0 for the first tick, one late by less than
   // half an interval, or a wall clock stepped back).
   std::int64_t on_tick(std::int64_t steady_ms, std::int64_t wall_ms) {
-    std::int64_t credit = 0;
-    if (seen_) {
-      const std::int64_t steady_gap = steady_ms - last_steady_ms_;
-      const std::int64_t wall_gap = wall_ms - last_wall_ms_;
-      credit = std::max<std::int64_t>(0, wall_gap - std::min(steady_gap, interval_ms_));
-      // A tick a little late (a busy coordinator) is not a pause: crediting
-      // it would slow the detection of a silent node on a loaded one.
-      if (credit < interval_ms_ / 2) credit = 0;
-    }
+    const std::int64_t credit = seen_ ? credit_at(steady_ms, wall_ms) : 0;
     seen_ = true;
     last_steady_ms_ = steady_ms;
     last_wall_ms_ = wall_ms;
     return credit;
   }
 
+  // Whether, at these readings, the coordinator has been running since a
+  // tick: there was one, and a tick now would be credited nothing. Silence
+  // may be judged between ticks only then, since only a tick credits a pause.
+  bool running_since_last_tick(std::int64_t steady_ms, std::int64_t wall_ms) const {
+    return seen_ && credit_at(steady_ms, wall_ms) == 0;
+  }
+
  private:
+  std::int64_t credit_at(std::int64_t steady_ms, std::int64_t wall_ms) const {
+    const std::int64_t steady_gap = steady_ms - last_steady_ms_;
+    const std::int64_t wall_gap = wall_ms - last_wall_ms_;
+    const std::int64_t credit = std::max<std::int64_t>(0, wall_gap - std::min(steady_gap, interval_ms_));
+    // A tick a little late (a busy coordinator) is not a pause: crediting
+    // it would slow the detection of a silent node on a loaded one.
+    return credit < interval_ms_ / 2 ? 0 : credit;
+  }
+
   std::int64_t interval_ms_;
   bool seen_ = false;
   std::int64_t last_steady_ms_ = 0;
